@@ -1,0 +1,1 @@
+//! sync-emulator: a wire-compatible local Twilio Sync on SQLite. Work in progress.

@@ -1,0 +1,1 @@
+//! The `get-call-state` Lambda handler. Work in progress.

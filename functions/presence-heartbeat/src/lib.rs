@@ -1,0 +1,1 @@
+//! The `presence-heartbeat` Lambda handler. Work in progress.

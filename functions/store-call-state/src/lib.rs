@@ -1,0 +1,1 @@
+//! The `store-call-state` Lambda handler. Work in progress.

@@ -1,0 +1,14 @@
+//! callflow: Twilio voice call-state flows on AWS Lambda, with Twilio Sync as the store.
+//!
+//! Layout (work in progress, each module owns one concern):
+//! - [`sync`]: the Twilio Sync REST client.
+//! - [`webhook`]: typed Twilio webhooks and `X-Twilio-Signature` validation.
+//! - [`twiml`]: the TwiML writer.
+//! - [`config`]: configuration from the environment, checked once at start.
+//! - [`http`]: glue between HTTP requests/responses and the above.
+
+pub mod config;
+pub mod http;
+pub mod sync;
+pub mod twiml;
+pub mod webhook;
