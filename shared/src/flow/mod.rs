@@ -1,0 +1,51 @@
+//! The call flow as data: named stages, their prompts, what input moves the call where.
+//!
+//! A flow is read from TOML (the bundled example is `flows/support.toml`, compiled in),
+//! validated whole at start ([`Flow::parse`] returns every problem at once), and then
+//! consulted by the call-state store: [`Flow::advance`] decides where an input takes the
+//! call, [`Flow::render`] turns a stage into the TwiML the caller hears.
+//!
+//! Layout: [`definition`] holds the serde types, [`validate`] the start-time checks,
+//! [`engine`] the transitions, [`render`] the TwiML.
+
+mod definition;
+mod engine;
+mod render;
+mod validate;
+
+pub use definition::{End, Flow, GatherSpec, RetrySpec, Stage};
+pub use engine::{Input, Outcome};
+pub use validate::FlowError;
+
+/// The example support menu that ships with callflow, used when `CALLFLOW_FLOW` is unset.
+pub const EXAMPLE_FLOW: &str = include_str!("../../flows/support.toml");
+
+impl Flow {
+    /// Parses and validates a flow definition (TOML).
+    pub fn parse(text: &str) -> Result<Flow, FlowError> {
+        let flow: Flow = toml::from_str(text).map_err(|e| FlowError::Syntax(e.to_string()))?;
+        flow.validate()?;
+        Ok(flow)
+    }
+
+    /// The bundled example flow.
+    pub fn example() -> Flow {
+        // The example is compiled in and covered by a test, so failing here would be a
+        // build defect, not a user error; still, fall back to a minimal flow rather than panic.
+        Flow::parse(EXAMPLE_FLOW).unwrap_or_else(|_| Flow::minimal())
+    }
+
+    /// Loads the flow at `path`, or the bundled example when `path` is `None`.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Flow, FlowError> {
+        match path {
+            None => Ok(Flow::example()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| FlowError::Read {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                Flow::parse(&text)
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Turning a stage into TwiML. Waiting for the TwiML writer.
