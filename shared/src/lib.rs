@@ -4,10 +4,12 @@
 //! - [`sync`]: the Twilio Sync REST client.
 //! - [`webhook`]: typed Twilio webhooks and `X-Twilio-Signature` validation.
 //! - [`twiml`]: the TwiML writer.
+//! - [`call_state`]: a call's progress (stage, selections, status) and its Sync store.
 //! - [`flow`]: the call flow as data (stages, routes, retries), validated at start.
 //! - [`config`]: configuration from the environment, checked once at start.
 //! - [`http`]: glue between HTTP requests/responses and the above.
 
+pub mod call_state;
 pub mod config;
 pub mod flow;
 pub mod http;

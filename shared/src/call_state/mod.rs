@@ -1,0 +1,12 @@
+//! Call state: the model of a call's progress through the flow, and its Sync store.
+//!
+//! [`model`] holds the document and the pure rules that change it; the store (next to it)
+//! reads and writes it in Sync document `call-{CallSid}` with as few round trips as the
+//! design allows.
+
+mod model;
+
+pub use model::{
+    is_final, Applied, CallState, GatherAnswer, Selection, StatusUpdate, FINAL_STATUSES,
+    REMEMBERED_TOKENS,
+};

@@ -1,0 +1,316 @@
+//! The call-state document and the pure rules that change it.
+//!
+//! Everything here is deterministic and free of I/O: the store feeds it the current
+//! document (from Sync or from the warm cache), and writes back whatever it returns. That
+//! split is what lets `mutate` re-apply an event after a revision conflict safely.
+
+use serde::{Deserialize, Serialize};
+
+use crate::flow::{Flow, Input};
+
+/// How many idempotency tokens a document remembers. Twilio redelivers within seconds, so
+/// the last few dozen deliveries are the ones that can come back; the bound keeps the
+/// document far below Sync's 16 KiB.
+pub const REMEMBERED_TOKENS: usize = 64;
+
+/// Call statuses after which Twilio sends no more voice webhooks for the call.
+pub const FINAL_STATUSES: [&str; 5] = ["completed", "busy", "no-answer", "failed", "canceled"];
+
+/// The JSON value of document `call-{CallSid}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallState {
+    pub call_sid: String,
+    /// The flow stage the caller is in now.
+    pub stage: String,
+    /// Failed attempts in the current stage.
+    #[serde(default)]
+    pub retries: u32,
+    /// Every input the caller gave, in the order it was applied.
+    #[serde(default)]
+    pub selections: Vec<Selection>,
+    pub start_time: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// Twilio's `CallStatus`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// `CallDuration` of the final status callback, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
+    /// Highest status-callback `SequenceNumber` applied, so a late callback cannot
+    /// overwrite a newer status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_sequence: Option<u64>,
+    /// `I-Twilio-Idempotency-Token`s already applied (newest last, bounded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_tokens: Vec<String>,
+}
+
+/// One recorded input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    /// The stage the input answered.
+    pub stage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    /// Whether the input matched a route of its stage.
+    pub accepted: bool,
+    /// True when the input answered a stage the call had already left (a late or
+    /// concurrent delivery): kept, but it moves nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    pub at: String,
+}
+
+/// A caller's answer to a gather, as the store applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatherAnswer<'a> {
+    /// The stage named in the gather's action URL, when there is one.
+    pub stage: Option<&'a str>,
+    pub digits: Option<&'a str>,
+    pub speech: Option<&'a str>,
+    pub confidence: Option<&'a str>,
+}
+
+/// A status callback's contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate<'a> {
+    pub status: &'a str,
+    pub duration: Option<u64>,
+    pub sequence: Option<u64>,
+}
+
+/// Whether applying an event changed the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Changed,
+    /// Nothing to write: a redelivery, or a callback older than what is stored.
+    Unchanged,
+}
+
+impl CallState {
+    /// The state of a call Twilio has just told us about.
+    pub fn new(call_sid: &str, from: &str, to: &str, status: &str, flow: &Flow, now: &str) -> Self {
+        CallState {
+            call_sid: call_sid.to_owned(),
+            stage: flow.start.clone(),
+            retries: 0,
+            selections: Vec::new(),
+            start_time: now.to_owned(),
+            updated_at: now.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            status: status.to_owned(),
+            end_time: None,
+            duration: None,
+            status_sequence: None,
+            applied_tokens: Vec::new(),
+        }
+    }
+
+    /// Whether the delivery carrying `token` was applied already.
+    pub fn has_applied(&self, token: Option<&str>) -> bool {
+        token.is_some_and(|t| self.applied_tokens.iter().any(|seen| seen == t))
+    }
+
+    fn remember(&mut self, token: Option<&str>, now: &str) {
+        if let Some(token) = token {
+            self.applied_tokens.push(token.to_owned());
+            let excess = self.applied_tokens.len().saturating_sub(REMEMBERED_TOKENS);
+            self.applied_tokens.drain(..excess);
+        }
+        self.updated_at = now.to_owned();
+    }
+
+    /// Records a gather answer and moves the call through the flow.
+    pub fn apply_gather(
+        &mut self,
+        flow: &Flow,
+        answer: &GatherAnswer<'_>,
+        token: Option<&str>,
+        now: &str,
+    ) -> Applied {
+        if self.has_applied(token) {
+            return Applied::Unchanged;
+        }
+        let answered = answer.stage.unwrap_or(&self.stage).to_owned();
+        let input = Input::from_fields(answer.digits, answer.speech);
+        let stale = answered != self.stage;
+        let accepted = if stale {
+            false
+        } else {
+            let outcome = flow.advance(&self.stage, self.retries, input);
+            self.stage = outcome.stage;
+            self.retries = outcome.retries;
+            outcome.accepted
+        };
+        self.selections.push(Selection {
+            stage: answered,
+            digits: non_empty(answer.digits),
+            speech: non_empty(answer.speech),
+            confidence: non_empty(answer.confidence),
+            accepted,
+            stale,
+            at: now.to_owned(),
+        });
+        self.remember(token, now);
+        Applied::Changed
+    }
+
+    /// Records a call-progress update (a status callback, or the status on a voice webhook).
+    pub fn apply_status(
+        &mut self,
+        update: &StatusUpdate<'_>,
+        token: Option<&str>,
+        now: &str,
+    ) -> Applied {
+        if self.has_applied(token) {
+            return Applied::Unchanged;
+        }
+        // Callbacks may arrive out of order: an older sequence number, or any non-final
+        // status after a final one, must not roll the call back.
+        let older = matches!((update.sequence, self.status_sequence), (Some(new), Some(seen)) if new <= seen);
+        let after_final = self.is_final() && !is_final(update.status);
+        if older || after_final {
+            return Applied::Unchanged;
+        }
+        self.status = update.status.to_owned();
+        if let Some(sequence) = update.sequence {
+            self.status_sequence = Some(sequence);
+        }
+        if is_final(update.status) {
+            self.end_time.get_or_insert_with(|| now.to_owned());
+            if update.duration.is_some() {
+                self.duration = update.duration;
+            }
+        }
+        self.remember(token, now);
+        Applied::Changed
+    }
+
+    /// Whether the call has ended.
+    pub fn is_final(&self) -> bool {
+        is_final(&self.status)
+    }
+}
+
+/// Whether `status` is one after which the call is over.
+pub fn is_final(status: &str) -> bool {
+    FINAL_STATUSES.contains(&status)
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: &str = "2026-11-25T10:00:00Z";
+    const T1: &str = "2026-11-25T10:00:05Z";
+
+    fn fresh() -> (Flow, CallState) {
+        let flow = Flow::example();
+        let state = CallState::new("CA1", "+15550001", "+15550002", "ringing", &flow, T0);
+        (flow, state)
+    }
+
+    fn digits<'a>(stage: &'a str, d: &'a str) -> GatherAnswer<'a> {
+        GatherAnswer {
+            stage: Some(stage),
+            digits: Some(d),
+            speech: None,
+            confidence: None,
+        }
+    }
+
+    #[test]
+    fn a_gather_records_and_moves_on() {
+        let (flow, mut state) = fresh();
+        assert_eq!(state.stage, "welcome");
+        let applied = state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), T1);
+        assert_eq!(applied, Applied::Changed);
+        assert_eq!(state.stage, "technical");
+        assert_eq!(state.selections.len(), 1);
+        assert_eq!(state.selections[0].digits.as_deref(), Some("2"));
+        assert!(state.selections[0].accepted);
+        assert_eq!(state.updated_at, T1);
+    }
+
+    #[test]
+    fn a_redelivery_is_not_applied_twice() {
+        let (flow, mut state) = fresh();
+        state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), T1);
+        let again = state.apply_gather(&flow, &digits("technical", "1"), Some("tok-1"), T1);
+        assert_eq!(again, Applied::Unchanged);
+        assert_eq!(state.selections.len(), 1);
+        assert_eq!(state.stage, "technical");
+    }
+
+    #[test]
+    fn a_stale_answer_is_kept_but_moves_nothing() {
+        let (flow, mut state) = fresh();
+        state.apply_gather(&flow, &digits("welcome", "2"), None, T1);
+        state.apply_gather(&flow, &digits("welcome", "3"), None, T1);
+        assert_eq!(state.stage, "technical");
+        assert_eq!(state.selections.len(), 2);
+        assert!(state.selections[1].stale);
+    }
+
+    #[test]
+    fn tokens_are_bounded() {
+        let (flow, mut state) = fresh();
+        for i in 0..(REMEMBERED_TOKENS + 10) {
+            let token = format!("tok-{i}");
+            state.apply_gather(&flow, &digits("welcome", "9"), Some(&token), T1);
+        }
+        assert_eq!(state.applied_tokens.len(), REMEMBERED_TOKENS);
+        assert!(state.has_applied(Some(&format!("tok-{}", REMEMBERED_TOKENS + 9))));
+        assert!(!state.has_applied(Some("tok-0")));
+    }
+
+    #[test]
+    fn final_status_records_end_and_is_not_rolled_back() {
+        let (_, mut state) = fresh();
+        let done = StatusUpdate {
+            status: "completed",
+            duration: Some(42),
+            sequence: Some(3),
+        };
+        assert_eq!(state.apply_status(&done, None, T1), Applied::Changed);
+        assert_eq!(state.end_time.as_deref(), Some(T1));
+        assert_eq!(state.duration, Some(42));
+        let late = StatusUpdate {
+            status: "in-progress",
+            duration: None,
+            sequence: Some(2),
+        };
+        assert_eq!(state.apply_status(&late, None, T1), Applied::Unchanged);
+        assert_eq!(state.status, "completed");
+    }
+
+    #[test]
+    fn the_document_is_camel_case_json() {
+        let (_, state) = fresh();
+        let json = serde_json::to_value(&state).expect("serialises");
+        assert_eq!(json["callSid"], "CA1");
+        assert_eq!(json["startTime"], T0);
+        assert!(
+            json.get("appliedTokens").is_none(),
+            "empty lists are left out"
+        );
+        let back: CallState = serde_json::from_value(json).expect("round-trips");
+        assert_eq!(back, state);
+    }
+}
