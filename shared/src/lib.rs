@@ -6,6 +6,7 @@
 //! - [`twiml`]: the TwiML writer.
 //! - [`call_state`]: a call's progress (stage, selections, status) and its Sync store.
 //! - [`flow`]: the call flow as data (stages, routes, retries), validated at start.
+//! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`config`]: configuration from the environment, checked once at start.
 //! - [`http`]: glue between HTTP requests/responses and the above.
 
@@ -13,6 +14,7 @@ pub mod call_state;
 pub mod config;
 pub mod flow;
 pub mod http;
+pub mod presence;
 pub mod sync;
 pub mod twiml;
 pub mod webhook;
