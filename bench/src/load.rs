@@ -1,0 +1,122 @@
+//! Load generation: whole simulated calls (four webhooks each) at a fixed concurrency,
+//! bounded both in number of calls and in wall time, to loopback only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde::Serialize;
+
+use crate::webhook::{call_script, call_sid, Target};
+
+/// Figures of one load phase.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Phase {
+    pub concurrency: usize,
+    pub calls: u64,
+    pub webhooks_ok: u64,
+    pub webhooks_failed: u64,
+    /// Answers that were 2xx but not TwiML.
+    pub not_twiml: u64,
+    pub seconds: f64,
+    pub webhooks_per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+pub struct Limits {
+    pub concurrency: usize,
+    pub max_calls: u64,
+    pub max_time: Duration,
+}
+
+/// Runs calls until `max_calls` have started or `max_time` has passed; calls in flight
+/// finish. `side` and `first_sid` keep CallSids unique across phases.
+pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> Phase {
+    let next = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + limits.max_time;
+    let started = Instant::now();
+    let workers = (0..limits.concurrency).map(|_| {
+        let next = Arc::clone(&next);
+        let target = target.clone();
+        let max_calls = limits.max_calls;
+        async move {
+            let mut latencies = Vec::new();
+            let (mut failed, mut not_twiml, mut calls) = (0u64, 0u64, 0u64);
+            loop {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= max_calls {
+                    break;
+                }
+                calls += 1;
+                let sid = call_sid(side, first_sid + n);
+                for step in call_script() {
+                    match target.send(&sid, &step, None).await {
+                        Ok(answer) if answer.ok() => {
+                            latencies.push(answer.latency);
+                            if !answer.twiml {
+                                not_twiml += 1;
+                            }
+                        }
+                        _ => failed += 1,
+                    }
+                }
+            }
+            (latencies, failed, not_twiml, calls)
+        }
+    });
+    let results = join_all(workers).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut latencies: Vec<Duration> = Vec::new();
+    let mut phase = Phase {
+        concurrency: limits.concurrency,
+        seconds,
+        ..Phase::default()
+    };
+    for (l, failed, not_twiml, calls) in results {
+        latencies.extend(l);
+        phase.webhooks_failed += failed;
+        phase.not_twiml += not_twiml;
+        phase.calls += calls;
+    }
+    latencies.sort();
+    phase.webhooks_ok = latencies.len() as u64;
+    phase.webhooks_per_sec = if seconds > 0.0 {
+        phase.webhooks_ok as f64 / seconds
+    } else {
+        0.0
+    };
+    phase.p50_ms = percentile_ms(&latencies, 50.0);
+    phase.p99_ms = percentile_ms(&latencies, 99.0);
+    phase.max_ms = latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    phase
+}
+
+/// Nearest-rank percentile of sorted samples, in milliseconds (0 when there are none).
+pub fn percentile_ms(sorted: &[Duration], pct: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((pct / 100.0) * sorted.len() as f64).ceil() as usize;
+    let idx = rank.clamp(1, sorted.len()) - 1;
+    sorted[idx].as_secs_f64() * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile_ms(&v, 50.0), 50.0);
+        assert_eq!(percentile_ms(&v, 99.0), 99.0);
+        assert_eq!(percentile_ms(&v[..1], 99.0), 1.0);
+        assert_eq!(percentile_ms(&[], 50.0), 0.0);
+    }
+}

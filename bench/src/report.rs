@@ -1,0 +1,435 @@
+//! Everything a run produces: the result model (serialised to `latest.json`), the table
+//! printed to the terminal (also `latest.md`), and the SVG chart the README shows.
+
+use serde::Serialize;
+
+use crate::lambda::FnResult;
+use crate::load::Phase;
+
+#[derive(Debug, Default, Serialize)]
+pub struct StepRequests {
+    pub initial: f64,
+    pub gather: f64,
+    pub completed: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct LostUpdates {
+    pub sent: usize,
+    pub answered_ok: usize,
+    pub recorded: usize,
+    pub lost: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct SideResult {
+    pub side: String,
+    pub error: Option<String>,
+    pub startup_ms: Vec<f64>,
+    pub startup_median_ms: Option<f64>,
+    pub c1: Option<Phase>,
+    pub c32: Option<Phase>,
+    pub peak_rss_kib: Option<u64>,
+    /// Sync API requests per webhook over the whole concurrency-1 phase.
+    pub sync_requests_per_webhook: Option<f64>,
+    /// Sync API requests per step on a warm function (mean over a few calls).
+    pub sync_requests_per_step: Option<StepRequests>,
+    pub lost_updates: Option<LostUpdates>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Meta {
+    pub date: String,
+    pub machine: String,
+    pub cpus: usize,
+    pub kernel: String,
+    pub versions: Vec<(String, String)>,
+    pub settings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub meta: Meta,
+    pub rust: Option<SideResult>,
+    pub node: Option<SideResult>,
+    pub lambda: Vec<FnResult>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub met: Option<bool>,
+    pub detail: String,
+}
+
+/// One comparable figure: how to read it from a side, and which direction is better.
+struct Metric {
+    label: &'static str,
+    unit: &'static str,
+    higher_is_better: bool,
+    get: fn(&SideResult) -> Option<f64>,
+}
+
+fn metrics() -> Vec<Metric> {
+    vec![
+        Metric {
+            label: "webhook p50, c=1",
+            unit: "ms",
+            higher_is_better: false,
+            get: |s| s.c1.as_ref().map(|p| p.p50_ms),
+        },
+        Metric {
+            label: "webhook p99, c=1",
+            unit: "ms",
+            higher_is_better: false,
+            get: |s| s.c1.as_ref().map(|p| p.p99_ms),
+        },
+        Metric {
+            label: "throughput, c=1",
+            unit: "webhooks/s",
+            higher_is_better: true,
+            get: |s| s.c1.as_ref().map(|p| p.webhooks_per_sec),
+        },
+        Metric {
+            label: "webhook p50, c=32",
+            unit: "ms",
+            higher_is_better: false,
+            get: |s| s.c32.as_ref().map(|p| p.p50_ms),
+        },
+        Metric {
+            label: "webhook p99, c=32",
+            unit: "ms",
+            higher_is_better: false,
+            get: |s| s.c32.as_ref().map(|p| p.p99_ms),
+        },
+        Metric {
+            label: "throughput, c=32",
+            unit: "webhooks/s",
+            higher_is_better: true,
+            get: |s| s.c32.as_ref().map(|p| p.webhooks_per_sec),
+        },
+        Metric {
+            label: "start-up to first answer",
+            unit: "ms",
+            higher_is_better: false,
+            get: |s| s.startup_median_ms,
+        },
+        Metric {
+            label: "peak RSS under load",
+            unit: "MiB",
+            higher_is_better: false,
+            get: |s| s.peak_rss_kib.map(|k| k as f64 / 1024.0),
+        },
+        Metric {
+            label: "Sync requests / webhook",
+            unit: "req",
+            higher_is_better: false,
+            get: |s| s.sync_requests_per_webhook,
+        },
+        Metric {
+            label: "Sync requests, initial (warm)",
+            unit: "req",
+            higher_is_better: false,
+            get: |s| s.sync_requests_per_step.as_ref().map(|r| r.initial),
+        },
+        Metric {
+            label: "Sync requests, gather (warm)",
+            unit: "req",
+            higher_is_better: false,
+            get: |s| s.sync_requests_per_step.as_ref().map(|r| r.gather),
+        },
+        Metric {
+            label: "Sync requests, status cb (warm)",
+            unit: "req",
+            higher_is_better: false,
+            get: |s| s.sync_requests_per_step.as_ref().map(|r| r.completed),
+        },
+        Metric {
+            label: "lost updates of 50 gathers",
+            unit: "",
+            higher_is_better: false,
+            get: |s| s.lost_updates.as_ref().map(|l| l.lost as f64),
+        },
+    ]
+}
+
+fn fmt(v: Option<f64>) -> String {
+    match v {
+        None => "n/a".into(),
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// How many times better callflow is (>1 means callflow wins), whichever the direction.
+fn advantage(m: &Metric, rust: Option<f64>, node: Option<f64>) -> String {
+    match (rust, node) {
+        (Some(r), Some(n)) if m.higher_is_better && n > 0.0 => format!("{:.1}×", r / n),
+        (Some(r), Some(n)) if !m.higher_is_better && r > 0.0 => format!("{:.1}×", n / r),
+        (Some(r), Some(n)) if r == 0.0 && n == 0.0 => "=".into(),
+        (Some(_), Some(_)) => "∞".into(),
+        _ => "n/a".into(),
+    }
+}
+
+/// Checks the targets against what was measured.
+pub fn targets(report: &Report) -> Vec<Target> {
+    let (r, n) = (report.rust.as_ref(), report.node.as_ref());
+    let pair = |f: &dyn Fn(&SideResult) -> Option<f64>| (r.and_then(f), n.and_then(f));
+    let mut out = Vec::new();
+    let mut ratio = |name: &str, (rv, nv): (Option<f64>, Option<f64>), higher: bool| {
+        let met = match (rv, nv) {
+            (Some(rv), Some(nv)) if higher => Some(rv >= 5.0 * nv),
+            (Some(rv), Some(nv)) => Some(rv * 5.0 <= nv),
+            _ => None,
+        };
+        out.push(Target {
+            name: name.into(),
+            met,
+            detail: format!("callflow {} vs Node {}", fmt(rv), fmt(nv)),
+        });
+    };
+    ratio(
+        "throughput c=32 ≥ 5× Node",
+        pair(&|s| s.c32.as_ref().map(|p| p.webhooks_per_sec)),
+        true,
+    );
+    ratio(
+        "throughput c=1 ≥ 5× Node",
+        pair(&|s| s.c1.as_ref().map(|p| p.webhooks_per_sec)),
+        true,
+    );
+    ratio(
+        "p99 c=32 ≤ 1/5 Node",
+        pair(&|s| s.c32.as_ref().map(|p| p.p99_ms)),
+        false,
+    );
+    ratio(
+        "p99 c=1 ≤ 1/5 Node",
+        pair(&|s| s.c1.as_ref().map(|p| p.p99_ms)),
+        false,
+    );
+    ratio(
+        "peak RSS ≤ 1/5 Node",
+        pair(&|s| s.peak_rss_kib.map(|k| k as f64)),
+        false,
+    );
+    let gather = r.and_then(|s| s.sync_requests_per_step.as_ref().map(|x| x.gather));
+    out.push(Target {
+        name: "exactly 1 Sync request per warm gather".into(),
+        met: gather.map(|g| (g - 1.0).abs() < 1e-9),
+        detail: format!("callflow {}", fmt(gather)),
+    });
+    let lost = r.and_then(|s| s.lost_updates.as_ref().map(|l| l.lost));
+    out.push(Target {
+        name: "zero lost updates".into(),
+        met: lost.map(|l| l == 0),
+        detail: format!(
+            "callflow {} lost, Node {} lost",
+            lost.map_or("n/a".into(), |l| l.to_string()),
+            n.and_then(|s| s.lost_updates.as_ref().map(|l| l.lost.to_string()))
+                .unwrap_or("n/a".into())
+        ),
+    });
+    out
+}
+
+/// The comparison as a Markdown table (also what the terminal shows).
+pub fn table(report: &Report) -> String {
+    let mut s = String::new();
+    s.push_str("| measure | unit | callflow (Rust) | Node baseline | callflow advantage |\n");
+    s.push_str("|---|---|---:|---:|---:|\n");
+    for m in metrics() {
+        let rv = report.rust.as_ref().and_then(|x| (m.get)(x));
+        let nv = report.node.as_ref().and_then(|x| (m.get)(x));
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            m.label,
+            m.unit,
+            fmt(rv),
+            fmt(nv),
+            advantage(&m, rv, nv)
+        ));
+    }
+    for side in [&report.rust, &report.node].into_iter().flatten() {
+        for (name, phase) in [("c=1", &side.c1), ("c=32", &side.c32)] {
+            if let Some(p) = phase {
+                if p.webhooks_failed > 0 || p.not_twiml > 0 {
+                    s.push_str(&format!(
+                        "\n{} {name}: {} webhooks failed, {} answered without TwiML",
+                        side.side, p.webhooks_failed, p.not_twiml
+                    ));
+                }
+            }
+        }
+        if let Some(e) = &side.error {
+            s.push_str(&format!("\n{}: {e}", side.side));
+        }
+    }
+    if !report.lambda.is_empty() {
+        s.push_str("\n\nLambda shape (callflow): `cargo lambda build --release` bootstraps, exec → first invocation answered through a local runtime API (median of runs)\n\n");
+        s.push_str("| function | bootstrap size | exec → runtime API poll | exec → first answer | first status |\n|---|---:|---:|---:|---:|\n");
+        for f in &report.lambda {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                f.name,
+                f.bootstrap_bytes
+                    .map_or("n/a".into(), |b| format!("{:.2} MiB", b as f64 / 1048576.0)),
+                f.exec_to_next_ms
+                    .map_or("n/a".into(), |v| format!("{v:.1} ms")),
+                f.exec_to_first_response_ms
+                    .map_or("n/a".into(), |v| format!("{v:.1} ms")),
+                f.first_status.map_or("n/a".into(), |v| v.to_string()),
+            ));
+            if let Some(e) = &f.error {
+                s.push_str(&format!("\n{}: {e}\n", f.name));
+            }
+        }
+    }
+    s.push_str("\n\nTargets\n\n");
+    for t in &report.targets {
+        let mark = match t.met {
+            Some(true) => "met",
+            Some(false) => "NOT met",
+            None => "not measured",
+        };
+        s.push_str(&format!("- {}: **{mark}** ({})\n", t.name, t.detail));
+    }
+    s
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A chart panel: title, (unused) note, and how to read the figure from a side.
+type Panel = (&'static str, &'static str, fn(&SideResult) -> Option<f64>);
+
+/// A small-multiples bar chart: one panel per headline figure, callflow beside Node.
+pub fn svg(report: &Report) -> String {
+    let panels: Vec<Panel> = vec![
+        ("Throughput, c=32 (webhooks/s, higher is better)", "", |s| {
+            s.c32.as_ref().map(|p| p.webhooks_per_sec)
+        }),
+        ("Throughput, c=1 (webhooks/s)", "", |s| {
+            s.c1.as_ref().map(|p| p.webhooks_per_sec)
+        }),
+        ("Webhook p99, c=32 (ms, lower is better)", "", |s| {
+            s.c32.as_ref().map(|p| p.p99_ms)
+        }),
+        ("Webhook p99, c=1 (ms)", "", |s| {
+            s.c1.as_ref().map(|p| p.p99_ms)
+        }),
+        ("Start-up to first answered webhook (ms)", "", |s| {
+            s.startup_median_ms
+        }),
+        ("Peak RSS under load (MiB)", "", |s| {
+            s.peak_rss_kib.map(|k| k as f64 / 1024.0)
+        }),
+        ("Sync requests per warm gather", "", |s| {
+            s.sync_requests_per_step.as_ref().map(|r| r.gather)
+        }),
+        ("Lost updates, 50 concurrent gathers", "", |s| {
+            s.lost_updates.as_ref().map(|l| l.lost as f64)
+        }),
+    ];
+    let (cols, pw, ph) = (4usize, 240.0, 170.0);
+    let rows = panels.len().div_ceil(cols);
+    let width = cols as f64 * pw + 20.0;
+    let top = 50.0;
+    let footer_lines = 4 + report.lambda.len().min(3);
+    let height = top + rows as f64 * ph + 20.0 + footer_lines as f64 * 16.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+    );
+    s.push_str(&format!(
+        "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">callflow (Rust) vs Node Twilio Functions baseline, same sync-emulator</text>\n<rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#d9480f\"/><text x=\"{}\" y=\"23\" font-size=\"12\">callflow</text><rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#2b8a3e\"/><text x=\"{}\" y=\"23\" font-size=\"12\">Node (twilio-run)</text>\n",
+        width - 230.0, width - 214.0, width - 150.0, width - 134.0
+    ));
+    for (i, (title, _, get)) in panels.iter().enumerate() {
+        let x0 = 10.0 + (i % cols) as f64 * pw;
+        let y0 = top + (i / cols) as f64 * ph;
+        let rv = report.rust.as_ref().and_then(get);
+        let nv = report.node.as_ref().and_then(get);
+        let max = rv.unwrap_or(0.0).max(nv.unwrap_or(0.0)).max(1e-9);
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"11.5\">{}</text>\n",
+            x0,
+            y0 + 12.0,
+            esc(title)
+        ));
+        let base = y0 + ph - 30.0;
+        let bar_h = ph - 65.0;
+        for (j, (label, v, color)) in [("callflow", rv, "#d9480f"), ("Node", nv, "#2b8a3e")]
+            .iter()
+            .enumerate()
+        {
+            let bx = x0 + 40.0 + j as f64 * 85.0;
+            let h = v
+                .map_or(0.0, |v| (v / max) * bar_h)
+                .max(if v.is_some() { 1.0 } else { 0.0 });
+            s.push_str(&format!(
+                "<rect x=\"{bx}\" y=\"{:.1}\" width=\"60\" height=\"{h:.1}\" fill=\"{color}\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{label}</text>\n",
+                base - h,
+                bx + 30.0,
+                base - h - 4.0,
+                fmt(*v),
+                bx + 30.0,
+                base + 14.0
+            ));
+        }
+        s.push_str(&format!(
+            "<line x1=\"{}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#868e96\"/>\n",
+            x0 + 30.0,
+            x0 + 195.0
+        ));
+    }
+    let mut y = top + rows as f64 * ph + 10.0;
+    let meta = &report.meta;
+    let versions: Vec<String> = meta
+        .versions
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let lines = [
+        format!(
+            "{} · {} · {} CPUs · Linux {}",
+            meta.date, meta.machine, meta.cpus, meta.kernel
+        ),
+        versions.join(" · "),
+        meta.settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        "Lambda (callflow, cargo lambda build --release):".to_owned(),
+    ];
+    for line in lines.iter() {
+        s.push_str(&format!(
+            "<text x=\"10\" y=\"{y}\" font-size=\"11\" fill=\"#495057\">{}</text>\n",
+            esc(line)
+        ));
+        y += 16.0;
+    }
+    for f in report.lambda.iter().take(3) {
+        let line = format!(
+            "  {}: bootstrap {}, exec → first answered invocation {}",
+            f.name,
+            f.bootstrap_bytes
+                .map_or("n/a".into(), |b| format!("{:.2} MiB", b as f64 / 1048576.0)),
+            f.exec_to_first_response_ms
+                .map_or("n/a".into(), |v| format!("{v:.1} ms")),
+        );
+        s.push_str(&format!(
+            "<text x=\"10\" y=\"{y}\" font-size=\"11\" fill=\"#495057\">{}</text>\n",
+            esc(&line)
+        ));
+        y += 16.0;
+    }
+    s.push_str("</svg>\n");
+    s
+}
