@@ -1,1 +1,51 @@
-//! Work in progress.
+//! The Twilio Sync REST client.
+//!
+//! Handles mirror the REST tree: [`SyncClient::document`], [`SyncClient::map`] and
+//! [`MapHandle::item`], [`SyncClient::list`] and [`ListHandle::item`] /
+//! [`ListHandle::items`], [`SyncClient::stream`]. Each call is one operation with its own
+//! deadline ([`SyncConfig::deadline`]), inside which safe requests are retried.
+//!
+//! What the usual Node code gets wrong, and where it is handled here:
+//! - overlapping webhooks losing each other's changes: [`DocumentHandle::mutate`]
+//!   (`If-Match` + re-read and re-apply), in `mutate.rs`;
+//! - the second presence beat failing on create: [`MapItemHandle::set_or_create`];
+//! - error codes that Sync does not send: [`SyncError`] classifies by status and code
+//!   together, in `error.rs`;
+//! - creates that race or lose their answer: the open modes in `open.rs`;
+//! - what may be retried: `retry.rs`.
+//!
+//! Layout: `config` (settings, credentials), `client` (the request loop and counter),
+//! `error`, `retry`, `wire` (encoding, dates, [`Ttl`]), `write` ([`WriteOptions`]),
+//! `open` (open modes), `mutate`, `pagination`, `objects` (what maps, lists and streams
+//! share), `items` (set-or-create), then one file per resource: `documents`, `maps`,
+//! `lists`, `streams`.
+
+mod client;
+mod config;
+mod documents;
+mod error;
+mod items;
+mod lists;
+mod maps;
+mod mutate;
+mod objects;
+mod open;
+mod pagination;
+mod retry;
+mod streams;
+mod wire;
+mod write;
+
+pub use client::SyncClient;
+pub use config::{Credentials, SyncConfig, DEFAULT_BASE_URL};
+pub use documents::{Document, DocumentHandle, Documents};
+pub use error::{SyncError, TwilioError, MAX_DATA_BYTES, MAX_MESSAGE_BYTES};
+pub use lists::{ListHandle, ListItem, ListItemHandle, ListItems};
+pub use maps::{MapHandle, MapItem, MapItemHandle, MapItems};
+pub use mutate::Mutated;
+pub use objects::{Collection, SyncList, SyncMap, SyncObject, SyncStream};
+pub use open::{OpenMode, Opened};
+pub use pagination::{Bounds, Order, PageOptions};
+pub use streams::{StreamHandle, StreamMessage};
+pub use wire::Ttl;
+pub use write::WriteOptions;

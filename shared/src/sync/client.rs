@@ -1,0 +1,347 @@
+//! [`SyncClient`]: one pooled HTTP client, the credentials, and the request loop that
+//! every handle goes through (auth, deadline, retries, the request counter).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, ACCEPT, IF_MATCH, USER_AGENT};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use super::config::SyncConfig;
+use super::error::SyncError;
+use super::retry::{self, Deadline, Repeat};
+use super::wire::segment;
+
+/// A Twilio Sync REST client. Cheap to clone (an `Arc` inside): build it once per process
+/// and share it, so that warm Lambda invocations reuse its pooled connections.
+///
+/// ```no_run
+/// use callflow::sync::{SyncClient, SyncConfig, Ttl};
+/// use serde_json::json;
+///
+/// # async fn demo() -> Result<(), callflow::sync::SyncError> {
+/// let sync = SyncClient::new(SyncConfig::new("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "token"))?;
+/// let doc = sync.document("call-CA123");
+/// let opened = doc.create_or_fetch(&json!({"stage": "greeting"}), Some(Ttl::secs(3600))).await?;
+/// println!("revision {} created {}", opened.value.revision, opened.created);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SyncClient {
+    inner: Arc<Inner>,
+    deadline: Duration,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: SyncConfig,
+    /// `{base}/v1/Services/{service}` with the service segment encoded.
+    service_url: String,
+    /// `{base}` without a trailing slash.
+    base: String,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient")
+            .field("service_url", &self.inner.service_url)
+            .field("deadline", &self.deadline)
+            .field("requests", &self.request_count())
+            .finish()
+    }
+}
+
+/// One HTTP request as the handles describe it.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    pub query: Vec<(&'static str, String)>,
+    pub form: Vec<(&'static str, String)>,
+    pub if_match: Option<String>,
+    pub repeat: Repeat,
+}
+
+impl Req {
+    pub(crate) fn get(url: String) -> Self {
+        Req {
+            method: Method::GET,
+            url,
+            query: Vec::new(),
+            form: Vec::new(),
+            if_match: None,
+            repeat: Repeat::Always,
+        }
+    }
+
+    pub(crate) fn post(url: String, form: Vec<(&'static str, String)>, repeat: Repeat) -> Self {
+        Req {
+            method: Method::POST,
+            url,
+            query: Vec::new(),
+            form,
+            if_match: None,
+            repeat,
+        }
+    }
+
+    pub(crate) fn delete(url: String) -> Self {
+        Req {
+            method: Method::DELETE,
+            ..Req::get(url)
+        }
+    }
+
+    pub(crate) fn if_match(mut self, revision: Option<String>) -> Self {
+        self.if_match = revision;
+        self
+    }
+}
+
+/// The end of a request loop: the answer (or the last error), and whether any failed
+/// attempt may have been applied by Sync anyway (so a later 409/412/404 may be ours).
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub result: Result<Bytes, SyncError>,
+    pub ambiguous: bool,
+}
+
+impl SyncClient {
+    /// Builds the client: checks the base URL and builds one rustls connection pool.
+    ///
+    /// ```
+    /// use callflow::sync::{SyncClient, SyncConfig};
+    /// let sync = SyncClient::new(
+    ///     SyncConfig::new("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "token").base_url("http://127.0.0.1:4010"),
+    /// )
+    /// .expect("valid config");
+    /// assert_eq!(sync.request_count(), 0);
+    /// ```
+    pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
+        let parsed = url::Url::parse(&config.base_url)
+            .map_err(|e| SyncError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(SyncError::Config(format!(
+                "base URL {:?} must be http(s)://host",
+                config.base_url
+            )));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(SyncError::Config(format!(
+                "base URL {:?} must not carry a query or fragment",
+                config.base_url
+            )));
+        }
+        if config.service_sid.is_empty() {
+            return Err(SyncError::Config("service SID is empty".into()));
+        }
+        let (user, _) = config.credentials.basic();
+        if user.is_empty() {
+            return Err(SyncError::Config("credentials have an empty user".into()));
+        }
+        if config.max_attempts == 0 || config.mutate_attempts == 0 {
+            return Err(SyncError::Config(
+                "attempt limits must be at least 1".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| SyncError::Config(format!("HTTP client: {e}")))?;
+        let base = config.base_url.trim_end_matches('/').to_owned();
+        let service_url = format!("{base}/v1/Services/{}", segment(&config.service_sid));
+        let deadline = config.deadline;
+        Ok(SyncClient {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                service_url,
+                base,
+                requests: AtomicU64::new(0),
+            }),
+            deadline,
+        })
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &SyncConfig {
+        &self.inner.config
+    }
+
+    /// HTTP requests this client (and its clones) has sent, retries included.
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The same client (same pool, same counter) with another per-operation deadline,
+    /// e.g. the time a webhook has left.
+    pub fn with_deadline(&self, deadline: Duration) -> SyncClient {
+        SyncClient {
+            inner: Arc::clone(&self.inner),
+            deadline,
+        }
+    }
+
+    /// The per-operation deadline in force.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// `{base}/v1/Services/{service}/{rest}`; `rest` segments must already be encoded.
+    pub(crate) fn url(&self, rest: &str) -> String {
+        format!("{}/{}", self.inner.service_url, rest)
+    }
+
+    /// Starts the time budget of one operation.
+    pub(crate) fn start(&self) -> Deadline {
+        Deadline::after(self.deadline)
+    }
+
+    /// Resolves a `next_page_url` against our base URL. Credentials only ever go to the
+    /// configured host: Twilio's absolute links are re-rooted on `base_url` (which also
+    /// makes paging work through proxies and port-mapped emulators).
+    pub(crate) fn rebase(&self, link: &str) -> Option<String> {
+        if link.starts_with(&self.inner.base) {
+            return Some(link.to_owned());
+        }
+        let at = link.find("/v1/")?;
+        Some(format!("{}{}", self.inner.base, &link[at..]))
+    }
+
+    /// Sends `req` until it succeeds, fails for good, runs out of attempts, or the
+    /// deadline passes. See `retry.rs` for which failures are repeated.
+    pub(crate) async fn execute(&self, req: &Req, dl: &Deadline) -> Sent {
+        let cfg = &self.inner.config;
+        let mut attempts = 0u32;
+        let mut ambiguous = false;
+        loop {
+            let remaining = dl.remaining();
+            if remaining.is_zero() {
+                return Sent {
+                    result: Err(SyncError::Timeout {
+                        elapsed: dl.elapsed(),
+                        attempts,
+                    }),
+                    ambiguous,
+                };
+            }
+            attempts += 1;
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            let per_attempt = cfg.request_timeout.min(remaining);
+            let err = match tokio::time::timeout(per_attempt, self.attempt(req)).await {
+                Ok(Ok((status, body, _))) if (200..300).contains(&status) => {
+                    return Sent {
+                        result: Ok(body),
+                        ambiguous,
+                    }
+                }
+                Ok(Ok((status, body, retry_after))) => {
+                    SyncError::from_response(status, &body, retry_after)
+                }
+                Ok(Err(e)) => SyncError::Transport {
+                    connect: e.is_connect(),
+                    message: error_chain(&e),
+                },
+                Err(_) => SyncError::Timeout {
+                    elapsed: dl.elapsed(),
+                    attempts,
+                },
+            };
+            ambiguous |= retry::maybe_applied(&err);
+            if !req.repeat.allows(&err) || attempts >= cfg.max_attempts {
+                return Sent {
+                    result: Err(err),
+                    ambiguous,
+                };
+            }
+            let retry_after = match &err {
+                SyncError::RateLimited { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let wait = retry::backoff(cfg, attempts, retry_after);
+            tracing::debug!(method = %req.method, url = %req.url, attempt = attempts, ?wait, error = %err, "Sync request failed; retrying");
+            if !dl.sleep(wait).await {
+                // No time for the wait and another attempt: the last error is the answer.
+                return Sent {
+                    result: Err(err),
+                    ambiguous,
+                };
+            }
+        }
+    }
+
+    /// One HTTP exchange, body included.
+    async fn attempt(&self, req: &Req) -> Result<(u16, Bytes, Option<Duration>), reqwest::Error> {
+        let (user, pass) = self.inner.config.credentials.basic();
+        let mut rb = self
+            .inner
+            .http
+            .request(req.method.clone(), &req.url)
+            .basic_auth(user, Some(pass))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(
+                USER_AGENT,
+                HeaderValue::from_static(concat!("callflow/", env!("CARGO_PKG_VERSION"))),
+            );
+        if let Some(rev) = &req.if_match {
+            rb = rb.header(IF_MATCH, rev.as_str());
+        }
+        if !req.query.is_empty() {
+            rb = rb.query(&req.query);
+        }
+        if req.method == Method::POST {
+            rb = rb.form(&req.form);
+        }
+        let resp = rb.send().await?;
+        let status = resp.status().as_u16();
+        let retry_after = retry::retry_after(resp.headers());
+        let body = resp.bytes().await?;
+        Ok((status, body, retry_after))
+    }
+
+    /// Runs a DELETE. After an attempt whose answer was lost, a 404 means that attempt
+    /// deleted it, which is success rather than an error.
+    pub(crate) async fn delete(&self, req: Req) -> Result<(), SyncError> {
+        let dl = self.start();
+        let sent = self.execute(&req, &dl).await;
+        match sent.result {
+            Ok(_) => Ok(()),
+            Err(SyncError::NotFound(_)) if sent.ambiguous => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `execute`, then decode the JSON body.
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        req: &Req,
+        dl: &Deadline,
+    ) -> Result<T, SyncError> {
+        let body = self.execute(req, dl).await.result?;
+        decode(&body)
+    }
+}
+
+/// Decodes a JSON answer body into `T`.
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, SyncError> {
+    serde_json::from_slice(body).map_err(|e| SyncError::Decode(e.to_string()))
+}
+
+/// reqwest's error with its sources, which hold the useful part ("connection reset").
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}

@@ -1,0 +1,293 @@
+//! Documents: one JSON value per object, addressed by SID (`ET…`) or unique name.
+
+use futures_util::Stream;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::client::{Req, SyncClient};
+use super::error::{SyncError, MAX_DATA_BYTES};
+use super::mutate::{self, data_json, Hint, Mutated};
+use super::open::{self, OpenMode, Opened};
+use super::pagination::{checked_page_size, paginate};
+use super::retry::Repeat;
+use super::wire::{looks_like_sid, rfc3339_opt, segment, Ttl};
+use super::write::WriteOptions;
+
+/// A Sync document as Sync returns it, with its data decoded as `T`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
+pub struct Document<T = Value> {
+    /// `ET…`
+    #[serde(default)]
+    pub sid: String,
+    /// The unique name, if it has one.
+    #[serde(default)]
+    pub unique_name: Option<String>,
+    /// `AC…`
+    #[serde(default)]
+    pub account_sid: String,
+    /// `IS…`
+    #[serde(default)]
+    pub service_sid: String,
+    /// The resource URL.
+    #[serde(default)]
+    pub url: String,
+    /// Changes on every write; the `If-Match` value for conditional writes.
+    pub revision: String,
+    /// The document's value.
+    pub data: T,
+    /// When Sync will delete it; `None` for no expiry.
+    #[serde(default, with = "rfc3339_opt")]
+    pub date_expires: Option<OffsetDateTime>,
+    /// Creation time.
+    #[serde(default, with = "rfc3339_opt")]
+    pub date_created: Option<OffsetDateTime>,
+    /// Last write time.
+    #[serde(default, with = "rfc3339_opt")]
+    pub date_updated: Option<OffsetDateTime>,
+    /// The identity that created it (`system` for REST).
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+/// One document, by SID or unique name. Made by [`SyncClient::document`]; cheap to clone.
+///
+/// ```no_run
+/// use callflow::sync::{SyncClient, SyncConfig, Ttl};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Default)]
+/// struct Call { stage: String, selections: Vec<String> }
+///
+/// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
+/// let doc = sync.document("call-CA123");
+/// doc.create_or_fetch(&Call::default(), Some(Ttl::secs(3600))).await?;
+/// // Two webhooks doing this at once both land: the loser re-reads and re-applies.
+/// let done = doc.mutate(|c: &mut Call| c.selections.push("1".into())).await?;
+/// println!("now at revision {}", done.value.revision);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DocumentHandle {
+    client: SyncClient,
+    id: String,
+}
+
+impl SyncClient {
+    /// A handle on the document with this SID or unique name (no request is made).
+    pub fn document(&self, sid_or_name: impl Into<String>) -> DocumentHandle {
+        DocumentHandle {
+            client: self.clone(),
+            id: sid_or_name.into(),
+        }
+    }
+
+    /// The service's documents as a collection: unnamed creates and listing.
+    pub fn documents(&self) -> Documents {
+        Documents {
+            client: self.clone(),
+        }
+    }
+}
+
+impl DocumentHandle {
+    /// The SID or unique name this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn url(&self) -> String {
+        self.client.url(&format!("Documents/{}", segment(&self.id)))
+    }
+
+    /// Open-existing: the document, or `NotFound`. One request.
+    pub async fn fetch<T: DeserializeOwned>(&self) -> Result<Document<T>, SyncError> {
+        let dl = self.client.start();
+        open::fetch(&self.client, &self.url(), &dl).await
+    }
+
+    /// Create-new with this handle's id as unique name; `AlreadyExists` when taken.
+    pub async fn create<T: Serialize + DeserializeOwned>(
+        &self,
+        data: &T,
+        ttl: Option<Ttl>,
+    ) -> Result<Document<T>, SyncError> {
+        Ok(self.open(OpenMode::CreateNew, data, ttl).await?.value)
+    }
+
+    /// Open-or-create, fetching first: 1 request when the document exists, 2 when it
+    /// does not (3 when another creator wins the race). `initial` and `ttl` apply only
+    /// if this call creates it.
+    pub async fn open_or_create<T: Serialize + DeserializeOwned>(
+        &self,
+        initial: &T,
+        ttl: Option<Ttl>,
+    ) -> Result<Opened<Document<T>>, SyncError> {
+        self.open(OpenMode::OpenOrCreate, initial, ttl).await
+    }
+
+    /// Open-or-create, creating first: 1 request when the document is new (data and
+    /// TTL in the same request), 2 when it exists (409, then fetch).
+    pub async fn create_or_fetch<T: Serialize + DeserializeOwned>(
+        &self,
+        initial: &T,
+        ttl: Option<Ttl>,
+    ) -> Result<Opened<Document<T>>, SyncError> {
+        self.open(OpenMode::CreateOrOpen, initial, ttl).await
+    }
+
+    /// Opens in any [`OpenMode`]. A SID cannot name a new document, so with a SID the
+    /// open-or-create modes only fetch.
+    pub async fn open<T: Serialize + DeserializeOwned>(
+        &self,
+        mode: OpenMode,
+        initial: &T,
+        ttl: Option<Ttl>,
+    ) -> Result<Opened<Document<T>>, SyncError> {
+        let mode = match mode {
+            OpenMode::OpenOrCreate | OpenMode::CreateOrOpen if looks_like_sid(&self.id, "ET") => {
+                OpenMode::OpenExisting
+            }
+            m => m,
+        };
+        let json = data_json(initial, MAX_DATA_BYTES)?;
+        let sent: Value =
+            serde_json::from_str(&json).map_err(|e| SyncError::Decode(e.to_string()))?;
+        let mut form = vec![("UniqueName", self.id.clone()), ("Data", json)];
+        if let Some(t) = ttl {
+            form.push(("Ttl", t.as_secs().to_string()));
+        }
+        let create = Req::post(self.client.url("Documents"), form, Repeat::Always);
+        let ours = move |v: &Value| v.get("data") == Some(&sent);
+        open::open(&self.client, mode, &create, &self.url(), &ours).await
+    }
+
+    /// Replaces the value (last writer wins). Prefer [`mutate`](Self::mutate) when the
+    /// new value depends on the old one.
+    pub async fn update<T: Serialize + DeserializeOwned>(
+        &self,
+        data: &T,
+    ) -> Result<Document<T>, SyncError> {
+        self.update_with(data, &WriteOptions::new()).await
+    }
+
+    /// Replaces the value with a condition and/or a new TTL.
+    pub async fn update_with<T: Serialize + DeserializeOwned>(
+        &self,
+        data: &T,
+        opts: &WriteOptions,
+    ) -> Result<Document<T>, SyncError> {
+        let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
+        form.extend(opts.document_form()?);
+        let req = Req::post(self.url(), form, Repeat::Always).if_match(opts.if_match.clone());
+        let dl = self.client.start();
+        self.client.json(&req, &dl).await
+    }
+
+    /// Sets (or with [`Ttl::NEVER`] clears) the expiry without touching the value.
+    pub async fn set_ttl(&self, ttl: Ttl) -> Result<Document<Value>, SyncError> {
+        let req = Req::post(
+            self.url(),
+            vec![("Ttl", ttl.as_secs().to_string())],
+            Repeat::Always,
+        );
+        let dl = self.client.start();
+        self.client.json(&req, &dl).await
+    }
+
+    /// Deletes the document; `NotFound` if it does not exist.
+    pub async fn delete(&self) -> Result<(), SyncError> {
+        self.client.delete(Req::delete(self.url())).await
+    }
+
+    /// Safe read-modify-write: fetch, apply `f`, update with `If-Match`, and on a
+    /// revision mismatch re-read and re-apply (bounded). 2 requests without contention;
+    /// 1 when `f` changes nothing.
+    pub async fn mutate<T, F>(&self, f: F) -> Result<Mutated<Document<T>>, SyncError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T),
+    {
+        mutate::run(&self.client, &self.url(), None, &[], f).await
+    }
+
+    /// [`mutate`](Self::mutate) starting from a document this process saw before: the
+    /// first write goes straight out with `If-Match: hint.revision` (1 request when
+    /// nobody wrote since); only a 412 costs a read. With `None` it is `mutate`.
+    pub async fn mutate_from<T, F>(
+        &self,
+        hint: Option<&Document<T>>,
+        f: F,
+    ) -> Result<Mutated<Document<T>>, SyncError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T),
+    {
+        let hint = hint.map(hint_of).transpose()?;
+        mutate::run(&self.client, &self.url(), hint, &[], f).await
+    }
+
+    /// [`mutate_from`](Self::mutate_from) that also sets the TTL with the write.
+    pub async fn mutate_with_ttl<T, F>(
+        &self,
+        hint: Option<&Document<T>>,
+        ttl: Ttl,
+        f: F,
+    ) -> Result<Mutated<Document<T>>, SyncError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T),
+    {
+        let hint = hint.map(hint_of).transpose()?;
+        let extra = [("Ttl", ttl.as_secs().to_string())];
+        mutate::run(&self.client, &self.url(), hint, &extra, f).await
+    }
+}
+
+fn hint_of<T: Serialize>(d: &Document<T>) -> Result<Hint, SyncError> {
+    Ok(Hint {
+        data: serde_json::to_value(&d.data).map_err(|e| SyncError::Decode(e.to_string()))?,
+        revision: d.revision.clone(),
+    })
+}
+
+/// The service's documents as a collection. Made by [`SyncClient::documents`].
+#[derive(Debug, Clone)]
+pub struct Documents {
+    client: SyncClient,
+}
+
+impl Documents {
+    /// Creates a document with no unique name (Sync assigns the SID). Not repeated
+    /// after a lost answer, since a repeat would make a second document.
+    pub async fn create<T: Serialize + DeserializeOwned>(
+        &self,
+        data: &T,
+        ttl: Option<Ttl>,
+    ) -> Result<Document<T>, SyncError> {
+        let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
+        if let Some(t) = ttl {
+            form.push(("Ttl", t.as_secs().to_string()));
+        }
+        let req = Req::post(self.client.url("Documents"), form, Repeat::IfNotApplied);
+        let dl = self.client.start();
+        self.client.json(&req, &dl).await
+    }
+
+    /// Every document, fetched lazily page by page.
+    pub fn stream<T>(
+        &self,
+        page_size: Option<u32>,
+    ) -> impl Stream<Item = Result<Document<T>, SyncError>> + Send + Unpin + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let query = page_size
+            .map(checked_page_size)
+            .transpose()
+            .map(|n| n.map(|n| ("PageSize", n.to_string())).into_iter().collect());
+        paginate(self.client.clone(), self.client.url("Documents"), query)
+    }
+}

@@ -1,0 +1,117 @@
+//! Small wire helpers: path-segment encoding, RFC 3339 dates, TTL values.
+
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Deserializer, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Everything but RFC 3986 "unreserved" is encoded, so a key such as `a/b c?d` stays
+/// one path segment and cannot reach another resource.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (a unique name, a SID, a map key).
+pub(crate) fn segment(s: &str) -> String {
+    // "." and ".." are unreserved but would be collapsed by URL normalisation.
+    match s {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => utf8_percent_encode(s, SEGMENT).to_string(),
+    }
+}
+
+/// True when `id` has the shape of a SID with `prefix` (two letters + 32 hex digits).
+pub(crate) fn looks_like_sid(id: &str, prefix: &str) -> bool {
+    id.len() == 34 && id.starts_with(prefix) && id[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A time-to-live in whole seconds, as Sync's `Ttl`, `ItemTtl` and `CollectionTtl`
+/// parameters take it. [`Ttl::NEVER`] (0) clears an expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ttl(u32);
+
+impl Ttl {
+    /// No expiry (Sync's `0`).
+    pub const NEVER: Ttl = Ttl(0);
+
+    /// `secs` seconds.
+    pub const fn secs(secs: u32) -> Ttl {
+        Ttl(secs)
+    }
+
+    /// Rounded up to whole seconds, so a short non-zero TTL never becomes "never".
+    pub fn from_duration(d: Duration) -> Ttl {
+        let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        Ttl(u32::try_from(secs).unwrap_or(u32::MAX))
+    }
+
+    /// The seconds sent on the wire.
+    pub const fn as_secs(self) -> u32 {
+        self.0
+    }
+}
+
+impl From<Duration> for Ttl {
+    fn from(d: Duration) -> Ttl {
+        Ttl::from_duration(d)
+    }
+}
+
+pub(crate) mod rfc3339_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(t) => {
+                let text = t.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
+                s.serialize_some(&text)
+            }
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        match text {
+            None => Ok(None),
+            Some(t) if t.is_empty() => Ok(None),
+            Some(t) => OffsetDateTime::parse(&t, &Rfc3339)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cannot_escape_their_place() {
+        assert_eq!(segment("user-1_a.b~"), "user-1_a.b~");
+        assert_eq!(segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
+        assert_eq!(segment(".."), "%2E%2E");
+        assert_eq!(segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn sid_shapes() {
+        assert!(looks_like_sid("ET0123456789abcdef0123456789abcdef", "ET"));
+        assert!(!looks_like_sid("ET0123456789abcdef0123456789abcdeg", "ET"));
+        assert!(!looks_like_sid("call-CA123", "ET"));
+    }
+
+    #[test]
+    fn ttl_rounds_up() {
+        assert_eq!(Ttl::from_duration(Duration::from_millis(1)).as_secs(), 1);
+        assert_eq!(Ttl::from_duration(Duration::from_secs(300)).as_secs(), 300);
+        assert_eq!(Ttl::NEVER.as_secs(), 0);
+    }
+}
