@@ -1,0 +1,194 @@
+//! The generic element tree behind the typed verbs, and its serialisation.
+//!
+//! Serialisation copies what twilio-python (`xml.etree.ElementTree.tostring`) prints,
+//! because Twilio's docs, tests and users compare against that output:
+//! attributes sorted by name, `<Empty />` with a space, no whitespace between
+//! elements, empty text dropped, and ElementTree's escaping, which differs from
+//! quick-xml's default (`'` is not escaped, a tab in an attribute is `&#09;`).
+//! quick-xml does the writing; the escaping is ours so that it matches byte for byte.
+
+use std::borrow::Cow;
+use std::io;
+
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
+use quick_xml::Writer;
+
+/// One element: a name, attributes (unique names, kept in setting order, sorted on
+/// output), optional text and children.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Element {
+    pub(crate) name: Cow<'static, str>,
+    attrs: Vec<(Cow<'static, str>, String)>,
+    children: Vec<Node>,
+}
+
+/// A child: an element or a run of text (ElementTree's `text`/`tail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Node {
+    Element(Element),
+    Text(String),
+}
+
+impl Element {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            name: name.into(),
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Sets an attribute, replacing an earlier value of the same name (as a Python
+    /// keyword argument would).
+    pub(crate) fn set(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
+        let name = name.into();
+        let value = value.into();
+        match self.attrs.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((name, value)),
+        }
+    }
+
+    pub(crate) fn push_text(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        // ElementTree drops empty text (`if self.value:` in twilio-python).
+        if !text.is_empty() {
+            self.children.push(Node::Text(text));
+        }
+    }
+
+    pub(crate) fn push(&mut self, child: Element) {
+        self.children.push(Node::Element(child));
+    }
+
+    pub(crate) fn write<W: io::Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
+        let mut start = BytesStart::new(self.name.as_ref());
+        let mut attrs: Vec<&(Cow<'static, str>, String)> = self.attrs.iter().collect();
+        attrs.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, value) in attrs {
+            start.push_attribute(Attribute {
+                key: QName(name.as_ref()),
+                value: Cow::Owned(escape_attribute(value)),
+            });
+        }
+        if self.children.is_empty() {
+            return w.write_event(Event::Empty(start));
+        }
+        w.write_event(Event::Start(start))?;
+        for child in &self.children {
+            match child {
+                Node::Element(e) => e.write(w)?,
+                Node::Text(t) => {
+                    w.write_event(Event::Text(BytesText::from_escaped(escape_text(t))))?
+                }
+            }
+        }
+        w.write_event(Event::End(BytesEnd::new(self.name.as_ref())))
+    }
+
+    pub(crate) fn to_xml(&self, declaration: bool) -> String {
+        let mut w = Writer::new(Vec::with_capacity(256));
+        w.config_mut().add_space_before_slash_in_empty_elements = true;
+        // Writing into a Vec cannot fail.
+        let written = (|| {
+            if declaration {
+                w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+            }
+            self.write(&mut w)
+        })();
+        debug_assert!(written.is_ok());
+        // Everything written came from `&str`s and ASCII markup, so it is UTF-8.
+        String::from_utf8(w.into_inner())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// Whether `c` may appear in an XML 1.0 document at all.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// ElementTree's `_escape_cdata`: `&`, `<`, `>`.
+///
+/// Characters XML 1.0 forbids (NUL and other C0 controls, U+FFFE, U+FFFF) are dropped.
+/// twilio-python writes them raw, which gives a document Twilio cannot parse (12100);
+/// here it is the one place where the output deliberately differs.
+pub(crate) fn escape_text(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| matches!(c, '&' | '<' | '>') || !is_xml_char(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if !is_xml_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// ElementTree's `_escape_attrib`: `& < > "` and CR, LF, TAB as character references
+/// (so that attribute-value normalisation keeps them); `'` stays as it is.
+pub(crate) fn escape_attribute(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#13;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#09;"),
+            c if !is_xml_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Python's `str(True)` / `str(False)` lower-cased, as twilio-python writes booleans.
+pub(crate) fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_element_tree() {
+        assert_eq!(escape_text("a<b>&'\"\t\n"), "a&lt;b&gt;&amp;'\"\t\n");
+        assert_eq!(
+            escape_attribute("a<b>&'\"\t\n\r"),
+            "a&lt;b&gt;&amp;'&quot;&#09;&#10;&#13;"
+        );
+        assert_eq!(escape_text("bell\u{7}\u{0}"), "bell");
+        assert_eq!(escape_attribute("x\u{FFFE}y"), "xy");
+    }
+
+    #[test]
+    fn attributes_are_sorted_and_empty_elements_spaced() {
+        let mut e = Element::new("Gather");
+        e.set("timeout", "5");
+        e.set("action", "/a");
+        e.set("numDigits", "1");
+        e.set("action", "/b");
+        assert_eq!(
+            e.to_xml(false),
+            r#"<Gather action="/b" numDigits="1" timeout="5" />"#
+        );
+    }
+}
