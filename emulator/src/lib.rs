@@ -1,1 +1,36 @@
-//! sync-emulator: a wire-compatible local Twilio Sync on SQLite. Work in progress.
+//! A wire-compatible local Twilio Sync (`https://sync.twilio.com/v1`) on SQLite.
+//!
+//! Twilio's own helper libraries accept it when pointed at its base URL: the same paths,
+//! form-encoded PascalCase parameters, snake_case JSON, `ETag` / `If-Match`, pagination
+//! `meta`, TTL expiry, Basic auth and `{code, message, more_info, status}` errors as the
+//! real service. Every acknowledged write is committed to SQLite first, so it survives a
+//! crash. Start it with [`spawn`] (tests) or mount [`Emulator::router`] in your own server.
+//!
+//! # Layout
+//! - [`config`]: [`EmulatorConfig`], what an instance starts with.
+//! - [`clock`]: the injectable time source TTLs are measured on.
+//! - [`server`]: [`Emulator`] (state + purge task + router) and [`RunningEmulator`] on a socket.
+//! - `state`: the shared per-instance state and request counters.
+//! - `routes`: the HTTP face, one file per resource (`services`, `documents`, `maps`,
+//!   `lists`, `streams`), plus auth, request parsing, paging and JSON rendering.
+//! - [`store`]: SQLite; the writer thread with group commit, read pool, one file per table family.
+//! - `purge`: the TTL purge task, sleeping until the nearest deadline.
+//! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
+//! - [`sid`]: SID prefixes and generation.
+//! - `ratelimit`: the opt-in per-object write limit.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+mod purge;
+mod ratelimit;
+mod routes;
+pub mod server;
+pub mod sid;
+mod state;
+pub mod store;
+
+pub use clock::Clock;
+pub use config::EmulatorConfig;
+pub use error::SyncError;
+pub use server::{app, spawn, spawn_on, Emulator, RunningEmulator};

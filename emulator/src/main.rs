@@ -1,1 +1,110 @@
-fn main() {}
+//! `sync-emulator`: run the local Twilio Sync on a port.
+//!
+//! ```text
+//! sync-emulator --port 4010 --data ./.callflow/sync.sqlite3 --account-sid AC… --auth-token …
+//! ```
+//! Prints the base URL, the credentials if it made them up, and one `READY <url>` line once
+//! it accepts connections.
+
+use std::io::Write;
+
+use anyhow::Context;
+use clap::Parser;
+use sync_emulator::sid::{new_sid, Prefix};
+use sync_emulator::{Emulator, EmulatorConfig};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sync-emulator",
+    version,
+    about = "A wire-compatible local Twilio Sync on SQLite"
+)]
+struct Args {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// SQLite file, or `:memory:` to keep nothing.
+    #[arg(long, default_value = "./.callflow/sync-emulator.sqlite3")]
+    data: String,
+    /// Account SID clients authenticate with.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    account_sid: Option<String>,
+    /// Auth token clients authenticate with.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    auth_token: Option<String>,
+    /// Answer 429 (code 54009) when one object gets more than N writes per second.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: Option<u32>,
+    /// Also accept this API key, as `SK…:secret` (repeatable).
+    #[arg(long = "api-key", value_name = "SID:SECRET")]
+    api_keys: Vec<String>,
+    /// Base for resource URLs in responses, if clients reach the emulator through a proxy.
+    #[arg(long)]
+    public_base_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+
+    let (account_sid, auth_token, generated) = match (args.account_sid, args.auth_token) {
+        (Some(a), Some(t)) => (a, t, false),
+        (None, None) => {
+            let sid = new_sid(Prefix::Service).replacen("IS", "AC", 1);
+            let token = new_sid(Prefix::Service)[2..].to_owned();
+            (sid, token, true)
+        }
+        (Some(_), None) => anyhow::bail!("--account-sid is given but --auth-token is missing"),
+        (None, Some(_)) => anyhow::bail!("--auth-token is given but --account-sid is missing"),
+    };
+    let mut api_keys = Vec::new();
+    for k in &args.api_keys {
+        let (sid, secret) = k
+            .split_once(':')
+            .with_context(|| format!("--api-key {k:?} must look like SK…:secret"))?;
+        api_keys.push((sid.to_owned(), secret.to_owned()));
+    }
+
+    let mut config = EmulatorConfig::with_file(account_sid.clone(), auth_token.clone(), args.data);
+    config.rate_limit = args.rate_limit;
+    config.api_keys = api_keys;
+    config.public_base_url = args.public_base_url;
+
+    let emulator = Emulator::open(config)?;
+    let bind = format!("{}:{}", args.host, args.port);
+    let listener = TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Sync emulator base URL: {base}")?;
+    if generated {
+        writeln!(
+            out,
+            "Development credentials: TWILIO_ACCOUNT_SID={account_sid} TWILIO_AUTH_TOKEN={auth_token}"
+        )?;
+    }
+    writeln!(out, "READY {base}")?;
+    out.flush()?;
+    drop(out);
+
+    emulator
+        .serve(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

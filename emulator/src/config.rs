@@ -1,0 +1,62 @@
+//! What an emulator instance is started with.
+
+use crate::clock::Clock;
+
+/// Where state lives, who may call, and the optional knobs.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The `AC…` SID clients authenticate with (Basic auth user name).
+    pub account_sid: String,
+    /// The auth token clients authenticate with (Basic auth password).
+    pub auth_token: String,
+    /// A SQLite file path, or `:memory:` to keep nothing.
+    pub data: String,
+    /// Writes per second allowed on one object before answering 429 / 54009.
+    pub rate_limit: Option<u32>,
+    /// Extra credentials: API key SIDs (`SK…`) and their secrets.
+    pub api_keys: Vec<(String, String)>,
+    /// The time source for TTLs; tests pass [`Clock::manual`].
+    pub clock: Clock,
+    /// If set, resource `url`s are built on this base (e.g. `http://127.0.0.1:4010`) instead of
+    /// the request's `Host` header; useful when the router is mounted behind a proxy.
+    pub public_base_url: Option<String>,
+}
+
+impl EmulatorConfig {
+    /// A configuration that keeps everything in memory.
+    pub fn in_memory(account_sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
+        Self {
+            account_sid: account_sid.into(),
+            auth_token: auth_token.into(),
+            data: ":memory:".to_owned(),
+            rate_limit: None,
+            api_keys: Vec::new(),
+            clock: Clock::system(),
+            public_base_url: None,
+        }
+    }
+
+    /// Same as [`EmulatorConfig::in_memory`] but stored in the SQLite file at `path`.
+    pub fn with_file(
+        account_sid: impl Into<String>,
+        auth_token: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        Self {
+            data: path.into(),
+            ..Self::in_memory(account_sid, auth_token)
+        }
+    }
+
+    /// Sets the clock (builder style).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the per-object write rate limit (builder style).
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+}

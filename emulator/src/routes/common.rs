@@ -1,0 +1,314 @@
+//! Handlers shared by the four object kinds (fetch, delete, list) and by both item kinds.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::extract::Params;
+use super::paging::{KeyType, Paging};
+use super::render;
+use crate::error::SyncError;
+use crate::state::Shared;
+use crate::store::items::{self, ItemKey, ItemKind, ItemWrite};
+use crate::store::objects::{self, Kind, NewObject, ObjectUpdate};
+
+pub async fn fetch_object(
+    st: Shared,
+    base: &str,
+    service: String,
+    kind: Kind,
+    id: String,
+) -> Result<Response, SyncError> {
+    let now = st.clock.now_ms();
+    let services = st.services();
+    let row = st
+        .store
+        .read(move |c| {
+            let svc = services.resolve(c, &service)?;
+            objects::get(c, &svc, kind, &id, now)
+        })
+        .await?;
+    let rev = (kind != Kind::Stream).then_some(row.revision);
+    Ok(render::respond(
+        StatusCode::OK,
+        render::object(base, &st.account_sid, &row),
+        rev,
+    ))
+}
+
+pub async fn delete_object(
+    st: Shared,
+    service: String,
+    kind: Kind,
+    id: String,
+    if_match: Option<String>,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    st.store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            objects::delete(c, &ctx, &svc, kind, &id, if_match.as_deref())
+        })
+        .await?;
+    Ok(no_content())
+}
+
+pub fn no_content() -> Response {
+    axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_objects(
+    st: Shared,
+    base: &str,
+    service: String,
+    kind: Kind,
+    params: &Params,
+) -> Result<Response, SyncError> {
+    let paging = Paging::parse(params)?;
+    let now = st.clock.now_ms();
+    let services = st.services();
+    let q = paging.query.clone();
+    let (svc, rows, more) = st
+        .store
+        .read(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let (rows, more) = objects::page(c, &svc, kind, &q, now)?;
+            Ok((svc, rows, more))
+        })
+        .await?;
+    let key = kind.collection().to_ascii_lowercase();
+    let url = render::collection_url(base, &svc, kind);
+    let meta = paging.meta(
+        &url,
+        &key,
+        more,
+        rows.first().map(|r| rusqlite::types::Value::Integer(r.seq)),
+        rows.last().map(|r| rusqlite::types::Value::Integer(r.seq)),
+    );
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| render::object(base, &st.account_sid, r))
+        .collect();
+    let mut body = json!({ "meta": meta });
+    body[key] = serde_json::Value::Array(list);
+    Ok(render::respond(StatusCode::OK, body, None))
+}
+
+/// The write parameters every item create/update accepts. `ItemTtl` wins over its alias
+/// `Ttl`.
+pub fn item_write(p: &Params, if_match: Option<String>) -> Result<ItemWrite, SyncError> {
+    Ok(ItemWrite {
+        if_match,
+        data: p.json_data(super::extract::MAX_DATA)?,
+        item_ttl: p.ttl_of(&["ItemTtl", "Ttl"])?,
+        collection_ttl: p.ttl("CollectionTtl")?,
+    })
+}
+
+pub async fn create_item(
+    st: Shared,
+    base: &str,
+    service: String,
+    parent_id: String,
+    kind: ItemKind,
+    key: Option<String>,
+    w: ItemWrite,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    let expiries = [w.item_ttl, w.collection_ttl];
+    let (parent, row) = st
+        .store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
+            let row = items::create(c, &ctx, &parent, kind, key, w)?;
+            Ok((parent, row))
+        })
+        .await?;
+    if expiries.iter().any(|t| t.is_some_and(|t| t > 0)) {
+        st.wake_purge();
+    }
+    Ok(render::respond(
+        StatusCode::CREATED,
+        render::item(base, &st.account_sid, &parent, kind, &row),
+        Some(row.revision),
+    ))
+}
+
+pub async fn fetch_item(
+    st: Shared,
+    base: &str,
+    service: String,
+    parent_id: String,
+    kind: ItemKind,
+    key: ItemKey,
+) -> Result<Response, SyncError> {
+    let now = st.clock.now_ms();
+    let services = st.services();
+    let (parent, row) = st
+        .store
+        .read(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, now)?;
+            let row = items::get(c, &parent, kind, &key, now)?;
+            Ok((parent, row))
+        })
+        .await?;
+    Ok(render::respond(
+        StatusCode::OK,
+        render::item(base, &st.account_sid, &parent, kind, &row),
+        Some(row.revision),
+    ))
+}
+
+pub async fn update_item(
+    st: Shared,
+    base: &str,
+    service: String,
+    parent_id: String,
+    kind: ItemKind,
+    key: ItemKey,
+    w: ItemWrite,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    let expiries = [w.item_ttl, w.collection_ttl];
+    let (parent, row) = st
+        .store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
+            let row = items::update(c, &ctx, &parent, kind, &key, w)?;
+            Ok((parent, row))
+        })
+        .await?;
+    if expiries.iter().any(|t| t.is_some_and(|t| t > 0)) {
+        st.wake_purge();
+    }
+    Ok(render::respond(
+        StatusCode::OK,
+        render::item(base, &st.account_sid, &parent, kind, &row),
+        Some(row.revision),
+    ))
+}
+
+pub async fn delete_item(
+    st: Shared,
+    service: String,
+    parent_id: String,
+    kind: ItemKind,
+    key: ItemKey,
+    if_match: Option<String>,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    st.store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
+            items::delete(c, &ctx, &parent, kind, &key, if_match.as_deref())
+        })
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn list_items(
+    st: Shared,
+    base: &str,
+    service: String,
+    parent_id: String,
+    kind: ItemKind,
+    params: &Params,
+) -> Result<Response, SyncError> {
+    let key_type = match kind {
+        ItemKind::Map => KeyType::Text,
+        ItemKind::List => KeyType::Integer,
+    };
+    let paging = Paging::parse_items(params, key_type)?;
+    let now = st.clock.now_ms();
+    let services = st.services();
+    let q = paging.query.clone();
+    let (parent, rows, more) = st
+        .store
+        .read(move |c| {
+            let svc = services.resolve(c, &service)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, now)?;
+            let (rows, more) = items::page(c, &parent, kind, &q, now)?;
+            Ok((parent, rows, more))
+        })
+        .await?;
+    let meta = paging.meta(
+        &render::items_url(base, &parent),
+        "items",
+        more,
+        rows.first().map(|r| r.key.to_value()),
+        rows.last().map(|r| r.key.to_value()),
+    );
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| render::item(base, &st.account_sid, &parent, kind, r))
+        .collect();
+    Ok(render::respond(
+        StatusCode::OK,
+        json!({ "items": list, "meta": meta }),
+        None,
+    ))
+}
+
+/// Create and update of a collection share this: `CollectionTtl` wins over its alias `Ttl`.
+pub fn collection_ttl(p: &Params) -> Result<Option<u32>, SyncError> {
+    p.ttl_of(&["CollectionTtl", "Ttl"])
+}
+
+pub async fn create_collection(
+    st: Shared,
+    base: &str,
+    service: String,
+    kind: Kind,
+    new: NewObject,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    let row = st
+        .store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            objects::create(c, &ctx, &svc, kind, new)
+        })
+        .await?;
+    st.note_expiry(row.date_expires);
+    let rev = (kind != Kind::Stream).then_some(row.revision);
+    Ok(render::respond(
+        StatusCode::CREATED,
+        render::object(base, &st.account_sid, &row),
+        rev,
+    ))
+}
+
+pub async fn update_collection(
+    st: Shared,
+    base: &str,
+    service: String,
+    kind: Kind,
+    id: String,
+    upd: ObjectUpdate,
+) -> Result<Response, SyncError> {
+    let ctx = st.write_ctx();
+    let services = st.services();
+    let row = st
+        .store
+        .write(move |c| {
+            let svc = services.resolve(c, &service)?;
+            objects::update(c, &ctx, &svc, kind, &id, upd)
+        })
+        .await?;
+    st.note_expiry(row.date_expires);
+    let rev = (kind != Kind::Stream).then_some(row.revision);
+    Ok(render::respond(
+        StatusCode::OK,
+        render::object(base, &st.account_sid, &row),
+        rev,
+    ))
+}

@@ -1,0 +1,284 @@
+//! Request parsing: form bodies, query strings, path segments, headers, and the typed
+//! parameter readers (`Data`, `Ttl`, booleans, …) with Twilio's validation rules.
+//!
+//! Everything here turns bad input into a [`SyncError`] (a 4xx), never a panic.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use percent_encoding::percent_decode;
+use serde::de::DeserializeOwned;
+
+use crate::error::SyncError;
+use crate::sid::looks_like_any_sid;
+use crate::state::Shared;
+
+/// Largest request body accepted; Sync data is at most 16 KiB, so this leaves room for
+/// form encoding and the other parameters.
+pub const MAX_BODY: usize = 64 * 1024;
+/// Largest `Data` value (bytes of its JSON text) for Documents and items.
+pub const MAX_DATA: usize = 16 * 1024;
+/// Largest Stream message `Data`.
+pub const MAX_MESSAGE_DATA: usize = 4 * 1024;
+/// Longest TTL Twilio accepts: one year.
+pub const MAX_TTL: i64 = 31_536_000;
+
+/// Decoded `name=value` pairs from a form body or a query string.
+#[derive(Debug, Default, Clone)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Parses `application/x-www-form-urlencoded` text. Unlike lossy decoders this refuses
+    /// percent-escapes that decode to invalid UTF-8, so stored data is what was sent.
+    pub fn parse(raw: &[u8]) -> Result<Params, SyncError> {
+        let mut out = Vec::new();
+        for pair in raw.split(|b| *b == b'&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            out.push((decode(k)?, decode(v)?));
+        }
+        Ok(Params(out))
+    }
+
+    /// The first value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&str, SyncError> {
+        self.get(name).ok_or(SyncError::MissingParameter(name))
+    }
+
+    /// A TTL in seconds, 0..=31,536,000 (0 means "never expires").
+    pub fn ttl(&self, name: &str) -> Result<Option<u32>, SyncError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let n: i64 = v
+            .trim()
+            .parse()
+            .map_err(|_| SyncError::InvalidTtl(format!("{name} must be an integer, got {v:?}")))?;
+        if !(0..=MAX_TTL).contains(&n) {
+            return Err(SyncError::InvalidTtl(format!(
+                "{name} must be between 0 and {MAX_TTL} seconds, got {n}"
+            )));
+        }
+        Ok(u32::try_from(n).ok())
+    }
+
+    /// The first TTL present among `names` (e.g. `ItemTtl` before its alias `Ttl`); all
+    /// present ones are validated.
+    pub fn ttl_of(&self, names: &[&str]) -> Result<Option<u32>, SyncError> {
+        let mut found = None;
+        for name in names {
+            let v = self.ttl(name)?;
+            if found.is_none() {
+                found = v;
+            }
+        }
+        Ok(found)
+    }
+
+    /// `Data`: a JSON object, at most `limit` bytes of JSON text. Returns the text as sent.
+    pub fn json_data(&self, limit: usize) -> Result<Option<String>, SyncError> {
+        let Some(v) = self.get("Data") else {
+            return Ok(None);
+        };
+        if v.len() > limit {
+            return Err(SyncError::DataTooLarge(limit));
+        }
+        match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(serde_json::Value::Object(_)) => Ok(Some(v.to_owned())),
+            Ok(_) => Err(SyncError::InvalidData("Data must be a JSON object".into())),
+            Err(e) => Err(SyncError::InvalidData(format!(
+                "Data is not valid JSON: {e}"
+            ))),
+        }
+    }
+
+    /// A boolean sent as `true` / `false`.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, SyncError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(SyncError::InvalidParameter(format!(
+                "{name} must be true or false, got {v:?}"
+            ))),
+        }
+    }
+
+    pub fn integer(&self, name: &str) -> Result<Option<i64>, SyncError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                SyncError::InvalidParameter(format!("{name} must be an integer, got {v:?}"))
+            }),
+        }
+    }
+
+    /// A unique name: 1..=320 characters and not shaped like a SID (which would make
+    /// `/Documents/{Sid}` ambiguous).
+    pub fn unique_name(&self) -> Result<Option<String>, SyncError> {
+        let Some(v) = self.get("UniqueName") else {
+            return Ok(None);
+        };
+        let len = v.chars().count();
+        if len == 0 || len > 320 {
+            return Err(SyncError::InvalidParameter(
+                "UniqueName must be 1 to 320 characters long".into(),
+            ));
+        }
+        if looks_like_any_sid(v) {
+            return Err(SyncError::InvalidParameter(
+                "UniqueName must not have the shape of a SID".into(),
+            ));
+        }
+        Ok(Some(v.to_owned()))
+    }
+}
+
+fn decode(raw: &[u8]) -> Result<String, SyncError> {
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
+    String::from_utf8(bytes)
+        .map_err(|_| SyncError::InvalidParameter("request parameters must be UTF-8 text".into()))
+}
+
+/// The form body of a POST, size-capped.
+#[derive(Debug)]
+pub struct Form(pub Params);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = SyncError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(SyncError::BodyTooLarge(MAX_BODY));
+        }
+        let body: Body = req.into_body();
+        let bytes = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| SyncError::BodyTooLarge(MAX_BODY))?;
+        Params::parse(&bytes).map(Form)
+    }
+}
+
+/// The query string of a GET.
+#[derive(Debug)]
+pub struct Query(pub Params);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = SyncError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Params::parse(q.as_bytes()).map(Query)
+    }
+}
+
+/// Path segments, percent-decoded, with decoding failures answered as 400.
+#[derive(Debug)]
+pub struct Ids<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = SyncError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| Ids(t))
+            .map_err(|e| SyncError::InvalidParameter(format!("invalid path: {e}")))
+    }
+}
+
+/// The `If-Match` header, if sent.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<String>, SyncError> {
+    match headers.get(header::IF_MATCH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.to_owned()))
+            .map_err(|_| SyncError::InvalidParameter("If-Match must be ASCII text".into())),
+    }
+}
+
+/// The scheme and authority resource URLs are built on, e.g. `http://127.0.0.1:4010`:
+/// the configured public base URL, else the request's `Host`, so URLs work through
+/// whatever address the client used.
+#[derive(Debug, Clone)]
+pub struct Base(pub String);
+
+impl FromRequestParts<Shared> for Base {
+    type Rejection = SyncError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Shared,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(b) = &state.public_base_url {
+            return Ok(Base(b.trim_end_matches('/').to_owned()));
+        }
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && !h.contains(['/', ' ', '@']))
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
+        let scheme = parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .filter(|p| *p == "https" || *p == "http")
+            .unwrap_or("http");
+        Ok(Base(format!("{scheme}://{host}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_form_with_plus_and_escapes() {
+        let p = Params::parse(b"Data=%7B%22a%22%3A+1%7D&Key=a+b&Key=second&Flag").expect("valid");
+        assert_eq!(p.get("Data"), Some("{\"a\": 1}"));
+        assert_eq!(p.get("Key"), Some("a b"));
+        assert_eq!(p.get("Flag"), Some(""));
+    }
+
+    #[test]
+    fn refuses_non_utf8() {
+        let err = Params::parse(b"Data=%FF%FE").expect_err("invalid utf-8");
+        assert_eq!(err.code(), 20001);
+    }
+
+    #[test]
+    fn validates_ttl_and_data() {
+        let p = Params::parse(b"Ttl=31536001&ItemTtl=5&Data=%5B1%5D").expect("valid");
+        assert_eq!(p.ttl("Ttl").expect_err("too long").code(), 54011);
+        assert_eq!(p.ttl("ItemTtl").expect("ok"), Some(5));
+        assert_eq!(p.json_data(MAX_DATA).expect_err("array").code(), 54008);
+        let big = format!("Data={{\"a\":\"{}\"}}", "x".repeat(MAX_DATA));
+        let p = Params::parse(big.as_bytes()).expect("valid");
+        assert_eq!(p.json_data(MAX_DATA).expect_err("too big").code(), 54006);
+    }
+}

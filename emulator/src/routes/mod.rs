@@ -1,0 +1,56 @@
+//! The HTTP face: one router built from the per-resource route files, wrapped in
+//! Basic auth and request counting, with Twilio-shaped answers for unknown paths.
+
+mod auth;
+mod common;
+mod documents;
+pub mod extract;
+mod lists;
+mod maps;
+pub mod paging;
+pub mod render;
+mod services;
+mod stats;
+mod streams;
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::error::SyncError;
+use crate::state::Shared;
+
+/// The complete router with its state inside.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .merge(services::routes())
+        .merge(documents::routes())
+        .merge(maps::routes())
+        .merge(lists::routes())
+        .merge(streams::routes())
+        .merge(stats::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> SyncError {
+    SyncError::NotFound(req.uri().path().trim_start_matches("/v1").to_owned())
+}
+
+async fn method_not_allowed() -> SyncError {
+    SyncError::MethodNotAllowed
+}
+
+/// Checks credentials before anything else and counts the Sync API requests served.
+async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    if !auth::authorized(&st, req.headers()) {
+        return SyncError::Unauthorized.into_response();
+    }
+    if req.uri().path().starts_with("/v1/") {
+        st.stats.record(req.method().as_str());
+    }
+    next.run(req).await
+}

@@ -1,0 +1,28 @@
+//! `GET /_emulator/stats` and `DELETE /_emulator/stats`: how many Sync API requests were
+//! served, so tools outside the process can measure what an operation costs.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::common::no_content;
+use crate::state::Shared;
+
+pub fn routes() -> Router<Shared> {
+    Router::new().route("/_emulator/stats", get(show).delete(reset))
+}
+
+async fn show(State(st): State<Shared>) -> Response {
+    Json(json!({
+        "requests": st.stats.total(),
+        "by_method": st.stats.by_method(),
+    }))
+    .into_response()
+}
+
+async fn reset(State(st): State<Shared>) -> Response {
+    st.stats.reset();
+    no_content()
+}

@@ -1,0 +1,65 @@
+//! Twilio-style SIDs: a two-letter prefix naming the resource kind and 32 lowercase hex digits.
+
+/// The SID prefixes Sync uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    Service,
+    Document,
+    Map,
+    List,
+    Stream,
+    StreamMessage,
+}
+
+impl Prefix {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prefix::Service => "IS",
+            Prefix::Document => "ET",
+            Prefix::Map => "MP",
+            Prefix::List => "ES",
+            Prefix::Stream => "TO",
+            Prefix::StreamMessage => "TZ",
+        }
+    }
+}
+
+/// A fresh random SID. 128 random bits make collisions a non-issue for an emulator.
+pub fn new_sid(prefix: Prefix) -> String {
+    let mut s = String::with_capacity(34);
+    s.push_str(prefix.as_str());
+    for _ in 0..2 {
+        s.push_str(&format!("{:016x}", fastrand::u64(..)));
+    }
+    s
+}
+
+/// Whether `s` has the exact shape of a SID with this prefix (so it is looked up as a SID,
+/// not as a unique name).
+pub fn is_sid(prefix: Prefix, s: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix.as_str()) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `s` looks like any two-letter-prefixed SID; such strings are refused as unique
+/// names because they would be ambiguous in a path.
+pub fn looks_like_any_sid(s: &str) -> bool {
+    s.len() == 34
+        && s.as_bytes()[..2].iter().all(|b| b.is_ascii_uppercase())
+        && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sids_have_prefix_and_shape() {
+        let a = new_sid(Prefix::Document);
+        let b = new_sid(Prefix::Document);
+        assert!(is_sid(Prefix::Document, &a), "{a}");
+        assert!(!is_sid(Prefix::Map, &a));
+        assert_ne!(a, b);
+        assert!(looks_like_any_sid(&new_sid(Prefix::Stream)));
+        assert!(!looks_like_any_sid("my-document"));
+    }
+}

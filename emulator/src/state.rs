@@ -1,0 +1,108 @@
+//! The state one emulator instance shares between its handlers and its purge task.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::error::SyncError;
+use crate::ratelimit::{RateLimiter, WriteCtx};
+use crate::store::{services, Store};
+
+/// Everything a request needs. Held in an `Arc`; there are no globals, so several
+/// emulators can live in one process (one per test).
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    pub account_sid: String,
+    pub(crate) auth_token: String,
+    pub(crate) api_keys: Vec<(String, String)>,
+    pub(crate) limiter: Option<Arc<RateLimiter>>,
+    pub default_service_sid: String,
+    pub(crate) public_base_url: Option<String>,
+    pub(crate) stats: Stats,
+    /// Wakes the purge task when a write sets an expiry that may be the nearest one.
+    pub(crate) purge_wake: Arc<Notify>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// The time and limiter for a write happening now.
+    pub fn write_ctx(&self) -> WriteCtx {
+        WriteCtx {
+            now: self.clock.now_ms(),
+            limiter: self.limiter.clone(),
+        }
+    }
+
+    /// Tells the purge task about a new expiry time.
+    pub fn note_expiry(&self, date_expires: Option<i64>) {
+        if date_expires.is_some() {
+            self.wake_purge();
+        }
+    }
+
+    /// Makes the purge task re-read the nearest deadline.
+    pub fn wake_purge(&self) {
+        self.purge_wake.notify_one();
+    }
+
+    /// A resolver for the service path segment that can move into a store closure.
+    pub fn services(&self) -> ServiceResolver {
+        ServiceResolver {
+            default_sid: self.default_service_sid.clone(),
+        }
+    }
+}
+
+/// Turns the `{ServiceSid}` path segment (a SID, a unique name or `default`) into a SID.
+#[derive(Debug, Clone)]
+pub struct ServiceResolver {
+    default_sid: String,
+}
+
+impl ServiceResolver {
+    pub fn resolve(&self, conn: &Connection, id: &str) -> Result<String, SyncError> {
+        // The default service cannot be deleted, so its SID can be answered from memory;
+        // it is the service nearly every request names.
+        if id == services::DEFAULT || id == self.default_sid {
+            return Ok(self.default_sid.clone());
+        }
+        services::resolve(conn, id)
+    }
+}
+
+/// Counts of Sync API requests served, for `GET /_emulator/stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    total: AtomicU64,
+    by_method: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Stats {
+    pub fn record(&self, method: &str) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut m) = self.by_method.lock() {
+            *m.entry(method.to_owned()).or_insert(0) += 1;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    pub fn by_method(&self) -> BTreeMap<String, u64> {
+        self.by_method.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.by_method.lock() {
+            self.total.store(0, Ordering::Relaxed);
+            m.clear();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! SQLite storage: one writer thread with group commit, and WAL read connections.
+//!
+//! Why a dedicated writer thread: SQLite allows one writer at a time, and a durable commit
+//! costs an fsync. Funnelling every write through one thread that owns the connection lets
+//! it take all writes queued while the previous fsync ran, apply each inside its own
+//! SAVEPOINT (so a refused write, e.g. a revision mismatch, undoes only itself), commit them
+//! with one fsync, and only then answer each caller. A 2xx therefore always means "on disk",
+//! and conditional writes to one object are serialised, so exactly one wins per revision.
+//!
+//! Reads do not queue behind writes: in file mode each read borrows a WAL read connection
+//! from a small pool and sees the last committed state. `:memory:` has no second connection
+//! to the same database, so there reads run on the writer thread too.
+
+pub mod items;
+pub mod objects;
+pub mod page;
+mod schema;
+pub mod services;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::SyncError;
+
+/// Most writes folded into one transaction; bounds the latency a batch adds.
+const MAX_BATCH: usize = 256;
+
+type Finish = Box<dyn FnOnce(Result<(), SyncError>) + Send>;
+
+struct Outcome {
+    ok: bool,
+    finish: Finish,
+}
+
+type Job = Box<dyn FnOnce(&Connection) -> Outcome + Send>;
+
+/// Handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::UnboundedSender<Job>,
+    readers: Option<Arc<ReadPool>>,
+}
+
+struct ReadPool {
+    path: String,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Errors opening the store.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open SQLite database {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create directory for {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot initialise {path}: {message}")]
+    Init { path: String, message: String },
+    #[error("cannot start the writer thread: {0}")]
+    Thread(std::io::Error),
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `data`, or an in-memory one for `:memory:`,
+    /// makes sure the `default` service exists, and returns its SID too.
+    pub fn open(data: &str, now: i64) -> Result<(Store, String), OpenError> {
+        let memory = data == ":memory:";
+        let sql_err = |source| OpenError::Sqlite {
+            path: data.to_owned(),
+            source,
+        };
+        if !memory {
+            if let Some(dir) = std::path::Path::new(data).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|source| OpenError::Dir {
+                        path: data.to_owned(),
+                        source,
+                    })?;
+                }
+            }
+        }
+        let conn = if memory {
+            Connection::open_in_memory()
+        } else {
+            Connection::open(data)
+        }
+        .map_err(sql_err)?;
+        schema::configure_writer(&conn, memory).map_err(sql_err)?;
+        schema::migrate(&conn).map_err(sql_err)?;
+        let default_sid = services::ensure_default(&conn, now).map_err(|e| OpenError::Init {
+            path: data.to_owned(),
+            message: e.to_string(),
+        })?;
+
+        let (tx, rx) = mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("sync-emulator-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(OpenError::Thread)?;
+        let readers = (!memory).then(|| {
+            Arc::new(ReadPool {
+                path: data.to_owned(),
+                idle: Mutex::new(Vec::new()),
+            })
+        });
+        Ok((Store { jobs: tx, readers }, default_sid))
+    }
+
+    /// Runs `f` inside the writer's transaction and answers once it is committed.
+    /// If `f` fails, only its own changes are rolled back.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, SyncError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            Outcome {
+                ok: result.is_ok(),
+                finish: Box::new(move |commit| {
+                    let _ = tx.send(commit.and(result));
+                }),
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+    }
+
+    /// Runs `f` against committed state.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, SyncError> + Send + 'static,
+    {
+        match &self.readers {
+            // Reads are short point lookups or one page scan; running them on the calling
+            // task avoids a thread hop that would cost more than the query itself.
+            Some(pool) => pool.with(f),
+            None => self.write(f).await,
+        }
+    }
+}
+
+impl ReadPool {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, SyncError>) -> Result<T, SyncError> {
+        let conn = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                schema::configure_reader(&c)?;
+                c
+            }
+        };
+        let result = f(&conn);
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < 16 {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, &mut batch);
+    }
+    tracing::debug!("writer thread stopping: all store handles dropped");
+}
+
+fn run_batch(conn: &Connection, batch: &mut Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let msg = format!("cannot begin transaction: {e}");
+        for job in batch.drain(..) {
+            drop(job); // dropping the job drops its reply sender: the caller sees an error
+        }
+        tracing::error!("{msg}");
+        return;
+    }
+    let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
+    for job in batch.drain(..) {
+        if conn.execute_batch("SAVEPOINT job").is_err() {
+            continue;
+        }
+        // A bug in one job must not take the writer thread (and every later request) down.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))) {
+            Ok(outcome) => {
+                if !outcome.ok {
+                    let _ = conn.execute_batch("ROLLBACK TO job");
+                }
+                finishes.push(outcome.finish);
+            }
+            Err(_) => {
+                tracing::error!("a storage job panicked; its changes are rolled back");
+                let _ = conn.execute_batch("ROLLBACK TO job");
+            }
+        }
+        let _ = conn.execute_batch("RELEASE job");
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => finishes.into_iter().for_each(|f| f(Ok(()))),
+        Err(e) => {
+            tracing::error!(error = %e, "commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+            for f in finishes {
+                f(Err(SyncError::Internal(format!("commit failed: {e}"))));
+            }
+        }
+    }
+}

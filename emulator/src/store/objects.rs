@@ -1,0 +1,369 @@
+//! Documents, Maps, Lists and Streams: the "objects" table.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::page::PageQuery;
+use crate::error::{RevisionTarget, SyncError};
+use crate::ratelimit::WriteCtx;
+use crate::sid::{is_sid, new_sid, Prefix};
+
+/// The four kinds of Sync object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Document,
+    Map,
+    List,
+    Stream,
+}
+
+impl Kind {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Kind::Document => "document",
+            Kind::Map => "map",
+            Kind::List => "list",
+            Kind::Stream => "stream",
+        }
+    }
+
+    pub fn prefix(self) -> Prefix {
+        match self {
+            Kind::Document => Prefix::Document,
+            Kind::Map => Prefix::Map,
+            Kind::List => Prefix::List,
+            Kind::Stream => Prefix::Stream,
+        }
+    }
+
+    /// The path segment of the collection, e.g. `Documents`.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Kind::Document => "Documents",
+            Kind::Map => "Maps",
+            Kind::List => "Lists",
+            Kind::Stream => "Streams",
+        }
+    }
+}
+
+/// One stored object.
+#[derive(Debug, Clone)]
+pub struct ObjectRow {
+    pub seq: i64,
+    pub sid: String,
+    pub service_sid: String,
+    pub kind: Kind,
+    pub unique_name: Option<String>,
+    /// Documents only: the JSON text of `data`.
+    pub data: Option<String>,
+    pub revision: i64,
+    /// Lists only: the index the next item gets.
+    pub next_index: i64,
+    pub created_by: String,
+    pub date_created: i64,
+    pub date_updated: i64,
+    pub date_expires: Option<i64>,
+}
+
+const COLS: &str = "seq, sid, service_sid, unique_name, data, revision, next_index, created_by, \
+                    date_created, date_updated, date_expires";
+
+fn from_row(kind: Kind, r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
+    Ok(ObjectRow {
+        seq: r.get(0)?,
+        sid: r.get(1)?,
+        service_sid: r.get(2)?,
+        kind,
+        unique_name: r.get(3)?,
+        data: r.get(4)?,
+        revision: r.get(5)?,
+        next_index: r.get(6)?,
+        created_by: r.get(7)?,
+        date_created: r.get(8)?,
+        date_updated: r.get(9)?,
+        date_expires: r.get(10)?,
+    })
+}
+
+/// `now + ttl`, or no expiry for a TTL of 0.
+pub fn expiry(now: i64, ttl_seconds: u32) -> Option<i64> {
+    (ttl_seconds > 0).then(|| now + i64::from(ttl_seconds) * 1000)
+}
+
+/// The revision as Twilio shows it (and as `ETag` / `If-Match` carry it).
+pub fn revision_str(revision: i64) -> String {
+    format!("{revision:x}")
+}
+
+/// Whether an `If-Match` value names this revision. Quotes and a weak `W/` prefix are
+/// tolerated because HTTP tools add them; `*` matches any existing revision.
+pub fn revision_matches(if_match: &str, revision: i64) -> bool {
+    let v = if_match.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    let v = v.trim_matches('"');
+    v == "*" || v == revision_str(revision)
+}
+
+/// Looks an object up by SID or unique name, ignoring expired ones.
+pub fn find(
+    conn: &Connection,
+    service_sid: &str,
+    kind: Kind,
+    id: &str,
+    now: i64,
+) -> Result<Option<ObjectRow>, SyncError> {
+    let by = if is_sid(kind.prefix(), id) {
+        "sid"
+    } else {
+        "unique_name"
+    };
+    let sql = format!(
+        "SELECT {COLS} FROM objects WHERE {by} = ?1 AND service_sid = ?2 AND kind = ?3 \
+         AND (date_expires IS NULL OR date_expires > ?4)"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row(params![id, service_sid, kind.tag(), now], |r| {
+            from_row(kind, r)
+        })
+        .optional()?)
+}
+
+/// Like [`find`], answering 404 when there is no such live object.
+pub fn get(
+    conn: &Connection,
+    service_sid: &str,
+    kind: Kind,
+    id: &str,
+    now: i64,
+) -> Result<ObjectRow, SyncError> {
+    find(conn, service_sid, kind, id, now)?.ok_or_else(|| {
+        SyncError::NotFound(format!(
+            "/Services/{service_sid}/{}/{id}",
+            kind.collection()
+        ))
+    })
+}
+
+/// What a create asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NewObject {
+    pub unique_name: Option<String>,
+    pub data: Option<String>,
+    pub ttl: Option<u32>,
+}
+
+pub fn create(
+    conn: &Connection,
+    ctx: &WriteCtx,
+    service_sid: &str,
+    kind: Kind,
+    new: NewObject,
+) -> Result<ObjectRow, SyncError> {
+    if let Some(name) = &new.unique_name {
+        // An expired holder of the name is gone for every reader, so it must not block
+        // the name either; remove it now rather than waiting for the purge task.
+        let stale: Option<String> = conn
+            .prepare_cached(
+                "SELECT sid FROM objects WHERE service_sid = ?1 AND kind = ?2 \
+                 AND unique_name = ?3 AND date_expires IS NOT NULL AND date_expires <= ?4",
+            )?
+            .query_row(params![service_sid, kind.tag(), name, ctx.now], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(sid) = stale {
+            remove(conn, &sid)?;
+        }
+        if find(conn, service_sid, kind, name, ctx.now)?.is_some() {
+            return Err(SyncError::UniqueNameExists(name.clone()));
+        }
+    }
+    let row = ObjectRow {
+        seq: 0,
+        sid: new_sid(kind.prefix()),
+        service_sid: service_sid.to_owned(),
+        kind,
+        unique_name: new.unique_name,
+        data: match kind {
+            Kind::Document => Some(new.data.unwrap_or_else(|| "{}".to_owned())),
+            _ => None,
+        },
+        revision: 0,
+        next_index: 0,
+        created_by: "system".to_owned(),
+        date_created: ctx.now,
+        date_updated: ctx.now,
+        date_expires: new.ttl.and_then(|t| expiry(ctx.now, t)),
+    };
+    conn.prepare_cached(
+        "INSERT INTO objects (sid, service_sid, kind, unique_name, data, revision, next_index, \
+         created_by, date_created, date_updated, date_expires) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?7, ?8)",
+    )?
+    .execute(params![
+        row.sid,
+        row.service_sid,
+        kind.tag(),
+        row.unique_name,
+        row.data,
+        row.created_by,
+        row.date_created,
+        row.date_expires
+    ])?;
+    let seq = conn.last_insert_rowid();
+    Ok(ObjectRow { seq, ..row })
+}
+
+/// What an update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectUpdate {
+    pub if_match: Option<String>,
+    pub data: Option<String>,
+    pub ttl: Option<u32>,
+}
+
+pub fn update(
+    conn: &Connection,
+    ctx: &WriteCtx,
+    service_sid: &str,
+    kind: Kind,
+    id: &str,
+    upd: ObjectUpdate,
+) -> Result<ObjectRow, SyncError> {
+    let mut row = get(conn, service_sid, kind, id, ctx.now)?;
+    ctx.touch(&row.sid)?;
+    if let Some(m) = &upd.if_match {
+        if !revision_matches(m, row.revision) {
+            return Err(SyncError::RevisionMismatch(RevisionTarget::Document));
+        }
+    }
+    if let Some(d) = upd.data {
+        row.data = Some(d);
+    }
+    if let Some(ttl) = upd.ttl {
+        row.date_expires = expiry(ctx.now, ttl);
+    }
+    row.revision += 1;
+    row.date_updated = ctx.now;
+    conn.prepare_cached(
+        "UPDATE objects SET data = ?1, revision = ?2, date_updated = ?3, date_expires = ?4 \
+         WHERE seq = ?5",
+    )?
+    .execute(params![
+        row.data,
+        row.revision,
+        row.date_updated,
+        row.date_expires,
+        row.seq
+    ])?;
+    Ok(row)
+}
+
+pub fn delete(
+    conn: &Connection,
+    ctx: &WriteCtx,
+    service_sid: &str,
+    kind: Kind,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), SyncError> {
+    let row = get(conn, service_sid, kind, id, ctx.now)?;
+    ctx.touch(&row.sid)?;
+    if let Some(m) = if_match {
+        if !revision_matches(m, row.revision) {
+            return Err(SyncError::RevisionMismatch(RevisionTarget::Document));
+        }
+    }
+    remove(conn, &row.sid)
+}
+
+/// Deletes an object and everything in it.
+pub fn remove(conn: &Connection, sid: &str) -> Result<(), SyncError> {
+    conn.prepare_cached("DELETE FROM map_items WHERE map_sid = ?1")?
+        .execute([sid])?;
+    conn.prepare_cached("DELETE FROM list_items WHERE list_sid = ?1")?
+        .execute([sid])?;
+    conn.prepare_cached("DELETE FROM objects WHERE sid = ?1")?
+        .execute([sid])?;
+    Ok(())
+}
+
+/// Sets a collection's expiry (an item write's `CollectionTtl`).
+pub fn set_expiry(conn: &Connection, seq: i64, date_expires: Option<i64>) -> Result<(), SyncError> {
+    conn.prepare_cached("UPDATE objects SET date_expires = ?1 WHERE seq = ?2")?
+        .execute(params![date_expires, seq])?;
+    Ok(())
+}
+
+/// Hands out the next list index; indexes only grow, so a deleted index is never reused.
+pub fn take_list_index(conn: &Connection, seq: i64) -> Result<i64, SyncError> {
+    let idx: i64 = conn
+        .prepare_cached("UPDATE objects SET next_index = next_index + 1 WHERE seq = ?1 RETURNING next_index - 1")?
+        .query_row([seq], |r| r.get(0))?;
+    Ok(idx)
+}
+
+/// One page of live objects of a kind, in creation order.
+pub fn page(
+    conn: &Connection,
+    service_sid: &str,
+    kind: Kind,
+    q: &PageQuery,
+    now: i64,
+) -> Result<(Vec<ObjectRow>, bool), SyncError> {
+    let (cond, order, extra) = q.sql("seq");
+    let sql = format!(
+        "SELECT {COLS} FROM objects WHERE service_sid = ? AND kind = ? \
+         AND (date_expires IS NULL OR date_expires > ?){cond} ORDER BY seq {order} LIMIT ?"
+    );
+    let mut binds: Vec<Value> = vec![
+        Value::Text(service_sid.to_owned()),
+        Value::Text(kind.tag().to_owned()),
+        Value::Integer(now),
+    ];
+    binds.extend(extra);
+    binds.push(Value::Integer(q.size as i64 + 1));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(binds), |r| from_row(kind, r))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(q.finish(rows))
+}
+
+/// Deletes every expired object (with its items) and every expired item.
+pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, SyncError> {
+    let expired: Vec<String> = conn
+        .prepare_cached(
+            "SELECT sid FROM objects WHERE date_expires IS NOT NULL AND date_expires <= ?1",
+        )?
+        .query_map([now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for sid in &expired {
+        remove(conn, sid)?;
+    }
+    let mut n = expired.len();
+    for table in ["map_items", "list_items"] {
+        n += conn
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE date_expires IS NOT NULL AND date_expires <= ?1"
+            ))?
+            .execute([now])?;
+    }
+    Ok(n)
+}
+
+/// The earliest expiry of anything stored, if any.
+pub fn next_deadline(conn: &Connection) -> Result<Option<i64>, SyncError> {
+    let t: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(t) FROM (
+                SELECT MIN(date_expires) AS t FROM objects WHERE date_expires IS NOT NULL
+                UNION ALL SELECT MIN(date_expires) FROM map_items WHERE date_expires IS NOT NULL
+                UNION ALL SELECT MIN(date_expires) FROM list_items WHERE date_expires IS NOT NULL
+            )",
+        )?
+        .query_row([], |r| r.get(0))?;
+    Ok(t)
+}
