@@ -1,1 +1,402 @@
-//! Work in progress.
+//! Configuration from the environment, read and checked once at start.
+//!
+//! [`Config::from_env`] collects *every* problem before failing, one line per variable,
+//! so a deployment with three mistakes is fixed in one round, and a bad variable stops
+//! the start instead of surfacing later as a 500. Tests use [`Config::from_vars`],
+//! which reads the same names from a list and never touches the process environment.
+//!
+//! | variable | field | default |
+//! |---|---|---|
+//! | `TWILIO_ACCOUNT_SID` | [`account_sid`](Config::account_sid) (`AC` + 32 hex) | required |
+//! | `TWILIO_AUTH_TOKEN` | [`auth_token`](Config::auth_token) | required |
+//! | `TWILIO_API_KEY` / `TWILIO_API_SECRET` | [`api_key`](Config::api_key) (`SK` + 32 hex, secret) | both or neither |
+//! | `TWILIO_SYNC_SERVICE_SID` | [`sync_service_sid`](Config::sync_service_sid) (`IS` + 32 hex or `default`) | `default` |
+//! | `TWILIO_SYNC_URL` | [`sync_url`](Config::sync_url) | `https://sync.twilio.com` |
+//! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url) | required unless signatures are off |
+//! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
+//! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
+//! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
+//! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true` turns [`verify_signatures`](Config::verify_signatures) off | signatures on |
+//!
+//! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
+//! raw query are appended to rebuild the signed URL (see [`crate::http`] for what the
+//! path contains under API Gateway stages and `cargo lambda watch`). Empty variables
+//! count as unset, since deployment tools often write `NAME=` for "no value".
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::webhook::is_sid;
+
+/// Largest TTL Twilio Sync accepts (one year), in seconds.
+pub const MAX_TTL_SECONDS: u64 = 31_536_000;
+
+const DEFAULT_SYNC_URL: &str = "https://sync.twilio.com";
+
+/// Everything the functions need to know about their environment.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `TWILIO_ACCOUNT_SID`: the account (`AC…`), also the Basic-auth user.
+    pub account_sid: String,
+    /// `TWILIO_AUTH_TOKEN`: the webhook signing key, and the REST password unless an
+    /// API key is set.
+    pub auth_token: String,
+    /// `TWILIO_API_KEY` and `TWILIO_API_SECRET` (key SID `SK…`, secret), used for REST
+    /// instead of the auth token when set.
+    pub api_key: Option<(String, String)>,
+    /// `TWILIO_SYNC_SERVICE_SID`: `IS…`, or `default` for the account's default service.
+    pub sync_service_sid: String,
+    /// `TWILIO_SYNC_URL`: base URL of the Sync API (the emulator's URL locally).
+    pub sync_url: Url,
+    /// `PUBLIC_BASE_URL`: the public URL prefix Twilio requests, used for signatures.
+    pub public_base_url: Option<Url>,
+    /// `CALL_STATE_TTL` in seconds.
+    pub call_state_ttl: u64,
+    /// `PRESENCE_TTL` in seconds.
+    pub presence_ttl: u64,
+    /// `CALLFLOW_API_TOKEN`: bearer token for JSON reads that do not come from Twilio.
+    pub api_token: Option<String>,
+    /// `CALLFLOW_FLOW`: path of a flow definition file (`None`: the bundled flow).
+    pub flow_path: Option<PathBuf>,
+    /// Whether webhook signatures are checked (off only with
+    /// `CALLFLOW_INSECURE_NO_SIGNATURE=1`).
+    pub verify_signatures: bool,
+}
+
+impl fmt::Debug for Config {
+    /// Secrets are redacted so that logging the configuration is safe.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"<redacted>")
+            .field(
+                "api_key",
+                &self.api_key.as_ref().map(|(sid, _)| (sid, "<redacted>")),
+            )
+            .field("sync_service_sid", &self.sync_service_sid)
+            .field("sync_url", &self.sync_url.as_str())
+            .field(
+                "public_base_url",
+                &self.public_base_url.as_ref().map(Url::as_str),
+            )
+            .field("call_state_ttl", &self.call_state_ttl)
+            .field("presence_ttl", &self.presence_ttl)
+            .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
+            .field("flow_path", &self.flow_path)
+            .field("verify_signatures", &self.verify_signatures)
+            .finish()
+    }
+}
+
+/// Every problem found in the environment, one per variable.
+///
+/// `Display` writes one line per problem, e.g.
+/// `TWILIO_AUTH_TOKEN is missing` / `PUBLIC_BASE_URL is not a URL: relative URL without a base`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigError {
+    /// The problems, in the order of the table in the module docs.
+    pub problems: Vec<ConfigProblem>,
+}
+
+/// One variable that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// A required variable is unset or empty.
+    #[error("{var} is missing{hint}")]
+    Missing {
+        /// The variable name.
+        var: &'static str,
+        /// Extra advice (may be empty), starting with a separator.
+        hint: &'static str,
+    },
+    /// A variable is set but its value cannot be used.
+    #[error("{var} is {reason}")]
+    Malformed {
+        /// The variable name.
+        var: &'static str,
+        /// Why, e.g. `not a URL: …` (never includes secret values).
+        reason: String,
+    },
+}
+
+impl ConfigProblem {
+    /// The variable the problem is about.
+    pub fn var(&self) -> &'static str {
+        match self {
+            Self::Missing { var, .. } | Self::Malformed { var, .. } => var,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment. Call once in `main`, before serving.
+    ///
+    /// A variable that is not valid UTF-8 is reported as malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut vars = Vec::new();
+        let mut not_utf8 = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let Ok(name) = name.into_string() else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => vars.push((name, value)),
+                Err(_) => {
+                    if let Some(known) = KNOWN_VARS.iter().find(|v| **v == name) {
+                        not_utf8.push(ConfigProblem::Malformed {
+                            var: known,
+                            reason: "not valid UTF-8".into(),
+                        });
+                    }
+                }
+            }
+        }
+        match Self::from_vars(vars) {
+            Ok(config) if not_utf8.is_empty() => Ok(config),
+            Ok(_) => Err(ConfigError { problems: not_utf8 }),
+            Err(mut e) => {
+                e.problems.extend(not_utf8);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads the configuration from `(name, value)` pairs instead of the environment.
+    ///
+    /// ```
+    /// use callflow::config::Config;
+    ///
+    /// let config = Config::from_vars([
+    ///     ("TWILIO_ACCOUNT_SID".to_string(), format!("AC{}", "0".repeat(32))),
+    ///     ("TWILIO_AUTH_TOKEN".to_string(), "secret".to_string()),
+    ///     ("PUBLIC_BASE_URL".to_string(), "https://api.example.com/prod".to_string()),
+    /// ])?;
+    /// assert_eq!(config.sync_service_sid, "default");
+    /// assert_eq!(config.call_state_ttl, 3600);
+    /// assert!(config.verify_signatures);
+    ///
+    /// let err = Config::from_vars(Vec::<(String, String)>::new()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "TWILIO_ACCOUNT_SID is missing\nTWILIO_AUTH_TOKEN is missing\n\
+    ///      PUBLIC_BASE_URL is missing (needed to check X-Twilio-Signature; \
+    ///      set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)"
+    /// );
+    /// # Ok::<(), callflow::config::ConfigError>(())
+    /// ```
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(name, _)| KNOWN_VARS.contains(&name.as_str()))
+            .collect();
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+
+        let account_sid = match get("TWILIO_ACCOUNT_SID") {
+            None => missing(&mut problems, "TWILIO_ACCOUNT_SID", ""),
+            Some(v) if is_sid(v, "AC") => v.to_owned(),
+            Some(_) => malformed(
+                &mut problems,
+                "TWILIO_ACCOUNT_SID",
+                "not an account SID (\"AC\" followed by 32 hex digits)",
+            ),
+        };
+        let auth_token = match get("TWILIO_AUTH_TOKEN") {
+            None => missing(&mut problems, "TWILIO_AUTH_TOKEN", ""),
+            Some(v) => v.to_owned(),
+        };
+        let api_key = match (get("TWILIO_API_KEY"), get("TWILIO_API_SECRET")) {
+            (None, None) => None,
+            (Some(key), Some(secret)) if is_sid(key, "SK") => {
+                Some((key.to_owned(), secret.to_owned()))
+            }
+            (Some(_), Some(_)) => {
+                malformed::<()>(
+                    &mut problems,
+                    "TWILIO_API_KEY",
+                    "not an API key SID (\"SK\" followed by 32 hex digits)",
+                );
+                None
+            }
+            (Some(_), None) => {
+                missing::<()>(
+                    &mut problems,
+                    "TWILIO_API_SECRET",
+                    " (TWILIO_API_KEY is set; set both or neither)",
+                );
+                None
+            }
+            (None, Some(_)) => {
+                missing::<()>(
+                    &mut problems,
+                    "TWILIO_API_KEY",
+                    " (TWILIO_API_SECRET is set; set both or neither)",
+                );
+                None
+            }
+        };
+        let sync_service_sid = match get("TWILIO_SYNC_SERVICE_SID") {
+            None => "default".to_owned(),
+            Some("default") => "default".to_owned(),
+            Some(v) if is_sid(v, "IS") => v.to_owned(),
+            Some(_) => malformed(
+                &mut problems,
+                "TWILIO_SYNC_SERVICE_SID",
+                "not a Sync service SID (\"IS\" followed by 32 hex digits) or \"default\"",
+            ),
+        };
+        let sync_url = match http_url(get("TWILIO_SYNC_URL").unwrap_or(DEFAULT_SYNC_URL)) {
+            Ok(url) => Some(url),
+            Err(reason) => {
+                problems.push(ConfigProblem::Malformed {
+                    var: "TWILIO_SYNC_URL",
+                    reason,
+                });
+                None
+            }
+        };
+
+        let verify_signatures = match get("CALLFLOW_INSECURE_NO_SIGNATURE") {
+            None => true,
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no") => true,
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes") => false,
+            Some(_) => {
+                malformed::<()>(
+                    &mut problems,
+                    "CALLFLOW_INSECURE_NO_SIGNATURE",
+                    "not a boolean (use 1 to turn signature checks off, or leave it unset)",
+                );
+                true
+            }
+        };
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            None if verify_signatures => {
+                missing::<()>(
+                    &mut problems,
+                    "PUBLIC_BASE_URL",
+                    " (needed to check X-Twilio-Signature; set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)",
+                );
+                None
+            }
+            None => None,
+            Some(v) => match http_url(v).and_then(|url| {
+                if url.query().is_some() || url.fragment().is_some() {
+                    Err("a URL with a query or fragment; give only the prefix (scheme, host, optional path)".into())
+                } else {
+                    Ok(url)
+                }
+            }) {
+                Ok(url) => Some(url),
+                Err(reason) => {
+                    problems.push(ConfigProblem::Malformed {
+                        var: "PUBLIC_BASE_URL",
+                        reason,
+                    });
+                    None
+                }
+            },
+        };
+        let call_state_ttl = ttl(&mut problems, "CALL_STATE_TTL", get("CALL_STATE_TTL"), 3600);
+        let presence_ttl = ttl(&mut problems, "PRESENCE_TTL", get("PRESENCE_TTL"), 300);
+        let api_token = get("CALLFLOW_API_TOKEN").map(str::to_owned);
+        let flow_path = get("CALLFLOW_FLOW").map(PathBuf::from);
+
+        match (problems.is_empty(), sync_url) {
+            (true, Some(sync_url)) => Ok(Self {
+                account_sid,
+                auth_token,
+                api_key,
+                sync_service_sid,
+                sync_url,
+                public_base_url,
+                call_state_ttl,
+                presence_ttl,
+                api_token,
+                flow_path,
+                verify_signatures,
+            }),
+            _ => Err(ConfigError { problems }),
+        }
+    }
+
+    /// Logs what an operator must know at start: a loud warning when signature checks
+    /// are off. Call it once in `main` after the tracing subscriber is installed.
+    pub fn log_startup_warnings(&self) {
+        if !self.verify_signatures {
+            tracing::warn!(
+                "CALLFLOW_INSECURE_NO_SIGNATURE is set: X-Twilio-Signature is NOT checked and anyone \
+                 who can reach these endpoints can forge Twilio webhooks. Never use this in production."
+            );
+        }
+    }
+}
+
+/// Every variable this module reads (others are ignored).
+const KNOWN_VARS: &[&str] = &[
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TWILIO_SYNC_SERVICE_SID",
+    "TWILIO_SYNC_URL",
+    "PUBLIC_BASE_URL",
+    "CALL_STATE_TTL",
+    "PRESENCE_TTL",
+    "CALLFLOW_API_TOKEN",
+    "CALLFLOW_FLOW",
+    "CALLFLOW_INSECURE_NO_SIGNATURE",
+];
+
+/// Records a missing variable and gives a placeholder value (never used: the problem
+/// list is then non-empty and `from_vars` fails).
+fn missing<T: Default>(
+    problems: &mut Vec<ConfigProblem>,
+    var: &'static str,
+    hint: &'static str,
+) -> T {
+    problems.push(ConfigProblem::Missing { var, hint });
+    T::default()
+}
+
+fn malformed<T: Default>(problems: &mut Vec<ConfigProblem>, var: &'static str, reason: &str) -> T {
+    problems.push(ConfigProblem::Malformed {
+        var,
+        reason: reason.to_owned(),
+    });
+    T::default()
+}
+
+fn http_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        "http" | "https" => Err("a URL without a host".into()),
+        other => Err(format!("a URL with scheme {other:?}; use http or https")),
+    }
+}
+
+fn ttl(
+    problems: &mut Vec<ConfigProblem>,
+    var: &'static str,
+    value: Option<&str>,
+    default: u64,
+) -> u64 {
+    match value {
+        None => default,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n <= MAX_TTL_SECONDS => n,
+            _ => malformed(
+                problems,
+                var,
+                &format!("not a number of seconds from 0 to {MAX_TTL_SECONDS}: {v:?}"),
+            ),
+        },
+    }
+}
