@@ -1,0 +1,310 @@
+//! `callflow call`: a phone call simulated the way Twilio drives a voice webhook.
+//!
+//! It posts the signed initial webhook, then walks the TwiML it gets back verb by verb as
+//! Twilio's voice engine would: `<Gather>` posts the next scripted input (digits or speech)
+//! to its `action`, `<Redirect>` fetches the next document, `<Hangup>`, `<Reject>`, `<Dial>`
+//! and `<Enqueue>` end the simulated call. Then it sends the `completed` status callback
+//! and reads the final state from `get-call-state`.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use callflow::webhook::{signature, Form};
+use url::Url;
+
+use crate::twiml_doc::{self, Element};
+
+/// Most documents a simulated call follows before it is considered a loop.
+const MAX_STEPS: usize = 64;
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// The voice webhook (`…/store-call-state`).
+    pub to_url: Url,
+    /// Where to read the final state (`…/get-call-state`); derived from `to_url` if unset.
+    pub state_url: Option<Url>,
+    /// Answers for DTMF gathers, in order.
+    pub digits: Vec<String>,
+    /// Answers for speech gathers, in order (used when a gather takes speech and no digits remain).
+    pub speech: Vec<String>,
+    pub account_sid: String,
+    pub auth_token: String,
+    pub call_sid: String,
+    pub from: String,
+    pub to: String,
+    /// Bearer token for `get-call-state`; without one the read is signed instead.
+    pub api_token: Option<String>,
+}
+
+/// One request the simulated call made, and what came back.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub url: String,
+    pub params: Vec<(String, String)>,
+    pub status: u16,
+    pub body: String,
+    pub millis: f64,
+}
+
+/// The whole simulated call.
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    pub call_sid: String,
+    pub steps: Vec<Step>,
+    /// What the caller heard or did, in order (`say: …`, `gather: …`, `dial: …`).
+    pub transcript: Vec<String>,
+    /// The state from `get-call-state` after the status callback.
+    pub final_state: serde_json::Value,
+}
+
+/// A fresh random CallSid.
+pub fn random_call_sid() -> String {
+    let hex: String = (0..32)
+        .map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+        .collect();
+    format!("CA{hex}")
+}
+
+/// The `get-call-state` URL next to a `store-call-state` URL.
+pub fn sibling_state_url(to_url: &Url) -> anyhow::Result<Url> {
+    let mut url = to_url.clone();
+    url.set_query(None);
+    url.join("get-call-state")
+        .context("cannot derive the get-call-state URL; pass --state-url")
+}
+
+/// Runs the simulated call.
+pub async fn run(options: &CallOptions, http: &reqwest::Client) -> anyhow::Result<CallReport> {
+    let mut sim = Simulation {
+        options,
+        http,
+        steps: Vec::new(),
+        transcript: Vec::new(),
+        digits: options.digits.iter().cloned().collect(),
+        speech: options.speech.iter().cloned().collect(),
+    };
+    let started = Instant::now();
+    let mut next = Some((options.to_url.clone(), sim.base_params("ringing")));
+    let mut documents = 0;
+    while let Some((url, params)) = next.take() {
+        documents += 1;
+        if documents > MAX_STEPS {
+            bail!("the flow did not end after {MAX_STEPS} documents; is it looping?");
+        }
+        let body = sim.post(&url, params).await?;
+        let response = twiml_doc::parse(&body).with_context(|| format!("answer of {url}"))?;
+        next = sim.walk(&url, &response)?;
+    }
+    let mut end = sim.base_params("completed");
+    let duration = started.elapsed().as_secs().max(1);
+    end.push(("CallDuration".into(), duration.to_string()));
+    end.push(("CallbackSource".into(), "call-progress-events".into()));
+    sim.post(&options.to_url, end).await?;
+    let final_state = sim.read_state().await?;
+    Ok(CallReport {
+        call_sid: options.call_sid.clone(),
+        steps: sim.steps,
+        transcript: sim.transcript,
+        final_state,
+    })
+}
+
+struct Simulation<'a> {
+    options: &'a CallOptions,
+    http: &'a reqwest::Client,
+    steps: Vec<Step>,
+    transcript: Vec<String>,
+    digits: VecDeque<String>,
+    speech: VecDeque<String>,
+}
+
+type Params = Vec<(String, String)>;
+
+impl Simulation<'_> {
+    fn base_params(&self, status: &str) -> Params {
+        let o = self.options;
+        [
+            ("AccountSid", o.account_sid.as_str()),
+            ("ApiVersion", "2010-04-01"),
+            ("CallSid", o.call_sid.as_str()),
+            ("CallStatus", status),
+            ("Called", o.to.as_str()),
+            ("Caller", o.from.as_str()),
+            ("Direction", "inbound"),
+            ("From", o.from.as_str()),
+            ("To", o.to.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// Walks one document; returns the next request to make, if the call goes on.
+    fn walk(&mut self, url: &Url, response: &Element) -> anyhow::Result<Option<(Url, Params)>> {
+        for verb in &response.children {
+            match verb.name.as_str() {
+                "Say" => self.transcript.push(format!("say: {}", verb.text)),
+                "Play" => self.transcript.push(format!("play: {}", verb.text)),
+                "Pause" => self.transcript.push("pause".to_owned()),
+                "Gather" => {
+                    for inner in &verb.children {
+                        self.transcript.push(format!("say: {}", inner.text));
+                    }
+                    if let Some(next) = self.gather(url, verb)? {
+                        return Ok(Some(next));
+                    }
+                }
+                "Redirect" => {
+                    let target = url.join(&verb.text).context("bad <Redirect> URL")?;
+                    self.transcript.push(format!("redirect: {target}"));
+                    return Ok(Some((target, self.base_params("in-progress"))));
+                }
+                "Hangup" | "Reject" => {
+                    self.transcript.push(verb.name.to_lowercase());
+                    return Ok(None);
+                }
+                "Dial" | "Enqueue" => {
+                    let target = describe_target(verb);
+                    self.transcript
+                        .push(format!("{}: {target}", verb.name.to_lowercase()));
+                    return Ok(None);
+                }
+                other => self.transcript.push(format!("(ignored <{other}>)")),
+            }
+        }
+        // Twilio hangs up when a document runs out of verbs.
+        Ok(None)
+    }
+
+    /// The caller's answer to a `<Gather>`, or `None` when Twilio would carry on to the
+    /// next verb (no input and no `actionOnEmptyResult`).
+    fn gather(&mut self, url: &Url, verb: &Element) -> anyhow::Result<Option<(Url, Params)>> {
+        let input = verb.attr("input").unwrap_or("dtmf");
+        let mut params = self.base_params("in-progress");
+        if input.contains("dtmf") && !self.digits.is_empty() {
+            let digits = self.digits.pop_front().unwrap_or_default();
+            self.transcript.push(format!("caller presses: {digits}"));
+            params.push(("Digits".into(), digits));
+            params.push(("FinishedOnKey".into(), String::new()));
+        } else if input.contains("speech") && !self.speech.is_empty() {
+            let speech = self.speech.pop_front().unwrap_or_default();
+            self.transcript.push(format!("caller says: {speech}"));
+            params.push(("SpeechResult".into(), speech));
+            params.push(("Confidence".into(), "0.92".into()));
+        } else if verb.attr("actionOnEmptyResult") == Some("true") {
+            self.transcript.push("caller stays silent".to_owned());
+        } else {
+            self.transcript
+                .push("caller stays silent (gather falls through)".to_owned());
+            return Ok(None);
+        }
+        // The action defaults to the current document's URL, as on Twilio.
+        let action = match verb.attr("action") {
+            Some(action) => url.join(action).context("bad <Gather> action URL")?,
+            None => url.clone(),
+        };
+        Ok(Some((action, params)))
+    }
+
+    async fn post(&mut self, url: &Url, params: Params) -> anyhow::Result<String> {
+        let form: Form = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let signature = signature::compute_signature(&self.options.auth_token, url.as_str(), &form);
+        let started = Instant::now();
+        let response = self
+            .http
+            .post(url.clone())
+            .header("X-Twilio-Signature", signature)
+            .header("I-Twilio-Idempotency-Token", idempotency_token())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form.to_urlencoded())
+            .send()
+            .await
+            .with_context(|| format!("POST {url}"))?;
+        let status = response.status();
+        let body = response.text().await.context("reading the answer")?;
+        self.steps.push(Step {
+            url: url.to_string(),
+            params,
+            status: status.as_u16(),
+            body: body.clone(),
+            millis: started.elapsed().as_secs_f64() * 1000.0,
+        });
+        if !status.is_success() {
+            bail!("POST {url} answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    async fn read_state(&mut self) -> anyhow::Result<serde_json::Value> {
+        let base = match &self.options.state_url {
+            Some(url) => url.clone(),
+            None => sibling_state_url(&self.options.to_url)?,
+        };
+        let mut url = base;
+        url.query_pairs_mut()
+            .append_pair("CallSid", &self.options.call_sid);
+        let request = self.http.get(url.clone());
+        let request = match &self.options.api_token {
+            Some(token) => request.bearer_auth(token),
+            None => request.header(
+                "X-Twilio-Signature",
+                signature::compute_signature(&self.options.auth_token, url.as_str(), &Form::new()),
+            ),
+        };
+        let response = request.send().await.with_context(|| format!("GET {url}"))?;
+        let status = response.status();
+        let body = response.text().await.context("reading the state")?;
+        if !status.is_success() {
+            bail!("GET {url} answered {status}: {body}");
+        }
+        serde_json::from_str(&body).context("get-call-state did not answer JSON")
+    }
+}
+
+fn describe_target(verb: &Element) -> String {
+    if !verb.text.is_empty() {
+        return verb.text.clone();
+    }
+    verb.children
+        .iter()
+        .map(|noun| format!("{} {}", noun.name, noun.text))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn idempotency_token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_sids_look_like_twilios() {
+        let sid = random_call_sid();
+        assert_eq!(sid.len(), 34);
+        assert!(sid.starts_with("CA"));
+        assert!(sid[2..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(sid, random_call_sid());
+    }
+
+    #[test]
+    fn the_state_url_sits_beside_the_webhook() {
+        let to = Url::parse("http://127.0.0.1:3000/store-call-state?x=1").expect("url");
+        assert_eq!(
+            sibling_state_url(&to).expect("derives").as_str(),
+            "http://127.0.0.1:3000/get-call-state"
+        );
+        let lambda = Url::parse("http://localhost:9000/lambda-url/store-call-state/").expect("url");
+        assert_eq!(
+            sibling_state_url(&lambda).expect("derives").as_str(),
+            "http://localhost:9000/lambda-url/store-call-state/get-call-state"
+        );
+    }
+}

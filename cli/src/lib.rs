@@ -1,0 +1,10 @@
+//! `callflow`: the command line for running, calling and signing callflow webhooks locally.
+//!
+//! Layout:
+//! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
+//! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
+//! - [`twiml_doc`]: reads TwiML answers back into a tree for the simulator.
+
+pub mod call;
+pub mod sign;
+pub mod twiml_doc;
