@@ -80,7 +80,7 @@ fn element(start: &quick_xml::events::BytesStart<'_>) -> anyhow::Result<Element>
         let attribute = attribute.context("malformed TwiML attribute")?;
         let key = attribute.key.as_ref().to_owned();
         let value = attribute
-            .unescape_value()
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .context("malformed TwiML attribute value")?
             .into_owned();
         attributes.push((key, value));
