@@ -85,7 +85,17 @@ const STEP_SAMPLE_CALLS: u64 = 5;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    // Children run in other folders (twilio-run in the project dir): make paths absolute.
+    for path in [
+        &mut args.emulator_bin,
+        &mut args.callflow_bin,
+        &mut args.node_dir,
+        &mut args.lambda_dir,
+        &mut args.logs,
+    ] {
+        *path = std::path::absolute(&*path)?;
+    }
     std::fs::create_dir_all(&args.logs)?;
     std::fs::create_dir_all(&args.out)?;
     let creds = Creds {
@@ -392,7 +402,10 @@ fn npm_version(node_dir: &Path, package: &str) -> String {
 }
 
 fn meta(args: &Args) -> Meta {
-    let date = time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc();
+    let date = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -440,7 +453,7 @@ fn meta(args: &Args) -> Meta {
         ("twilio (npm)".into(), npm_version(&args.node_dir, "twilio")),
         (
             "cargo-lambda".into(),
-            command_output("cargo-lambda", &["--version"]).map_or("n/a".into(), |v| {
+            command_output("cargo-lambda", &["lambda", "--version"]).map_or("n/a".into(), |v| {
                 v.trim_start_matches("cargo-lambda ").to_owned()
             }),
         ),

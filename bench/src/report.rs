@@ -157,6 +157,7 @@ fn metrics() -> Vec<Metric> {
 fn fmt(v: Option<f64>) -> String {
     match v {
         None => "n/a".into(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e9 => format!("{v:.0}"),
         Some(v) if v >= 100.0 => format!("{v:.0}"),
         Some(v) if v >= 10.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
@@ -213,7 +214,7 @@ pub fn targets(report: &Report) -> Vec<Target> {
     );
     ratio(
         "peak RSS ≤ 1/5 Node",
-        pair(&|s| s.peak_rss_kib.map(|k| k as f64)),
+        pair(&|s| s.peak_rss_kib.map(|k| k as f64 / 1024.0)),
         false,
     );
     let gather = r.and_then(|s| s.sync_requests_per_step.as_ref().map(|x| x.gather));
@@ -306,34 +307,36 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A chart panel: title, (unused) note, and how to read the figure from a side.
+/// A chart panel: title, unit line, and how to read the figure from a side.
 type Panel = (&'static str, &'static str, fn(&SideResult) -> Option<f64>);
 
 /// A small-multiples bar chart: one panel per headline figure, callflow beside Node.
 pub fn svg(report: &Report) -> String {
     let panels: Vec<Panel> = vec![
-        ("Throughput, c=32 (webhooks/s, higher is better)", "", |s| {
+        ("Throughput, c=32", "webhooks/s, higher is better", |s| {
             s.c32.as_ref().map(|p| p.webhooks_per_sec)
         }),
-        ("Throughput, c=1 (webhooks/s)", "", |s| {
+        ("Throughput, c=1", "webhooks/s, higher is better", |s| {
             s.c1.as_ref().map(|p| p.webhooks_per_sec)
         }),
-        ("Webhook p99, c=32 (ms, lower is better)", "", |s| {
+        ("Webhook p99, c=32", "ms, lower is better", |s| {
             s.c32.as_ref().map(|p| p.p99_ms)
         }),
-        ("Webhook p99, c=1 (ms)", "", |s| {
+        ("Webhook p99, c=1", "ms, lower is better", |s| {
             s.c1.as_ref().map(|p| p.p99_ms)
         }),
-        ("Start-up to first answered webhook (ms)", "", |s| {
+        ("Start-up to first answer", "ms, lower is better", |s| {
             s.startup_median_ms
         }),
-        ("Peak RSS under load (MiB)", "", |s| {
+        ("Peak RSS under load", "MiB, lower is better", |s| {
             s.peak_rss_kib.map(|k| k as f64 / 1024.0)
         }),
-        ("Sync requests per warm gather", "", |s| {
-            s.sync_requests_per_step.as_ref().map(|r| r.gather)
-        }),
-        ("Lost updates, 50 concurrent gathers", "", |s| {
+        (
+            "Sync requests per gather",
+            "warm function, lower is better",
+            |s| s.sync_requests_per_step.as_ref().map(|r| r.gather),
+        ),
+        ("Lost updates", "of 50 concurrent gathers, one call", |s| {
             s.lost_updates.as_ref().map(|l| l.lost as f64)
         }),
     ];
@@ -350,20 +353,21 @@ pub fn svg(report: &Report) -> String {
         "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">callflow (Rust) vs Node Twilio Functions baseline, same sync-emulator</text>\n<rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#d9480f\"/><text x=\"{}\" y=\"23\" font-size=\"12\">callflow</text><rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#2b8a3e\"/><text x=\"{}\" y=\"23\" font-size=\"12\">Node (twilio-run)</text>\n",
         width - 230.0, width - 214.0, width - 150.0, width - 134.0
     ));
-    for (i, (title, _, get)) in panels.iter().enumerate() {
+    for (i, (title, unit, get)) in panels.iter().enumerate() {
         let x0 = 10.0 + (i % cols) as f64 * pw;
         let y0 = top + (i / cols) as f64 * ph;
         let rv = report.rust.as_ref().and_then(get);
         let nv = report.node.as_ref().and_then(get);
         let max = rv.unwrap_or(0.0).max(nv.unwrap_or(0.0)).max(1e-9);
         s.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"11.5\">{}</text>\n",
-            x0,
+            "<text x=\"{x0}\" y=\"{}\" font-size=\"12.5\" font-weight=\"bold\">{}</text>\n<text x=\"{x0}\" y=\"{}\" font-size=\"10.5\" fill=\"#495057\">{}</text>\n",
             y0 + 12.0,
-            esc(title)
+            esc(title),
+            y0 + 26.0,
+            esc(unit)
         ));
         let base = y0 + ph - 30.0;
-        let bar_h = ph - 65.0;
+        let bar_h = ph - 75.0;
         for (j, (label, v, color)) in [("callflow", rv, "#d9480f"), ("Node", nv, "#2b8a3e")]
             .iter()
             .enumerate()
