@@ -323,3 +323,36 @@ pub fn list_item_json(index: u64, data: &str) -> String {
         r#"{{"index":{index},"account_sid":"{ACCOUNT}","service_sid":"IS0123456789abcdef0123456789abcdef","list_sid":"ES0123456789abcdef0123456789abcdef","url":"http://x","revision":"0","data":{data},"date_expires":null,"date_created":"2026-01-01T00:00:00Z","date_updated":"2026-01-01T00:00:00Z","created_by":"system"}}"#
     )
 }
+
+/// A real emulator on 127.0.0.1 with the test credentials.
+pub async fn emulator() -> sync_emulator::RunningEmulator {
+    emulator_with(sync_emulator::EmulatorConfig::in_memory(ACCOUNT, TOKEN)).await
+}
+
+/// A real emulator with a custom configuration.
+pub async fn emulator_with(
+    config: sync_emulator::EmulatorConfig,
+) -> sync_emulator::RunningEmulator {
+    sync_emulator::spawn(config).await.expect("emulator starts")
+}
+
+/// Counts the requests one step makes, on the client and on the emulator, and checks
+/// that both agree.
+pub async fn counted<F, T>(
+    sync: &SyncClient,
+    emu: &sync_emulator::RunningEmulator,
+    step: F,
+) -> (T, u64)
+where
+    F: std::future::Future<Output = T>,
+{
+    let (c0, e0) = (sync.request_count(), emu.request_count());
+    let out = step.await;
+    let (c1, e1) = (sync.request_count(), emu.request_count());
+    assert_eq!(
+        c1 - c0,
+        e1 - e0,
+        "client and emulator disagree on the request count"
+    );
+    (out, c1 - c0)
+}
