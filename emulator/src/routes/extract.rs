@@ -148,6 +148,18 @@ impl Params {
 }
 
 fn decode(raw: &[u8]) -> Result<String, SyncError> {
+    // A `%` must start a two-hex-digit escape; anything else is a malformed body, which
+    // lenient decoders would silently keep as literal text.
+    for (i, b) in raw.iter().enumerate() {
+        if *b == b'%'
+            && !(raw.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && raw.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        {
+            return Err(SyncError::InvalidParameter(
+                "malformed form encoding: '%' must be followed by two hex digits".into(),
+            ));
+        }
+    }
     let plus_as_space: Vec<u8> = raw
         .iter()
         .map(|b| if *b == b'+' { b' ' } else { *b })
@@ -263,6 +275,12 @@ mod tests {
         assert_eq!(p.get("Data"), Some("{\"a\": 1}"));
         assert_eq!(p.get("Key"), Some("a b"));
         assert_eq!(p.get("Flag"), Some(""));
+    }
+
+    #[test]
+    fn refuses_broken_escapes() {
+        assert!(Params::parse(b"Data=%7").is_err());
+        assert!(Params::parse(b"Data=%ZZ").is_err());
     }
 
     #[test]
