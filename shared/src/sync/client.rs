@@ -137,9 +137,6 @@ impl SyncClient {
                 config.base_url
             )));
         }
-        if config.service_sid.is_empty() {
-            return Err(SyncError::Config("service SID is empty".into()));
-        }
         let (user, _) = config.credentials.basic();
         if user.is_empty() {
             return Err(SyncError::Config("credentials have an empty user".into()));
@@ -156,7 +153,9 @@ impl SyncClient {
             .build()
             .map_err(|e| SyncError::Config(format!("HTTP client: {e}")))?;
         let base = config.base_url.trim_end_matches('/').to_owned();
-        let service_url = format!("{base}/v1/Services/{}", segment(&config.service_sid));
+        let service = segment(&config.service_sid)
+            .map_err(|e| SyncError::Config(format!("service SID: {e}")))?;
+        let service_url = format!("{base}/v1/Services/{service}");
         let deadline = config.deadline;
         Ok(SyncClient {
             inner: Arc::new(Inner {

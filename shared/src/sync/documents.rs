@@ -10,7 +10,7 @@ use super::client::{Req, SyncClient};
 use super::error::{SyncError, MAX_DATA_BYTES};
 use super::mutate::{self, data_json, Hint, Mutated};
 use super::open::{self, OpenMode, Opened};
-use super::pagination::{checked_page_size, paginate};
+use super::pagination::{paginate, size_query};
 use super::retry::Repeat;
 use super::wire::{looks_like_sid, rfc3339_opt, segment, Ttl};
 use super::write::WriteOptions;
@@ -98,14 +98,16 @@ impl DocumentHandle {
         &self.id
     }
 
-    fn url(&self) -> String {
-        self.client.url(&format!("Documents/{}", segment(&self.id)))
+    fn url(&self) -> Result<String, SyncError> {
+        Ok(self
+            .client
+            .url(&format!("Documents/{}", segment(&self.id)?)))
     }
 
     /// Open-existing: the document, or `NotFound`. One request.
     pub async fn fetch<T: DeserializeOwned>(&self) -> Result<Document<T>, SyncError> {
         let dl = self.client.start();
-        open::fetch(&self.client, &self.url(), &dl).await
+        open::fetch(&self.client, &self.url()?, &dl).await
     }
 
     /// Create-new with this handle's id as unique name; `AlreadyExists` when taken.
@@ -161,7 +163,7 @@ impl DocumentHandle {
         }
         let create = Req::post(self.client.url("Documents"), form, Repeat::Always);
         let ours = move |v: &Value| v.get("data") == Some(&sent);
-        open::open(&self.client, mode, &create, &self.url(), &ours).await
+        open::open(&self.client, mode, &create, &self.url()?, &ours).await
     }
 
     /// Replaces the value (last writer wins). Prefer [`mutate`](Self::mutate) when the
@@ -181,7 +183,7 @@ impl DocumentHandle {
     ) -> Result<Document<T>, SyncError> {
         let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
         form.extend(opts.document_form()?);
-        let req = Req::post(self.url(), form, Repeat::Always).if_match(opts.if_match.clone());
+        let req = Req::post(self.url()?, form, Repeat::Always).if_match(opts.if_match.clone());
         let dl = self.client.start();
         self.client.json(&req, &dl).await
     }
@@ -189,7 +191,7 @@ impl DocumentHandle {
     /// Sets (or with [`Ttl::NEVER`] clears) the expiry without touching the value.
     pub async fn set_ttl(&self, ttl: Ttl) -> Result<Document<Value>, SyncError> {
         let req = Req::post(
-            self.url(),
+            self.url()?,
             vec![("Ttl", ttl.as_secs().to_string())],
             Repeat::Always,
         );
@@ -199,7 +201,7 @@ impl DocumentHandle {
 
     /// Deletes the document; `NotFound` if it does not exist.
     pub async fn delete(&self) -> Result<(), SyncError> {
-        self.client.delete(Req::delete(self.url())).await
+        self.client.delete(Req::delete(self.url()?)).await
     }
 
     /// Safe read-modify-write: fetch, apply `f`, update with `If-Match`, and on a
@@ -210,7 +212,7 @@ impl DocumentHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        mutate::run(&self.client, &self.url(), None, &[], f).await
+        mutate::run(&self.client, &self.url()?, None, &[], f).await
     }
 
     /// [`mutate`](Self::mutate) starting from a document this process saw before: the
@@ -226,7 +228,7 @@ impl DocumentHandle {
         F: FnMut(&mut T),
     {
         let hint = hint.map(hint_of).transpose()?;
-        mutate::run(&self.client, &self.url(), hint, &[], f).await
+        mutate::run(&self.client, &self.url()?, hint, &[], f).await
     }
 
     /// [`mutate_from`](Self::mutate_from) that also sets the TTL with the write.
@@ -242,7 +244,7 @@ impl DocumentHandle {
     {
         let hint = hint.map(hint_of).transpose()?;
         let extra = [("Ttl", ttl.as_secs().to_string())];
-        mutate::run(&self.client, &self.url(), hint, &extra, f).await
+        mutate::run(&self.client, &self.url()?, hint, &extra, f).await
     }
 }
 
@@ -284,10 +286,7 @@ impl Documents {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        let query = page_size
-            .map(checked_page_size)
-            .transpose()
-            .map(|n| n.map(|n| ("PageSize", n.to_string())).into_iter().collect());
-        paginate(self.client.clone(), self.client.url("Documents"), query)
+        let first = size_query(page_size).map(|q| (self.client.url("Documents"), q));
+        paginate(self.client.clone(), first)
     }
 }

@@ -141,7 +141,7 @@ impl ListItems {
         let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
         form.extend(opts.item_form());
         let req = Req::post(
-            format!("{}/Items", self.list.url()),
+            format!("{}/Items", self.list.url()?),
             form,
             Repeat::IfNotApplied,
         );
@@ -157,11 +157,11 @@ impl ListItems {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        paginate(
-            self.list.client.clone(),
-            format!("{}/Items", self.list.url()),
-            opts.query(),
-        )
+        let first = self
+            .list
+            .url()
+            .and_then(|u| Ok((format!("{u}/Items"), opts.query()?)));
+        paginate(self.list.client.clone(), first)
     }
 }
 
@@ -178,8 +178,8 @@ impl ListItemHandle {
         self.index
     }
 
-    fn url(&self) -> String {
-        format!("{}/Items/{}", self.list.url(), self.index)
+    fn url(&self) -> Result<String, SyncError> {
+        Ok(format!("{}/Items/{}", self.list.url()?, self.index))
     }
 
     fn client(&self) -> &SyncClient {
@@ -189,7 +189,7 @@ impl ListItemHandle {
     /// The item, or `NotFound`. One request.
     pub async fn fetch<T: DeserializeOwned>(&self) -> Result<ListItem<T>, SyncError> {
         let dl = self.client().start();
-        open::fetch(self.client(), &self.url(), &dl).await
+        open::fetch(self.client(), &self.url()?, &dl).await
     }
 
     /// Replaces the value (last writer wins).
@@ -208,27 +208,27 @@ impl ListItemHandle {
     ) -> Result<ListItem<T>, SyncError> {
         let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
         form.extend(opts.item_form());
-        let req = Req::post(self.url(), form, Repeat::Always).if_match(opts.if_match.clone());
+        let req = Req::post(self.url()?, form, Repeat::Always).if_match(opts.if_match.clone());
         let dl = self.client().start();
         self.client().json(&req, &dl).await
     }
 
     /// Sets (or with [`Ttl::NEVER`] clears) the item's expiry without touching its value.
     pub async fn set_ttl(&self, ttl: Ttl) -> Result<ListItem<Value>, SyncError> {
-        let req = Req::post(self.url(), item_ttls(Some(ttl), None), Repeat::Always);
+        let req = Req::post(self.url()?, item_ttls(Some(ttl), None), Repeat::Always);
         let dl = self.client().start();
         self.client().json(&req, &dl).await
     }
 
     /// Deletes the item; `NotFound` if it does not exist.
     pub async fn delete(&self) -> Result<(), SyncError> {
-        self.client().delete(Req::delete(self.url())).await
+        self.client().delete(Req::delete(self.url()?)).await
     }
 
     /// Deletes the item only at this revision (else `RevisionMismatch`).
     pub async fn delete_if(&self, revision: impl Into<String>) -> Result<(), SyncError> {
         self.client()
-            .delete(Req::delete(self.url()).if_match(Some(revision.into())))
+            .delete(Req::delete(self.url()?).if_match(Some(revision.into())))
             .await
     }
 
@@ -239,7 +239,7 @@ impl ListItemHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        mutate::run(self.client(), &self.url(), None, &[], f).await
+        mutate::run(self.client(), &self.url()?, None, &[], f).await
     }
 
     /// `mutate` from a remembered item: first write straight out with `If-Match`.
@@ -261,6 +261,6 @@ impl ListItemHandle {
                 })
             })
             .transpose()?;
-        mutate::run(self.client(), &self.url(), hint, &[], f).await
+        mutate::run(self.client(), &self.url()?, hint, &[], f).await
     }
 }

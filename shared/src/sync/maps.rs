@@ -132,11 +132,11 @@ impl MapItems {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        paginate(
-            self.map.client.clone(),
-            format!("{}/Items", self.map.url()),
-            opts.query(),
-        )
+        let first = self
+            .map
+            .url()
+            .and_then(|u| Ok((format!("{u}/Items"), opts.query()?)));
+        paginate(self.map.client.clone(), first)
     }
 }
 
@@ -153,24 +153,33 @@ impl MapItemHandle {
         &self.key
     }
 
-    fn url(&self) -> String {
-        format!("{}/Items/{}", self.map.url(), segment(&self.key))
+    fn url(&self) -> Result<String, SyncError> {
+        Ok(format!("{}/Items/{}", self.map.url()?, segment(&self.key)?))
     }
 
     fn client(&self) -> &SyncClient {
         &self.map.client
     }
 
-    fn create_req(&self, json: String, item_ttl: Option<Ttl>, collection_ttl: Option<Ttl>) -> Req {
+    fn create_req(
+        &self,
+        json: String,
+        item_ttl: Option<Ttl>,
+        collection_ttl: Option<Ttl>,
+    ) -> Result<Req, SyncError> {
         let mut form = vec![("Key", self.key.clone()), ("Data", json)];
         form.extend(item_ttls(item_ttl, collection_ttl));
-        Req::post(format!("{}/Items", self.map.url()), form, Repeat::Always)
+        Ok(Req::post(
+            format!("{}/Items", self.map.url()?),
+            form,
+            Repeat::Always,
+        ))
     }
 
     /// Open-existing: the item, or `NotFound`. One request.
     pub async fn fetch<T: DeserializeOwned>(&self) -> Result<MapItem<T>, SyncError> {
         let dl = self.client().start();
-        open::fetch(self.client(), &self.url(), &dl).await
+        open::fetch(self.client(), &self.url()?, &dl).await
     }
 
     /// Create-new; `AlreadyExists` when the key is taken.
@@ -195,13 +204,13 @@ impl MapItemHandle {
         let json = data_json(data, MAX_DATA_BYTES)?;
         let sent: Value =
             serde_json::from_str(&json).map_err(|e| SyncError::Decode(e.to_string()))?;
-        let create = self.create_req(json, opts.ttl, opts.collection_ttl);
+        let create = self.create_req(json, opts.ttl, opts.collection_ttl)?;
         let ours = move |v: &Value| v.get("data") == Some(&sent);
         Ok(open::open(
             self.client(),
             OpenMode::CreateNew,
             &create,
-            &self.url(),
+            &self.url()?,
             &ours,
         )
         .await?
@@ -237,9 +246,9 @@ impl MapItemHandle {
         let json = data_json(initial, MAX_DATA_BYTES)?;
         let sent: Value =
             serde_json::from_str(&json).map_err(|e| SyncError::Decode(e.to_string()))?;
-        let create = self.create_req(json, ttl, None);
+        let create = self.create_req(json, ttl, None)?;
         let ours = move |v: &Value| v.get("data") == Some(&sent);
-        open::open(self.client(), mode, &create, &self.url(), &ours).await
+        open::open(self.client(), mode, &create, &self.url()?, &ours).await
     }
 
     /// Replaces the value (last writer wins); `NotFound` if the item does not exist.
@@ -258,7 +267,7 @@ impl MapItemHandle {
     ) -> Result<MapItem<T>, SyncError> {
         let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
         form.extend(opts.item_form());
-        let req = Req::post(self.url(), form, Repeat::Always).if_match(opts.if_match.clone());
+        let req = Req::post(self.url()?, form, Repeat::Always).if_match(opts.if_match.clone());
         let dl = self.client().start();
         self.client().json(&req, &dl).await
     }
@@ -274,8 +283,8 @@ impl MapItemHandle {
         let json = data_json(data, MAX_DATA_BYTES)?;
         let mut form = vec![("Data", json.clone())];
         form.extend(item_ttls(ttl, None));
-        let update = Req::post(self.url(), form, Repeat::Always);
-        let create = self.create_req(json, ttl, None);
+        let update = Req::post(self.url()?, form, Repeat::Always);
+        let create = self.create_req(json, ttl, None)?;
         upsert(self.client(), &update, &create, true).await
     }
 
@@ -289,27 +298,27 @@ impl MapItemHandle {
         let json = data_json(data, MAX_DATA_BYTES)?;
         let mut form = vec![("Data", json.clone())];
         form.extend(item_ttls(ttl, None));
-        let update = Req::post(self.url(), form, Repeat::Always);
-        let create = self.create_req(json, ttl, None);
+        let update = Req::post(self.url()?, form, Repeat::Always);
+        let create = self.create_req(json, ttl, None)?;
         upsert(self.client(), &update, &create, false).await
     }
 
     /// Sets (or with [`Ttl::NEVER`] clears) the item's expiry without touching its value.
     pub async fn set_ttl(&self, ttl: Ttl) -> Result<MapItem<Value>, SyncError> {
-        let req = Req::post(self.url(), item_ttls(Some(ttl), None), Repeat::Always);
+        let req = Req::post(self.url()?, item_ttls(Some(ttl), None), Repeat::Always);
         let dl = self.client().start();
         self.client().json(&req, &dl).await
     }
 
     /// Deletes the item; `NotFound` if it does not exist.
     pub async fn delete(&self) -> Result<(), SyncError> {
-        self.client().delete(Req::delete(self.url())).await
+        self.client().delete(Req::delete(self.url()?)).await
     }
 
     /// Deletes the item only at this revision (else `RevisionMismatch`).
     pub async fn delete_if(&self, revision: impl Into<String>) -> Result<(), SyncError> {
         self.client()
-            .delete(Req::delete(self.url()).if_match(Some(revision.into())))
+            .delete(Req::delete(self.url()?).if_match(Some(revision.into())))
             .await
     }
 
@@ -320,7 +329,7 @@ impl MapItemHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        mutate::run(self.client(), &self.url(), None, &[], f).await
+        mutate::run(self.client(), &self.url()?, None, &[], f).await
     }
 
     /// `mutate` from a remembered item: first write straight out with `If-Match`.
@@ -342,6 +351,6 @@ impl MapItemHandle {
                 })
             })
             .transpose()?;
-        mutate::run(self.client(), &self.url(), hint, &[], f).await
+        mutate::run(self.client(), &self.url()?, hint, &[], f).await
     }
 }

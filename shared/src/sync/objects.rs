@@ -90,9 +90,10 @@ pub(crate) struct ObjectRef {
 
 impl ObjectRef {
     /// `…/Maps/{id}` with the id encoded.
-    pub(crate) fn url(&self) -> String {
-        self.client
-            .url(&format!("{}/{}", self.kind.collection, segment(&self.id)))
+    pub(crate) fn url(&self) -> Result<String, SyncError> {
+        Ok(self
+            .client
+            .url(&format!("{}/{}", self.kind.collection, segment(&self.id)?)))
     }
 
     pub(crate) async fn open(
@@ -117,12 +118,12 @@ impl ObjectRef {
         // our own create (a rival creating the same name in that instant would be
         // reported as created too, which changes nothing for the caller).
         let ours = |_: &Value| true;
-        open::open(&self.client, mode, &create, &self.url(), &ours).await
+        open::open(&self.client, mode, &create, &self.url()?, &ours).await
     }
 
     pub(crate) async fn set_ttl(&self, ttl: Ttl) -> Result<SyncObject, SyncError> {
         let req = Req::post(
-            self.url(),
+            self.url()?,
             vec![(self.kind.ttl_field, ttl.as_secs().to_string())],
             Repeat::Always,
         );
@@ -131,7 +132,7 @@ impl ObjectRef {
     }
 
     pub(crate) async fn delete(&self) -> Result<(), SyncError> {
-        self.client.delete(Req::delete(self.url())).await
+        self.client.delete(Req::delete(self.url()?)).await
     }
 }
 
@@ -231,14 +232,8 @@ impl Collection {
         page_size: Option<u32>,
     ) -> impl futures_util::Stream<Item = Result<SyncObject, SyncError>> + Send + Unpin + 'static
     {
-        let query = page_size
-            .map(super::pagination::checked_page_size)
-            .transpose()
-            .map(|n| n.map(|n| ("PageSize", n.to_string())).into_iter().collect());
-        super::pagination::paginate(
-            self.client.clone(),
-            self.client.url(self.kind.collection),
-            query,
-        )
+        let first = super::pagination::size_query(page_size)
+            .map(|q| (self.client.url(self.kind.collection), q));
+        super::pagination::paginate(self.client.clone(), first)
     }
 }

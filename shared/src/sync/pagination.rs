@@ -101,6 +101,14 @@ impl PageOptions {
     }
 }
 
+/// The query of an object listing, which takes only a page size.
+pub(crate) fn size_query(page_size: Option<u32>) -> Result<Vec<(&'static str, String)>, SyncError> {
+    Ok(match page_size {
+        Some(n) => vec![("PageSize", checked_page_size(n)?.to_string())],
+        None => Vec::new(),
+    })
+}
+
 pub(crate) fn checked_page_size(n: u32) -> Result<u32, SyncError> {
     if (1..=100).contains(&n) {
         Ok(n)
@@ -121,13 +129,12 @@ enum Cursor {
 /// a long listing is not cut short by the per-operation budget.
 pub(crate) fn paginate<T>(
     client: SyncClient,
-    url: String,
-    query: Result<Vec<(&'static str, String)>, SyncError>,
+    first: Result<(String, Vec<(&'static str, String)>), SyncError>,
 ) -> impl Stream<Item = Result<T, SyncError>> + Send + Unpin + 'static
 where
     T: DeserializeOwned + Send + 'static,
 {
-    let first = query.map(|q| {
+    let first = first.map(|(url, q)| {
         let mut req = Req::get(url);
         req.query = q;
         Cursor::First(req)

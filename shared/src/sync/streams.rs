@@ -62,7 +62,7 @@ impl StreamHandle {
     ) -> Result<StreamMessage<T>, SyncError> {
         let form = vec![("Data", data_json(data, MAX_MESSAGE_BYTES)?)];
         let req = Req::post(
-            format!("{}/Messages", self.obj.url()),
+            format!("{}/Messages", self.obj.url()?),
             form,
             Repeat::IfNotApplied,
         );

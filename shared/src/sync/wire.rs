@@ -7,6 +7,8 @@ use serde::{Deserialize, Deserializer, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::error::SyncError;
+
 /// Everything but RFC 3986 "unreserved" is encoded, so a key such as `a/b c?d` stays
 /// one path segment and cannot reach another resource.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -16,12 +18,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes one path segment (a unique name, a SID, a map key).
-pub(crate) fn segment(s: &str) -> String {
-    // "." and ".." are unreserved but would be collapsed by URL normalisation.
+///
+/// Three ids cannot be a path segment at all: "" would address the collection, and "."
+/// and ".." are dot segments that URL parsers remove even when percent-encoded (WHATWG
+/// URL treats `%2E%2E` as `..`). They are refused here rather than sent somewhere else.
+pub(crate) fn segment(s: &str) -> Result<String, SyncError> {
     match s {
-        "." => "%2E".to_owned(),
-        ".." => "%2E%2E".to_owned(),
-        _ => utf8_percent_encode(s, SEGMENT).to_string(),
+        "" | "." | ".." => Err(SyncError::invalid(format!(
+            "{s:?} cannot be used as a Sync name or key in a URL path"
+        ))),
+        _ => Ok(utf8_percent_encode(s, SEGMENT).to_string()),
     }
 }
 
@@ -95,10 +101,19 @@ mod tests {
 
     #[test]
     fn segments_cannot_escape_their_place() {
-        assert_eq!(segment("user-1_a.b~"), "user-1_a.b~");
-        assert_eq!(segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
-        assert_eq!(segment(".."), "%2E%2E");
-        assert_eq!(segment("é"), "%C3%A9");
+        assert_eq!(segment("user-1_a.b~").ok().as_deref(), Some("user-1_a.b~"));
+        assert_eq!(
+            segment("a/b c?d#e%").ok().as_deref(),
+            Some("a%2Fb%20c%3Fd%23e%25")
+        );
+        assert_eq!(segment("é").ok().as_deref(), Some("%C3%A9"));
+        assert_eq!(segment("...").ok().as_deref(), Some("..."));
+        for bad in ["", ".", ".."] {
+            assert!(
+                matches!(segment(bad), Err(SyncError::InvalidRequest(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

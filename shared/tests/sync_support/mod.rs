@@ -28,6 +28,12 @@ pub fn client(base_url: &str) -> SyncClient {
     client_with(base_url, |c| c)
 }
 
+/// A client with the production defaults (back-off, attempts, deadline), only the base
+/// URL changed: for tests whose claim is about the defaults, such as contention.
+pub fn default_client(base_url: &str) -> SyncClient {
+    SyncClient::new(SyncConfig::new(ACCOUNT, TOKEN).base_url(base_url)).expect("valid config")
+}
+
 /// `client` with further settings.
 pub fn client_with(base_url: &str, f: impl FnOnce(SyncConfig) -> SyncConfig) -> SyncClient {
     let cfg = SyncConfig::new(ACCOUNT, TOKEN)
