@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use url::Url;
 
-use callflow_cli::{call, sign};
+use callflow_cli::{call, serve, sign};
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +21,40 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
+    /// Run all three functions and the Sync emulator on one local port.
+    Serve {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// SQLite file of the embedded Sync emulator (`:memory:` keeps nothing)
+        #[arg(long, default_value = ".callflow/sync.sqlite3")]
+        data: String,
+        /// Use this Sync (e.g. a separate sync-emulator) instead of the embedded one
+        #[arg(long, env = "TWILIO_SYNC_URL")]
+        sync_url: Option<String>,
+        /// Default: a development pair kept in .callflow/dev-credentials
+        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        account_sid: Option<String>,
+        #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+        auth_token: Option<String>,
+        /// The URL prefix signatures are computed over (default: the served address)
+        #[arg(long, env = "PUBLIC_BASE_URL")]
+        public_base_url: Option<String>,
+        /// Bearer token for JSON reads
+        #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
+        api_token: Option<String>,
+        /// Flow definition file (default: the bundled support menu)
+        #[arg(long, env = "CALLFLOW_FLOW")]
+        flow: Option<std::path::PathBuf>,
+        #[arg(long, env = "CALL_STATE_TTL")]
+        call_state_ttl: Option<u64>,
+        #[arg(long, env = "PRESENCE_TTL")]
+        presence_ttl: Option<u64>,
+        /// Do not check X-Twilio-Signature (local experiments only)
+        #[arg(long)]
+        insecure_no_signature: bool,
+    },
     /// Simulate a phone call through a store-call-state webhook, as Twilio would drive it.
     Call {
         /// The voice webhook URL, e.g. http://127.0.0.1:3000/store-call-state
@@ -74,6 +108,38 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
+        Command::Serve {
+            port,
+            host,
+            data,
+            sync_url,
+            account_sid,
+            auth_token,
+            public_base_url,
+            api_token,
+            flow,
+            call_state_ttl,
+            presence_ttl,
+            insecure_no_signature,
+        } => {
+            let served = serve::start(serve::ServeOptions {
+                host,
+                port,
+                data,
+                sync_url,
+                account_sid,
+                auth_token,
+                public_base_url,
+                api_token,
+                flow,
+                insecure_no_signature,
+                call_state_ttl,
+                presence_ttl,
+            })
+            .await?;
+            println!("{}", serve::banner(&served));
+            served.wait().await?;
+        }
         Command::Sign {
             url,
             data,

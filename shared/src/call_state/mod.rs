@@ -5,8 +5,10 @@
 //! design allows.
 
 mod model;
+mod store;
 
 pub use model::{
     is_final, Applied, CallState, GatherAnswer, Selection, StatusUpdate, FINAL_STATUSES,
     REMEMBERED_TOKENS,
 };
+pub use store::{document_name, CallStateStore, NewCall};

@@ -5,7 +5,9 @@
 //! set-or-create so the first beat and every later one cost one round trip each.
 
 mod model;
+mod store;
 
 pub use model::{
     Beat, Presence, PresenceError, PresenceStatus, RawBeat, MAX_IDENTITY_LEN, PRESENCE_MAP,
 };
+pub use store::{BeatOutcome, PresenceStore};

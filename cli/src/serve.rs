@@ -1,0 +1,258 @@
+//! `callflow serve`: all three functions and the Sync emulator on one local port.
+//!
+//! The functions run the very handlers the Lambda binaries run: each request is collected
+//! into a `lambda_http::Request` (body as `Body::Binary`, as API Gateway delivers a form
+//! post) and the handler's `lambda_http` response is sent back as is. The emulator's
+//! router is mounted beside them (`/v1/...`), so the functions' Sync client talks to the
+//! same port over loopback, exactly as it would talk to `sync.twilio.com`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use callflow::config::Config;
+use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
+use callflow::service::Services;
+use lambda_http::Body as LambdaBody;
+use sync_emulator::{Emulator, EmulatorConfig};
+use tokio::net::TcpListener;
+
+/// The paths of the three functions, as deployed by `template.yaml`.
+pub const STORE_CALL_STATE: &str = "/store-call-state";
+pub const GET_CALL_STATE: &str = "/get-call-state";
+pub const PRESENCE_HEARTBEAT: &str = "/presence-heartbeat";
+
+/// Bodies are read up to this size; anything larger is refused with 413 before a
+/// handler sees it (handlers refuse anything over `MAX_BODY_BYTES` themselves).
+const READ_LIMIT: usize = 4 * MAX_BODY_BYTES;
+
+/// The router of the three functions over shared services.
+pub fn app(services: Services) -> Router {
+    Router::new()
+        .route(STORE_CALL_STATE, any(store_call_state))
+        .route(GET_CALL_STATE, any(get_call_state))
+        .route(PRESENCE_HEARTBEAT, any(presence_heartbeat))
+        .with_state(services)
+}
+
+async fn store_call_state(State(services): State<Services>, req: Request) -> Response {
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(store_call_state::handler(&services, req).await),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn get_call_state(State(services): State<Services>, req: Request) -> Response {
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(get_call_state::handler(&services, req).await),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn presence_heartbeat(State(services): State<Services>, req: Request) -> Response {
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(presence_heartbeat::handler(&services, req).await),
+        Err(refusal) => refusal,
+    }
+}
+
+/// Collects the body and re-types the request as Lambda hands it to a handler.
+async fn to_lambda(req: Request) -> Result<lambda_http::Request, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, READ_LIMIT).await.map_err(|_| {
+        from_lambda(ErrorResponse::payload_too_large(MAX_BODY_BYTES).into_response())
+    })?;
+    let body = if bytes.is_empty() {
+        LambdaBody::Empty
+    } else {
+        LambdaBody::Binary(bytes.to_vec())
+    };
+    Ok(lambda_http::Request::from_parts(parts, body))
+}
+
+fn from_lambda(response: lambda_http::Response<LambdaBody>) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        LambdaBody::Empty => AxumBody::empty(),
+        other => AxumBody::from(other.as_ref().to_vec()),
+    };
+    Response::from_parts(parts, body)
+}
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub host: String,
+    pub port: u16,
+    /// SQLite file of the embedded emulator (`:memory:` keeps nothing).
+    pub data: String,
+    /// Use this Sync instead of the embedded emulator.
+    pub sync_url: Option<String>,
+    pub account_sid: Option<String>,
+    pub auth_token: Option<String>,
+    pub public_base_url: Option<String>,
+    pub api_token: Option<String>,
+    pub flow: Option<PathBuf>,
+    pub insecure_no_signature: bool,
+    pub call_state_ttl: Option<u64>,
+    pub presence_ttl: Option<u64>,
+}
+
+/// A running dev server.
+pub struct Served {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    pub api_token: Option<String>,
+    pub sync_url: String,
+    pub embedded_emulator: bool,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    /// Waits until the server stops (it runs until the process ends).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await.context("server task failed")??;
+        Ok(())
+    }
+}
+
+/// Binds, builds everything, and serves in a background task.
+pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
+    let listener = TcpListener::bind((options.host.as_str(), options.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let (account_sid, auth_token) = credentials(&options)?;
+
+    let mut router = Router::new();
+    let embedded = options.sync_url.is_none();
+    let sync_url = match &options.sync_url {
+        Some(url) => url.clone(),
+        None => {
+            if options.data != ":memory:" {
+                if let Some(dir) = Path::new(&options.data).parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+            }
+            let mut config = EmulatorConfig::with_file(&account_sid, &auth_token, &options.data);
+            config.public_base_url = Some(base_url.clone());
+            let emulator = Emulator::open(config)?;
+            router = router.merge(emulator.router());
+            base_url.clone()
+        }
+    };
+
+    let public_base_url = options
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| base_url.clone());
+    let mut vars = vec![
+        ("TWILIO_ACCOUNT_SID", account_sid.clone()),
+        ("TWILIO_AUTH_TOKEN", auth_token.clone()),
+        ("TWILIO_SYNC_URL", sync_url.clone()),
+        ("PUBLIC_BASE_URL", public_base_url),
+    ];
+    if let Some(token) = &options.api_token {
+        vars.push(("CALLFLOW_API_TOKEN", token.clone()));
+    }
+    if let Some(flow) = &options.flow {
+        vars.push(("CALLFLOW_FLOW", flow.display().to_string()));
+    }
+    if options.insecure_no_signature {
+        vars.push(("CALLFLOW_INSECURE_NO_SIGNATURE", "1".to_owned()));
+    }
+    if let Some(ttl) = options.call_state_ttl {
+        vars.push(("CALL_STATE_TTL", ttl.to_string()));
+    }
+    if let Some(ttl) = options.presence_ttl {
+        vars.push(("PRESENCE_TTL", ttl.to_string()));
+    }
+    let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
+    config.log_startup_warnings();
+    let services = Services::from_config(config)?;
+    let router = router.merge(app(services));
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(Served {
+        addr,
+        base_url,
+        account_sid,
+        auth_token,
+        api_token: options.api_token,
+        sync_url,
+        embedded_emulator: embedded,
+        server,
+    })
+}
+
+/// Given credentials, or a development pair kept under `./.callflow/` so that the
+/// emulator's data and signed test requests stay valid from one run to the next.
+fn credentials(options: &ServeOptions) -> anyhow::Result<(String, String)> {
+    match (&options.account_sid, &options.auth_token) {
+        (Some(sid), Some(token)) => Ok((sid.clone(), token.clone())),
+        (None, None) => dev_credentials(Path::new(".callflow/dev-credentials")),
+        _ => anyhow::bail!("give both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither"),
+    }
+}
+
+fn dev_credentials(path: &Path) -> anyhow::Result<(String, String)> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let mut lines = text.lines();
+        if let (Some(sid), Some(token)) = (lines.next(), lines.next()) {
+            if callflow::webhook::is_sid(sid, "AC") && !token.is_empty() {
+                return Ok((sid.to_owned(), token.to_owned()));
+            }
+        }
+    }
+    let hex = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+            .collect()
+    };
+    let (sid, token) = (format!("AC{}", hex(32)), hex(32));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, format!("{sid}\n{token}\n"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((sid, token))
+}
+
+/// What `serve` prints once it accepts connections.
+pub fn banner(served: &Served) -> String {
+    let b = &served.base_url;
+    let mut text = format!(
+        "callflow dev server on {b}\n\
+         \x20 POST {b}{STORE_CALL_STATE}     Twilio voice webhook + status callback (TwiML)\n\
+         \x20 GET  {b}{GET_CALL_STATE}?CallSid=CA…  call state as JSON\n\
+         \x20 POST {b}{PRESENCE_HEARTBEAT}   presence beat; GET lists who is present\n"
+    );
+    if served.embedded_emulator {
+        text.push_str(&format!("  Sync emulator: {b}/v1/Services/default/...\n"));
+    } else {
+        text.push_str(&format!("  Sync: {}\n", served.sync_url));
+    }
+    text.push_str(&format!(
+        "  credentials (signatures are checked against these):\n\
+         \x20   TWILIO_ACCOUNT_SID={}\n\
+         \x20   TWILIO_AUTH_TOKEN={}\n",
+        served.account_sid, served.auth_token
+    ));
+    if let Some(token) = &served.api_token {
+        text.push_str(&format!("    CALLFLOW_API_TOKEN={token}\n"));
+    }
+    text.push_str(&format!(
+        "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} callflow call --to {b}{STORE_CALL_STATE} --digits 2,1\n",
+        served.account_sid, served.auth_token
+    ));
+    text.push_str(&format!("READY {b}"));
+    text
+}

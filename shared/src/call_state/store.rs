@@ -1,0 +1,235 @@
+//! The call-state store: document `call-{CallSid}` in Sync, with a warm-instance cache.
+//!
+//! Round trips are what a webhook pays for (a Lambda sits tens of milliseconds from
+//! Sync), so each operation is shaped for the fewest:
+//! - first webhook of a call: one create carrying the initial value and TTL (a
+//!   redelivery meets 409 and fetches: two);
+//! - a gather step on a warm instance: one conditional update, `If-Match` with the
+//!   revision this instance wrote last; only when another instance wrote since does it
+//!   cost a read and a second write;
+//! - a gather step on a cold instance: a read and a conditional write.
+//!
+//! Every write goes through `mutate`, so overlapping webhooks never lose each other's
+//! inputs, and the idempotency token check runs inside it, against the freshest value.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use crate::flow::Flow;
+use crate::sync::{Document, SyncClient, SyncError, Ttl};
+
+use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
+
+/// How many calls a warm instance remembers. A Lambda instance serves one request at a
+/// time, so a few hundred covers every call it is likely to see again soon.
+const CACHE_CAPACITY: usize = 512;
+
+/// Reads and writes call state in Sync.
+#[derive(Clone)]
+pub struct CallStateStore {
+    sync: SyncClient,
+    flow: Arc<Flow>,
+    ttl: Ttl,
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// Who is calling, as the first webhook says.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCall<'a> {
+    pub call_sid: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub status: &'a str,
+}
+
+/// The name of a call's document.
+pub fn document_name(call_sid: &str) -> String {
+    format!("call-{call_sid}")
+}
+
+impl CallStateStore {
+    pub fn new(sync: SyncClient, flow: Arc<Flow>, ttl: Ttl) -> Self {
+        CallStateStore {
+            sync,
+            flow,
+            ttl,
+            cache: Arc::new(Mutex::new(Cache::default())),
+        }
+    }
+
+    /// The flow calls move through.
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+
+    /// The Sync client (its request counter tells round trips).
+    pub fn sync(&self) -> &SyncClient {
+        &self.sync
+    }
+
+    /// The state of a call that (re)enters the flow without input: creates it on the
+    /// first webhook, returns it as stored otherwise.
+    pub async fn start(&self, call: NewCall<'_>, now: &str) -> Result<CallState, SyncError> {
+        let initial = CallState::new(
+            call.call_sid,
+            call.from,
+            call.to,
+            call.status,
+            &self.flow,
+            now,
+        );
+        let handle = self.sync.document(document_name(call.call_sid));
+        // A call this instance has seen exists: read first (one request). A new call:
+        // create first (one request). The cache is not answered from directly, since
+        // another instance may have moved the call on.
+        let opened = if self.cached(call.call_sid).is_some() {
+            handle.open_or_create(&initial, Some(self.ttl)).await?
+        } else {
+            handle.create_or_fetch(&initial, Some(self.ttl)).await?
+        };
+        self.remember(call.call_sid, &opened.value);
+        Ok(opened.value.data)
+    }
+
+    /// Records a gather answer (creating the state if the call is unknown, e.g. expired).
+    pub async fn record_gather(
+        &self,
+        call: NewCall<'_>,
+        answer: &GatherAnswer<'_>,
+        token: Option<&str>,
+        now: &str,
+    ) -> Result<(CallState, Applied), SyncError> {
+        let flow = Arc::clone(&self.flow);
+        self.change(call, now, move |state| {
+            state.apply_gather(&flow, answer, token, now)
+        })
+        .await
+    }
+
+    /// Records a call-progress status (a status callback).
+    pub async fn record_status(
+        &self,
+        call: NewCall<'_>,
+        update: &StatusUpdate<'_>,
+        token: Option<&str>,
+        now: &str,
+    ) -> Result<(CallState, Applied), SyncError> {
+        self.change(call, now, |state| state.apply_status(update, token, now))
+            .await
+    }
+
+    /// Reads a call's state; `NotFound` when there is none (or it expired).
+    pub async fn get(&self, call_sid: &str) -> Result<CallState, SyncError> {
+        let document: Document<CallState> =
+            self.sync.document(document_name(call_sid)).fetch().await?;
+        self.remember(call_sid, &document);
+        Ok(document.data)
+    }
+
+    /// Applies `apply` through `mutate`, starting from the cached revision when there is
+    /// one. A call Sync does not know yet is created with `apply` already applied.
+    async fn change<F>(
+        &self,
+        call: NewCall<'_>,
+        now: &str,
+        mut apply: F,
+    ) -> Result<(CallState, Applied), SyncError>
+    where
+        F: FnMut(&mut CallState) -> Applied,
+    {
+        let handle = self.sync.document(document_name(call.call_sid));
+        let hint = self.cached(call.call_sid);
+        let mut outcome = Applied::Unchanged;
+        let result = handle
+            .mutate_with_ttl(hint.as_ref(), self.ttl, |state: &mut CallState| {
+                outcome = apply(state);
+            })
+            .await;
+        match result {
+            Ok(mutated) => {
+                self.remember(call.call_sid, &mutated.value);
+                Ok((mutated.value.data, outcome))
+            }
+            Err(SyncError::NotFound(_)) => {
+                self.forget(call.call_sid);
+                let mut fresh = CallState::new(
+                    call.call_sid,
+                    call.from,
+                    call.to,
+                    call.status,
+                    &self.flow,
+                    now,
+                );
+                let applied = apply(&mut fresh);
+                let opened = handle.create_or_fetch(&fresh, Some(self.ttl)).await?;
+                if opened.created {
+                    self.remember(call.call_sid, &opened.value);
+                    return Ok((opened.value.data, applied));
+                }
+                // Another webhook created it between our 404 and our create: apply on top.
+                let mutated = handle
+                    .mutate_with_ttl(Some(&opened.value), self.ttl, |state: &mut CallState| {
+                        outcome = apply(state);
+                    })
+                    .await?;
+                self.remember(call.call_sid, &mutated.value);
+                Ok((mutated.value.data, outcome))
+            }
+            Err(other) => {
+                // The cached revision may be what misled us; the next call starts clean.
+                self.forget(call.call_sid);
+                Err(other)
+            }
+        }
+    }
+
+    fn cached(&self, call_sid: &str) -> Option<Document<CallState>> {
+        self.cache.lock().ok()?.get(call_sid)
+    }
+
+    fn remember(&self, call_sid: &str, document: &Document<CallState>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.put(call_sid, document.clone());
+        }
+    }
+
+    fn forget(&self, call_sid: &str) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(call_sid);
+        }
+    }
+}
+
+/// A small bounded map, oldest insert evicted first. A `std::sync::Mutex` is right here:
+/// it is held for a map operation only, never across an `.await`.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<String, Document<CallState>>,
+    order: VecDeque<String>,
+}
+
+impl Cache {
+    fn get(&self, call_sid: &str) -> Option<Document<CallState>> {
+        self.entries.get(call_sid).cloned()
+    }
+
+    fn put(&mut self, call_sid: &str, document: Document<CallState>) {
+        if self.entries.insert(call_sid.to_owned(), document).is_none() {
+            self.order.push_back(call_sid.to_owned());
+        }
+        while self.entries.len() > CACHE_CAPACITY {
+            match self.order.pop_front() {
+                Some(oldest) => {
+                    self.entries.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn remove(&mut self, call_sid: &str) {
+        if self.entries.remove(call_sid).is_some() {
+            self.order.retain(|sid| sid != call_sid);
+        }
+    }
+}
