@@ -119,6 +119,9 @@ pub(crate) fn checked_page_size(n: u32) -> Result<u32, SyncError> {
     }
 }
 
+/// Query parameters of a listing.
+pub(crate) type Query = Vec<(&'static str, String)>;
+
 /// Where the pager is.
 enum Cursor {
     First(Req),
@@ -129,7 +132,7 @@ enum Cursor {
 /// a long listing is not cut short by the per-operation budget.
 pub(crate) fn paginate<T>(
     client: SyncClient,
-    first: Result<(String, Vec<(&'static str, String)>), SyncError>,
+    first: Result<(String, Query), SyncError>,
 ) -> impl Stream<Item = Result<T, SyncError>> + Send + Unpin + 'static
 where
     T: DeserializeOwned + Send + 'static,
