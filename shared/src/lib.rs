@@ -2,15 +2,18 @@
 //!
 //! Layout (work in progress, each module owns one concern):
 //! - [`sync`]: the Twilio Sync REST client.
-//! - [`webhook`]: typed Twilio webhooks and `X-Twilio-Signature` validation.
-//! - [`twiml`]: the TwiML writer.
+//! - [`webhook`]: form bodies as ordered pairs, typed voice/status webhooks, and
+//!   `X-Twilio-Signature` validation (HMAC-SHA1, `bodySHA256`, SharedKey SHA-256).
+//! - [`twiml`]: the TwiML voice builder, byte-identical to twilio-python's output.
 //! - [`call_state`]: a call's progress (stage, selections, status) and its Sync store.
 //! - [`flow`]: the call flow as data (stages, routes, retries), validated at start.
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`timestamp`]: ISO 8601 UTC timestamps as written into Sync values.
 //! - [`service`]: what every function builds once per process; store errors as answers.
-//! - [`config`]: configuration from the environment, checked once at start.
-//! - [`http`]: glue between HTTP requests/responses and the above.
+//! - [`config`]: configuration from the environment, checked once at start, every
+//!   problem reported at once.
+//! - [`http`]: glue between HTTP requests/responses and the above: the webhook
+//!   verifier (405/415/413/400/403), bearer reads, TwiML/JSON/error responses.
 
 pub mod call_state;
 pub mod config;
@@ -22,3 +25,8 @@ pub mod sync;
 pub mod timestamp;
 pub mod twiml;
 pub mod webhook;
+
+pub use config::Config;
+pub use http::{ErrorResponse, WebhookVerifier};
+pub use twiml::VoiceResponse;
+pub use webhook::{Form, StatusCallback, VoiceRequest, WebhookError};
