@@ -1,1 +1,146 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: a real emulator on a loopback port (with a
+//! manual clock, so TTLs are tested exactly), the functions' [`Services`] pointed at it,
+//! and signed requests built the way Twilio builds them.
+
+use callflow::config::Config;
+use callflow::service::Services;
+use callflow::webhook::{signature, Form};
+use lambda_http::{Body, Request};
+use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};
+
+pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const AUTH_TOKEN: &str = "e2e-auth-token";
+pub const API_TOKEN: &str = "e2e-api-token";
+/// The public URL the functions believe Twilio calls.
+pub const PUBLIC_BASE: &str = "https://voice.example.com";
+
+/// A call SID for test `n`.
+pub fn call_sid(n: u32) -> String {
+    format!("CA{n:032x}")
+}
+
+/// The emulator and the functions' services, in-process.
+pub struct Stack {
+    pub emulator: RunningEmulator,
+    pub clock: Clock,
+    pub services: Services,
+}
+
+impl Stack {
+    /// Default settings (presence TTL 300 s, call-state TTL 3600 s).
+    pub async fn start() -> Stack {
+        Stack::with_vars(&[]).await
+    }
+
+    /// With extra environment variables for the functions (e.g. `PRESENCE_TTL`).
+    pub async fn with_vars(extra: &[(&str, &str)]) -> Stack {
+        let clock = Clock::manual_now();
+        let emulator = sync_emulator::spawn(
+            EmulatorConfig::in_memory(ACCOUNT_SID, AUTH_TOKEN).clock(clock.clone()),
+        )
+        .await
+        .expect("emulator starts");
+        let mut vars: Vec<(String, String)> = [
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_owned()),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_owned()),
+            ("TWILIO_SYNC_URL", emulator.base_url()),
+            ("PUBLIC_BASE_URL", PUBLIC_BASE.to_owned()),
+            ("CALLFLOW_API_TOKEN", API_TOKEN.to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_vars(vars).expect("test configuration is valid");
+        let services = Services::from_config(config).expect("services build");
+        Stack {
+            emulator,
+            clock,
+            services,
+        }
+    }
+
+    /// Sync requests the emulator has served so far.
+    pub fn sync_requests(&self) -> u64 {
+        self.emulator.request_count()
+    }
+}
+
+/// Standard voice webhook parameters for a call, plus `extra`.
+pub fn voice_params(call_sid: &str, status: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = [
+        ("AccountSid", ACCOUNT_SID),
+        ("ApiVersion", "2010-04-01"),
+        ("CallSid", call_sid),
+        ("CallStatus", status),
+        ("Direction", "inbound"),
+        ("From", "+15005550006"),
+        ("To", "+15005550001"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    params
+}
+
+/// A form POST to `path_and_query`, signed as Twilio signs it.
+pub fn signed_post(path_and_query: &str, params: &[(String, String)]) -> Request {
+    let form: Form = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let url = format!("{PUBLIC_BASE}{path_and_query}");
+    let sig = signature::compute_signature(AUTH_TOKEN, &url, &form);
+    post_with_signature(
+        path_and_query,
+        form.to_urlencoded().into_bytes(),
+        Some(&sig),
+    )
+}
+
+/// A form POST with the given body and (optional) signature header, nothing checked.
+pub fn post_with_signature(path_and_query: &str, body: Vec<u8>, sig: Option<&str>) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(path_and_query)
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(sig) = sig {
+        builder = builder.header("x-twilio-signature", sig);
+    }
+    builder.body(Body::Binary(body)).expect("request builds")
+}
+
+/// A GET signed over the full URL.
+pub fn signed_get(path_and_query: &str) -> Request {
+    let url = format!("{PUBLIC_BASE}{path_and_query}");
+    let sig = signature::compute_signature(AUTH_TOKEN, &url, &Form::new());
+    lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(path_and_query)
+        .header("x-twilio-signature", sig)
+        .body(Body::Empty)
+        .expect("request builds")
+}
+
+/// A GET with a bearer token.
+pub fn bearer_get(path_and_query: &str, token: &str) -> Request {
+    lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(path_and_query)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::Empty)
+        .expect("request builds")
+}
+
+/// The body of a response as text.
+pub fn body_text(response: &lambda_http::Response<Body>) -> String {
+    String::from_utf8_lossy(response.body().as_ref()).into_owned()
+}
+
+/// The body of a response as JSON.
+pub fn body_json(response: &lambda_http::Response<Body>) -> serde_json::Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", body_text(response));
+    })
+}

@@ -1,0 +1,300 @@
+//! A call through the bundled example flow, driven through the real handlers against a
+//! real emulator: the state after each step, concurrency, redelivery and round trips.
+
+use callflow_e2e::*;
+use lambda_http::http::StatusCode;
+
+async fn store(
+    stack: &Stack,
+    path: &str,
+    params: &[(String, String)],
+) -> lambda_http::Response<lambda_http::Body> {
+    store_call_state::handler(&stack.services, signed_post(path, params)).await
+}
+
+async fn state_of(stack: &Stack, sid: &str) -> serde_json::Value {
+    let response = get_call_state::handler(
+        &stack.services,
+        bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(&response)
+    );
+    body_json(&response)
+}
+
+#[tokio::test]
+async fn a_whole_call_follows_the_example_flow() {
+    let stack = Stack::start().await;
+    let sid = call_sid(1);
+
+    // Initial webhook: the welcome menu, state created in the first stage.
+    let first = store(
+        &stack,
+        "/store-call-state",
+        &voice_params(&sid, "ringing", &[]),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::OK, "{}", body_text(&first));
+    assert_eq!(first.headers()["content-type"], "text/xml");
+    let twiml = body_text(&first);
+    assert!(
+        twiml.contains("<Say>Thanks for calling Acme support.</Say>"),
+        "{twiml}"
+    );
+    assert!(
+        twiml.contains(r#"action="store-call-state?stage=welcome""#),
+        "{twiml}"
+    );
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["stage"], "welcome");
+    assert_eq!(state["status"], "ringing");
+    assert_eq!(state["from"], "+15005550006");
+    assert_eq!(state["selections"].as_array().map(Vec::len), Some(0));
+
+    // A key that is not on the menu: asked again, with the retry prompt.
+    let wrong = voice_params(&sid, "in-progress", &[("Digits", "9")]);
+    let retry = store(&stack, "/store-call-state?stage=welcome", &wrong).await;
+    assert!(body_text(&retry).contains("<Say>Sorry, that is not an option.</Say>"));
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(
+        (state["stage"].as_str(), state["retries"].as_u64()),
+        (Some("welcome"), Some(1))
+    );
+
+    // 2: technical support.
+    let two = voice_params(&sid, "in-progress", &[("Digits", "2")]);
+    let technical = store(&stack, "/store-call-state?stage=welcome", &two).await;
+    assert!(body_text(&technical).contains(r#"action="store-call-state?stage=technical""#));
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["stage"], "technical");
+    assert_eq!(state["selections"][0]["digits"], "9");
+    assert_eq!(state["selections"][0]["accepted"], false);
+    assert_eq!(state["selections"][1]["digits"], "2");
+    assert_eq!(state["selections"][1]["accepted"], true);
+
+    // Speech routes too: "outage" ends the call with a hangup.
+    let speech = voice_params(
+        &sid,
+        "in-progress",
+        &[
+            ("SpeechResult", "There is an outage on my street"),
+            ("Confidence", "0.91"),
+        ],
+    );
+    let outage = store(&stack, "/store-call-state?stage=technical", &speech).await;
+    let twiml = body_text(&outage);
+    assert!(twiml.ends_with("<Hangup /></Response>"), "{twiml}");
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["stage"], "outage");
+    assert_eq!(
+        state["selections"][2]["speech"],
+        "There is an outage on my street"
+    );
+    assert_eq!(state["selections"][2]["confidence"], "0.91");
+
+    // The status callback: final status, duration, end time; 204 for Twilio.
+    let done = voice_params(
+        &sid,
+        "completed",
+        &[("CallDuration", "42"), ("SequenceNumber", "3")],
+    );
+    let callback = store(&stack, "/store-call-state", &done).await;
+    assert_eq!(callback.status(), StatusCode::NO_CONTENT);
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["status"], "completed");
+    assert_eq!(state["duration"], 42);
+    assert!(state["endTime"].is_string());
+    assert_eq!(state["selections"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn json_is_answered_when_asked_for() {
+    let stack = Stack::start().await;
+    let sid = call_sid(2);
+    let response = store(
+        &stack,
+        "/store-call-state?format=json",
+        &voice_params(&sid, "ringing", &[]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(&response)["stage"], "welcome");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_gathers_are_all_recorded() {
+    let stack = Stack::start().await;
+    let sid = call_sid(3);
+    store(
+        &stack,
+        "/store-call-state",
+        &voice_params(&sid, "in-progress", &[]),
+    )
+    .await;
+
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let services = stack.services.clone();
+        let params = voice_params(&sid, "in-progress", &[("Digits", &(i % 10).to_string())]);
+        tasks.push(tokio::spawn(async move {
+            let mut req = signed_post("/store-call-state?stage=welcome", &params);
+            req.headers_mut().insert(
+                "i-twilio-idempotency-token",
+                format!("token-{i}").parse().expect("header value"),
+            );
+            store_call_state::handler(&services, req).await.status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("task runs"), StatusCode::OK);
+    }
+    let state = state_of(&stack, &sid).await;
+    let selections = state["selections"].as_array().expect("selections");
+    assert_eq!(selections.len(), 50, "every concurrent input is recorded");
+    let tokens = state["appliedTokens"].as_array().expect("tokens");
+    assert_eq!(tokens.len(), 50);
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_is_recorded_once() {
+    let stack = Stack::start().await;
+    let sid = call_sid(4);
+    store(
+        &stack,
+        "/store-call-state",
+        &voice_params(&sid, "in-progress", &[]),
+    )
+    .await;
+    let params = voice_params(&sid, "in-progress", &[("Digits", "1")]);
+    for _ in 0..2 {
+        let mut req = signed_post("/store-call-state?stage=welcome", &params);
+        req.headers_mut().insert(
+            "i-twilio-idempotency-token",
+            "same-delivery".parse().expect("header"),
+        );
+        let response = store_call_state::handler(&stack.services, req).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        // Both deliveries hear the same next stage.
+        assert!(
+            body_text(&response).contains("stage=billing"),
+            "{}",
+            body_text(&response)
+        );
+    }
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["selections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(state["stage"], "billing");
+}
+
+#[tokio::test]
+async fn a_late_answer_for_an_earlier_stage_is_kept_but_moves_nothing() {
+    let stack = Stack::start().await;
+    let sid = call_sid(5);
+    store(
+        &stack,
+        "/store-call-state",
+        &voice_params(&sid, "in-progress", &[]),
+    )
+    .await;
+    let two = voice_params(&sid, "in-progress", &[("Digits", "2")]);
+    store(&stack, "/store-call-state?stage=welcome", &two).await;
+    let late = voice_params(&sid, "in-progress", &[("Digits", "3")]);
+    let response = store(&stack, "/store-call-state?stage=welcome", &late).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The caller hears the stage the call is really in.
+    assert!(body_text(&response).contains("stage=technical"));
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["stage"], "technical");
+    assert_eq!(state["selections"][1]["stale"], true);
+}
+
+#[tokio::test]
+async fn an_unknown_stage_restarts_the_menu_instead_of_failing() {
+    let stack = Stack::start().await;
+    let sid = call_sid(6);
+    let params = voice_params(&sid, "in-progress", &[("Digits", "1")]);
+    // No state exists and the stage is not in the flow: a fresh state, stale answer kept.
+    let response = store(&stack, "/store-call-state?stage=no-such-stage", &params).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(&response)
+    );
+    assert!(body_text(&response).contains("stage=welcome"));
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["stage"], "welcome");
+    assert_eq!(state["selections"][0]["stale"], true);
+}
+
+/// Sync round trips per webhook on the normal path, counted by the emulator.
+#[tokio::test]
+async fn sync_requests_per_webhook_are_minimal() {
+    let stack = Stack::start().await;
+    let sid = call_sid(7);
+    let mut costs = Vec::new();
+    let steps: [(&str, Vec<(String, String)>); 4] = [
+        ("/store-call-state", voice_params(&sid, "ringing", &[])),
+        (
+            "/store-call-state?stage=welcome",
+            voice_params(&sid, "in-progress", &[("Digits", "2")]),
+        ),
+        (
+            "/store-call-state?stage=technical",
+            voice_params(&sid, "in-progress", &[("Digits", "1")]),
+        ),
+        (
+            "/store-call-state",
+            voice_params(&sid, "completed", &[("CallDuration", "30")]),
+        ),
+    ];
+    for (path, params) in &steps {
+        let before = stack.sync_requests();
+        let response = store(&stack, path, params).await;
+        assert!(response.status().is_success());
+        costs.push(stack.sync_requests() - before);
+    }
+    eprintln!("Sync requests per webhook (initial, gather, gather, status): {costs:?}");
+    assert_eq!(
+        costs,
+        vec![1, 1, 1, 1],
+        "create; then one conditional update per step on a warm instance"
+    );
+
+    // A cold instance (no cached revision) pays one read more for a gather step.
+    let cold = Stack::with_vars(&[]).await;
+    store(
+        &cold,
+        "/store-call-state",
+        &voice_params(&sid, "ringing", &[]),
+    )
+    .await;
+    let cold_services = callflow::service::Services::from_config(
+        callflow::config::Config::from_vars(
+            [
+                ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_owned()),
+                ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_owned()),
+                ("TWILIO_SYNC_URL", cold.emulator.base_url()),
+                ("PUBLIC_BASE_URL", PUBLIC_BASE.to_owned()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        )
+        .expect("config"),
+    )
+    .expect("services");
+    let before = cold.sync_requests();
+    let req = signed_post(
+        "/store-call-state?stage=welcome",
+        &voice_params(&sid, "in-progress", &[("Digits", "2")]),
+    );
+    let response = store_call_state::handler(&cold_services, req).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cold_cost = cold.sync_requests() - before;
+    eprintln!("Sync requests for a gather step on a cold instance: {cold_cost}");
+    assert_eq!(cold_cost, 2, "read, then conditional update");
+}

@@ -1,0 +1,196 @@
+//! Presence through the `presence-heartbeat` handler against a real emulator whose clock
+//! the test moves, so item TTL expiry is exact and instant.
+
+use std::time::Duration;
+
+use callflow_e2e::*;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request};
+
+fn bearer_post_json(body: serde_json::Value) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/presence-heartbeat")
+        .header("authorization", format!("Bearer {API_TOKEN}"))
+        .header("content-type", "application/json")
+        .body(Body::Binary(body.to_string().into_bytes()))
+        .expect("request builds")
+}
+
+fn signed_beat(identity: &str, status: &str) -> Request {
+    let params = vec![
+        ("identity".to_owned(), identity.to_owned()),
+        ("status".to_owned(), status.to_owned()),
+        ("device".to_owned(), "web".to_owned()),
+    ];
+    signed_post("/presence-heartbeat", &params)
+}
+
+async fn present(stack: &Stack) -> Vec<String> {
+    let response = presence_heartbeat::handler(
+        &stack.services,
+        bearer_get("/presence-heartbeat", API_TOKEN),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(&response)
+    );
+    let json = body_json(&response);
+    let mut ids: Vec<String> = json["present"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| p["identity"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(json["count"].as_u64(), Some(ids.len() as u64));
+    ids
+}
+
+#[tokio::test]
+async fn beats_expire_after_the_ttl_and_offline_removes() {
+    let stack = Stack::with_vars(&[("PRESENCE_TTL", "60")]).await;
+    assert!(
+        present(&stack).await.is_empty(),
+        "no map yet: nobody present"
+    );
+
+    for (who, status) in [("alice", "online"), ("bob", "away"), ("carol", "online")] {
+        let response = presence_heartbeat::handler(&stack.services, signed_beat(who, status)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}",
+            body_text(&response)
+        );
+        assert_eq!(body_json(&response)["status"], status);
+    }
+    // A second beat for the same identity updates it (the seed's create-only code fails here).
+    let again = presence_heartbeat::handler(
+        &stack.services,
+        bearer_post_json(serde_json::json!({"identity": "alice", "status": "away"})),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK, "{}", body_text(&again));
+    assert_eq!(present(&stack).await, ["alice", "bob", "carol"]);
+
+    // Offline removes at once.
+    let off = presence_heartbeat::handler(&stack.services, signed_beat("bob", "offline")).await;
+    assert_eq!(off.status(), StatusCode::OK);
+    assert_eq!(present(&stack).await, ["alice", "carol"]);
+
+    // Carol keeps beating; Alice stops. After the TTL only Carol is left.
+    stack.clock.advance(Duration::from_secs(40));
+    presence_heartbeat::handler(&stack.services, signed_beat("carol", "online")).await;
+    stack.clock.advance(Duration::from_secs(21));
+    assert_eq!(present(&stack).await, ["carol"]);
+    stack.clock.advance(Duration::from_secs(40));
+    assert!(present(&stack).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_list_pages_past_a_hundred_users() {
+    let stack = Stack::start().await;
+    let mut tasks = Vec::new();
+    for i in 0..130 {
+        let services = stack.services.clone();
+        tasks.push(tokio::spawn(async move {
+            let beat = bearer_post_json(
+                serde_json::json!({"identity": format!("agent-{i:03}"), "status": "online"}),
+            );
+            presence_heartbeat::handler(&services, beat).await.status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), StatusCode::OK);
+    }
+    let before = stack.sync_requests();
+    let ids = present(&stack).await;
+    assert_eq!(ids.len(), 130);
+    assert_eq!(ids[0], "agent-000");
+    assert_eq!(ids[129], "agent-129");
+    assert!(
+        stack.sync_requests() - before >= 2,
+        "more than one page was read"
+    );
+}
+
+#[tokio::test]
+async fn bad_beats_name_the_field_and_change_nothing() {
+    let stack = Stack::start().await;
+    let cases = [
+        (
+            serde_json::json!({"identity": "dave", "status": "busy"}),
+            "status",
+        ),
+        (serde_json::json!({"status": "online"}), "identity"),
+        (
+            serde_json::json!({"identity": "", "status": "online"}),
+            "identity",
+        ),
+        (
+            serde_json::json!({"identity": "x".repeat(200), "status": "online"}),
+            "identity",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = presence_heartbeat::handler(&stack.services, bearer_post_json(body)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let error = body_json(&response);
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(field),
+            "{error}"
+        );
+        assert_eq!(error["status"], 400);
+    }
+    let not_json = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/presence-heartbeat")
+        .header("authorization", format!("Bearer {API_TOKEN}"))
+        .header("content-type", "application/json")
+        .body(Body::Binary(b"{not json".to_vec()))
+        .expect("request");
+    let response = presence_heartbeat::handler(&stack.services, not_json).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(present(&stack).await.is_empty());
+}
+
+#[tokio::test]
+async fn presence_needs_a_token_or_a_signature() {
+    let stack = Stack::start().await;
+    let unsigned = post_with_signature(
+        "/presence-heartbeat",
+        b"identity=eve&status=online".to_vec(),
+        None,
+    );
+    assert_eq!(
+        presence_heartbeat::handler(&stack.services, unsigned)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let wrong = presence_heartbeat::handler(
+        &stack.services,
+        bearer_get("/presence-heartbeat", "not-the-token"),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let put = lambda_http::http::Request::builder()
+        .method("PUT")
+        .uri("/presence-heartbeat")
+        .body(Body::Empty)
+        .expect("request");
+    assert_eq!(
+        presence_heartbeat::handler(&stack.services, put)
+            .await
+            .status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert!(present(&stack).await.is_empty());
+}
