@@ -33,7 +33,8 @@ impl Emulator {
             cmd,
             &logs.join(format!("emulator-{tag}.err")),
         )?;
-        let has_url = |line: &str| find_url(line).is_some();
+        // `READY <url>` once it accepts connections (emulator/src/main.rs).
+        let has_url = |line: &str| line.starts_with("READY") && find_url(line).is_some();
         let line = proc
             .watch_stdout(
                 &logs.join(format!("emulator-{tag}.out")),
@@ -129,7 +130,7 @@ mod tests {
     #[test]
     fn finds_url_in_ready_lines() {
         assert_eq!(
-            find_url("sync-emulator listening on http://127.0.0.1:4321/v1 (ready)").as_deref(),
+            find_url("READY http://127.0.0.1:4321/v1").as_deref(),
             Some("http://127.0.0.1:4321")
         );
         assert_eq!(

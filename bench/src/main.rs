@@ -249,21 +249,28 @@ async fn measure_side(
         .await;
 
         // Sync requests per step on a warm function.
-        let mut per = StepRequests::default();
+        let (mut initial, mut gather, mut completed) = (Vec::new(), Vec::new(), Vec::new());
         for n in 0..STEP_SAMPLE_CALLS {
             let sid = call_sid(tag, (1 << 24) + n);
             for step in call_script() {
                 emu.reset_stats().await?;
                 let answer = target.send(&sid, &step, None).await?;
                 anyhow::ensure!(answer.ok(), "{step:?} answered {}", answer.status);
-                let count = emu.stats().await? as f64 / STEP_SAMPLE_CALLS as f64;
+                let count = emu.stats().await?;
                 match step {
-                    Step::Initial => per.initial += count,
-                    Step::Gather(_) => per.gather += count / 2.0,
-                    Step::Completed => per.completed += count,
+                    Step::Initial => initial.push(count),
+                    Step::Gather(_) => gather.push(count),
+                    Step::Completed => completed.push(count),
                 }
             }
         }
+        let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64;
+        let per = StepRequests {
+            initial: mean(&initial),
+            gather: mean(&gather),
+            completed: mean(&completed),
+            samples: [initial, gather, completed],
+        };
         eprintln!(
             "  Sync requests per step: initial {:.2}, gather {:.2}, status {:.2}",
             per.initial, per.gather, per.completed

@@ -11,6 +11,8 @@ pub struct StepRequests {
     pub initial: f64,
     pub gather: f64,
     pub completed: f64,
+    /// Raw counts per webhook: initial, gather, status callback.
+    pub samples: [Vec<u64>; 3],
 }
 
 #[derive(Debug, Default, Serialize)]
