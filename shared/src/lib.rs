@@ -1,7 +1,8 @@
 //! callflow: Twilio voice call-state flows on AWS Lambda, with Twilio Sync as the store.
 //!
 //! Layout (work in progress, each module owns one concern):
-//! - [`sync`]: the Twilio Sync REST client.
+//! - [`sync`]: the Twilio Sync REST client: documents, maps, lists, streams; open modes,
+//!   `mutate` with `If-Match`, typed errors, safe retries within a deadline.
 //! - [`webhook`]: form bodies as ordered pairs, typed voice/status webhooks, and
 //!   `X-Twilio-Signature` validation (HMAC-SHA1, `bodySHA256`, SharedKey SHA-256).
 //! - [`twiml`]: the TwiML voice builder, byte-identical to twilio-python's output.
@@ -28,5 +29,6 @@ pub mod webhook;
 
 pub use config::Config;
 pub use http::{ErrorResponse, WebhookVerifier};
+pub use sync::{SyncClient, SyncConfig, SyncError};
 pub use twiml::VoiceResponse;
 pub use webhook::{Form, StatusCallback, VoiceRequest, WebhookError};
