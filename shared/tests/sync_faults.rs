@@ -315,3 +315,64 @@ async fn non_twilio_error_bodies_still_classify() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn mutate_gives_up_after_its_bounded_rounds() {
+    // Every conditional write loses: a rival always got there first.
+    let server = FaultServer::always(Action::ok(200, &document_json("d", 1, r#"{"n":1}"#))).await;
+    for _ in 0..3 {
+        server.on(Method::POST, "/Documents/d", Action::twilio(412, 54103));
+    }
+    let sync = client_with(&server.url, |c| c.mutate_attempts(3));
+    let err = sync
+        .document("d")
+        .mutate(|v: &mut Value| v["n"] = json!(2))
+        .await
+        .expect_err("always conflicts");
+    match err {
+        SyncError::RevisionMismatch(e) => {
+            assert_eq!((e.status, e.code), (412, Some(54103)));
+            assert!(e.message.contains("3 conditional write"), "{}", e.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.hits(), 6, "GET + 3 x (POST 412 ... GET between)");
+}
+
+#[tokio::test]
+async fn server_side_413_is_too_large() {
+    let server = FaultServer::always(Action::twilio(413, 54006)).await;
+    let sync = client(&server.url);
+    let err = sync
+        .document("d")
+        .update(&json!({"a": 1}))
+        .await
+        .expect_err("413");
+    assert!(
+        matches!(&err, SyncError::TooLarge(e) if e.code == Some(54006)),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 1, "a 4xx is final");
+}
+
+#[tokio::test]
+async fn with_deadline_shortens_one_operation_and_shares_the_counter() {
+    let server = FaultServer::always(Action::Stall(Duration::from_secs(60))).await;
+    let sync = client(&server.url);
+    let hurried = sync.with_deadline(Duration::from_millis(250));
+    assert_eq!(hurried.deadline(), Duration::from_millis(250));
+    let started = Instant::now();
+    let err = hurried
+        .document("d")
+        .fetch::<Value>()
+        .await
+        .expect_err("stalled");
+    assert!(matches!(err, SyncError::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sync.request_count(), hurried.request_count());
+    assert!(sync.request_count() >= 1);
+}
