@@ -1,0 +1,155 @@
+//! The `callflow` binary as a user runs it: `serve` in one process, `call` and `sign` in
+//! others, over loopback.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_callflow");
+
+/// A `callflow serve` child process, killed on drop.
+struct Server {
+    child: Child,
+    base_url: String,
+    account_sid: String,
+    auth_token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--data", ":memory:"])
+        .args(extra)
+        .current_dir(dir.path())
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_SYNC_URL")
+        .env_remove("PUBLIC_BASE_URL")
+        .env_remove("CALLFLOW_API_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("callflow serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (mut base_url, mut account_sid, mut auth_token) = (None, None, None);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("banner line");
+        let line = line.trim();
+        if let Some(v) = line.strip_prefix("TWILIO_ACCOUNT_SID=") {
+            account_sid = Some(v.to_owned());
+        } else if let Some(v) = line.strip_prefix("TWILIO_AUTH_TOKEN=") {
+            auth_token = Some(v.to_owned());
+        } else if let Some(v) = line.strip_prefix("READY ") {
+            base_url = Some(v.to_owned());
+            break;
+        }
+    }
+    Server {
+        child,
+        base_url: base_url.expect("READY line"),
+        account_sid: account_sid.expect("account SID printed"),
+        auth_token: auth_token.expect("auth token printed"),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn serve_then_call_walks_the_whole_flow() {
+    let server = serve(&[]);
+    let output = Command::new(BIN)
+        .args([
+            "call",
+            "--to",
+            &format!("{}/store-call-state", server.base_url),
+            "--digits",
+            "2,1",
+        ])
+        .env("TWILIO_ACCOUNT_SID", &server.account_sid)
+        .env("TWILIO_AUTH_TOKEN", &server.auth_token)
+        .env_remove("CALLFLOW_API_TOKEN")
+        .output()
+        .expect("callflow call runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("caller presses: 2"), "{stdout}");
+    assert!(stdout.contains("caller presses: 1"), "{stdout}");
+    assert!(stdout.contains("hangup"), "{stdout}");
+    let state_json = stdout
+        .split("final state:")
+        .nth(1)
+        .expect("final state printed");
+    let state: serde_json::Value = serde_json::from_str(state_json.trim()).expect("state is JSON");
+    assert_eq!(state["stage"], "outage");
+    assert_eq!(state["status"], "completed");
+    assert_eq!(state["selections"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn calls_signed_with_the_wrong_token_are_refused() {
+    let server = serve(&[]);
+    let output = Command::new(BIN)
+        .args([
+            "call",
+            "--to",
+            &format!("{}/store-call-state", server.base_url),
+        ])
+        .env("TWILIO_ACCOUNT_SID", &server.account_sid)
+        .env("TWILIO_AUTH_TOKEN", "not-the-token")
+        .output()
+        .expect("callflow call runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("403"), "{stderr}");
+}
+
+#[test]
+fn sign_prints_a_curl_command_the_server_accepts() {
+    let server = serve(&[]);
+    let url = format!("{}/store-call-state", server.base_url);
+    let output = Command::new(BIN)
+        .args([
+            "sign",
+            "--url",
+            &url,
+            "-d",
+            "CallSid=CA0123456789abcdef0123456789abcdef",
+        ])
+        .args([
+            "-d",
+            &format!("AccountSid={}", server.account_sid),
+            "-d",
+            "From=+15550001111",
+        ])
+        .env("TWILIO_AUTH_TOKEN", &server.auth_token)
+        .output()
+        .expect("callflow sign runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let signature = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Twilio-Signature: "))
+        .expect("signature line");
+    let body = "CallSid=CA0123456789abcdef0123456789abcdef&AccountSid=".to_owned()
+        + &server.account_sid
+        + "&From=%2B15550001111";
+    let response = reqwest::blocking::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.text().expect("body").contains("<Gather"));
+}
