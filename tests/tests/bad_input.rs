@@ -211,8 +211,7 @@ async fn a_start_with_a_bad_flow_or_config_names_every_problem() {
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     let problems = callflow::config::Config::from_vars(bad)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     for var in [
         "TWILIO_ACCOUNT_SID",
