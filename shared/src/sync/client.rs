@@ -207,7 +207,11 @@ impl SyncClient {
     /// configured host: Twilio's absolute links are re-rooted on `base_url` (which also
     /// makes paging work through proxies and port-mapped emulators).
     pub(crate) fn rebase(&self, link: &str) -> Option<String> {
-        if link.starts_with(&self.inner.base) {
+        // Same origin only when the base is followed by the path, not by more port digits.
+        if link.len() > self.inner.base.len()
+            && link.starts_with(&self.inner.base)
+            && link.as_bytes()[self.inner.base.len()] == b'/'
+        {
             return Some(link.to_owned());
         }
         let at = link.find("/v1/")?;
@@ -343,4 +347,32 @@ fn error_chain(e: &reqwest::Error) -> String {
         src = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_are_rebased_on_the_configured_host() {
+        let sync = SyncClient::new(SyncConfig::new("AC1", "t").base_url("http://127.0.0.1:1234/"))
+            .expect("client");
+        assert_eq!(
+            sync.rebase("http://127.0.0.1:1234/v1/Services/default/Documents?PageToken=a")
+                .as_deref(),
+            Some("http://127.0.0.1:1234/v1/Services/default/Documents?PageToken=a")
+        );
+        // Another port that merely starts with ours, or Twilio's own host: re-rooted.
+        assert_eq!(
+            sync.rebase("http://127.0.0.1:12345/v1/Services/default/Maps?Page=1")
+                .as_deref(),
+            Some("http://127.0.0.1:1234/v1/Services/default/Maps?Page=1")
+        );
+        assert_eq!(
+            sync.rebase("https://sync.twilio.com/v1/Services/IS1/Lists?PageToken=b")
+                .as_deref(),
+            Some("http://127.0.0.1:1234/v1/Services/IS1/Lists?PageToken=b")
+        );
+        assert_eq!(sync.rebase("https://evil.example/steal"), None);
+    }
 }

@@ -217,7 +217,27 @@ impl DocumentHandle {
 
     /// [`mutate`](Self::mutate) starting from a document this process saw before: the
     /// first write goes straight out with `If-Match: hint.revision` (1 request when
-    /// nobody wrote since); only a 412 costs a read. With `None` it is `mutate`.
+    /// nobody wrote since); only a 412 costs a read. With `None` it is `mutate`. If `f`
+    /// changes nothing on the hint, a fresh read confirms it (the hint may be stale).
+    ///
+    /// ```no_run
+    /// use callflow::sync::{Document, SyncClient};
+    /// use serde_json::{json, Value};
+    ///
+    /// # async fn demo(sync: SyncClient, mut last_seen: Option<Document<Value>>) -> Result<(), callflow::sync::SyncError> {
+    /// // A warm Lambda keeps the last document it saw for this call.
+    /// let doc = sync.document("call-CA123");
+    /// let done = doc
+    ///     .mutate_from(last_seen.as_ref(), |v: &mut Value| {
+    ///         if v["applied"].as_array().is_none_or(|a| !a.contains(&json!("token-1"))) {
+    ///             v["stage"] = json!("menu");
+    ///             v["applied"] = json!(["token-1"]);
+    ///         } // else: already applied, no write
+    ///     })
+    ///     .await?;
+    /// last_seen = Some(done.value);
+    /// # let _ = last_seen; Ok(()) }
+    /// ```
     pub async fn mutate_from<T, F>(
         &self,
         hint: Option<&Document<T>>,

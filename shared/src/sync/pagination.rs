@@ -172,7 +172,7 @@ where
             let next = next
                 .and_then(|n| client.rebase(&n))
                 // A server that links a page to itself would page forever.
-                .filter(|n| *n != this_url && !items.is_empty())
+                .filter(|n| *n != this_url)
                 .map(|n| Ok(Cursor::Next(n)));
             Ok(Some((stream::iter(items.into_iter().map(Ok)), next)))
         }
