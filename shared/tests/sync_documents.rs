@@ -354,6 +354,26 @@ async fn ttl_expiry_is_seen_by_the_client() {
     let err = doc.fetch::<Value>().await.expect_err("expired");
     assert!(err.is_not_found(), "{err:?}");
 
+    // A mutate can push the TTL out in the same write.
+    let live = sync.document("live");
+    let first = live
+        .create(&json!({"n": 0}), Some(Ttl::secs(60)))
+        .await
+        .expect("create");
+    clock.advance(Duration::from_secs(50));
+    let m = live
+        .mutate_with_ttl(Some(&first), Ttl::secs(60), |v: &mut Value| {
+            v["n"] = json!(1)
+        })
+        .await
+        .expect("mutate with ttl");
+    let pushed = m.value.date_expires.expect("expiry") - first.date_expires.expect("expiry");
+    assert_eq!(pushed.whole_seconds(), 50);
+    clock.advance(Duration::from_secs(30));
+    live.fetch::<Value>()
+        .await
+        .expect("kept alive by the mutate");
+
     // Ttl::NEVER clears an expiry.
     let keep = sync.document("keeper");
     keep.create(&json!({}), Some(Ttl::secs(5)))

@@ -249,6 +249,23 @@ async fn set_or_create_is_a_presence_beat() {
         "each beat pushes the item TTL out"
     );
 
+    // A beat that merges into the item (mutate) also pushes its TTL out.
+    clock.advance(Duration::from_secs(100));
+    let merged = alice
+        .mutate_with_ttl(
+            Some(&second),
+            Ttl::secs(300),
+            |v: &mut serde_json::Value| v["device"] = json!("phone"),
+        )
+        .await
+        .expect("merge beat");
+    assert_eq!(
+        merged.value.data,
+        json!({"status": "away", "device": "phone"})
+    );
+    let moved = merged.value.date_expires.expect("expiry") - second.date_expires.expect("expiry");
+    assert_eq!(moved.whole_seconds(), 100);
+
     // Without beats the item expires.
     clock.advance(Duration::from_secs(301));
     assert!(alice

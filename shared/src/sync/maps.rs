@@ -332,6 +332,37 @@ impl MapItemHandle {
         mutate::run(self.client(), &self.url()?, None, &[], f).await
     }
 
+    /// [`mutate_from`](Self::mutate_from) that also resets the item's `ItemTtl` with the
+    /// write (a beat that merges into the item rather than replacing it).
+    pub async fn mutate_with_ttl<T, F>(
+        &self,
+        hint: Option<&MapItem<T>>,
+        ttl: Ttl,
+        f: F,
+    ) -> Result<Mutated<MapItem<T>>, SyncError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T),
+    {
+        let hint = hint
+            .map(|h| {
+                Ok::<_, SyncError>(Hint {
+                    data: serde_json::to_value(&h.data)
+                        .map_err(|e| SyncError::Decode(e.to_string()))?,
+                    revision: h.revision.clone(),
+                })
+            })
+            .transpose()?;
+        mutate::run(
+            self.client(),
+            &self.url()?,
+            hint,
+            &item_ttls(Some(ttl), None),
+            f,
+        )
+        .await
+    }
+
     /// `mutate` from a remembered item: first write straight out with `If-Match`.
     pub async fn mutate_from<T, F>(
         &self,
