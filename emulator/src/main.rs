@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::Parser;
-use sync_emulator::sid::{new_sid, Prefix};
+use sync_emulator::sid::{new_secret, new_sid, Prefix};
 use sync_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
 
@@ -60,11 +60,7 @@ async fn main() -> anyhow::Result<()> {
 
     let (account_sid, auth_token, generated) = match (args.account_sid, args.auth_token) {
         (Some(a), Some(t)) => (a, t, false),
-        (None, None) => {
-            let sid = new_sid(Prefix::Service).replacen("IS", "AC", 1);
-            let token = new_sid(Prefix::Service)[2..].to_owned();
-            (sid, token, true)
-        }
+        (None, None) => (new_sid(Prefix::Account), new_secret(), true),
         (Some(_), None) => anyhow::bail!("--account-sid is given but --auth-token is missing"),
         (None, Some(_)) => anyhow::bail!("--auth-token is given but --account-sid is missing"),
     };
@@ -101,10 +97,30 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    emulator
-        .serve(listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    emulator.serve(listener, stop_signal()).await?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting and let in-flight requests finish. Every answered
+/// write is already committed, so there is nothing else to flush.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

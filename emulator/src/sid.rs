@@ -3,6 +3,7 @@
 /// The SID prefixes Sync uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prefix {
+    Account,
     Service,
     Document,
     Map,
@@ -14,6 +15,7 @@ pub enum Prefix {
 impl Prefix {
     pub fn as_str(self) -> &'static str {
         match self {
+            Prefix::Account => "AC",
             Prefix::Service => "IS",
             Prefix::Document => "ET",
             Prefix::Map => "MP",
@@ -32,6 +34,11 @@ pub fn new_sid(prefix: Prefix) -> String {
         s.push_str(&format!("{:016x}", fastrand::u64(..)));
     }
     s
+}
+
+/// 32 random lowercase hex digits, the shape of an auth token.
+pub fn new_secret() -> String {
+    new_sid(Prefix::Account)[2..].to_owned()
 }
 
 /// Whether `s` has the exact shape of a SID with this prefix (so it is looked up as a SID,
