@@ -443,7 +443,7 @@ impl WebhookVerifier {
         &self,
         req: &Request<B>,
     ) -> Result<VoiceRequest, ErrorResponse> {
-        Ok(VoiceRequest::from_form(&self.verify_form(req)?)?)
+        Ok(VoiceRequest::from_owned_form(self.verify_form(req)?)?)
     }
 
     /// [`verify_form`](Self::verify_form), then [`StatusCallback::from_form`].
@@ -451,7 +451,7 @@ impl WebhookVerifier {
         &self,
         req: &Request<B>,
     ) -> Result<StatusCallback, ErrorResponse> {
-        Ok(StatusCallback::from_form(&self.verify_form(req)?)?)
+        Ok(StatusCallback::from_owned_form(self.verify_form(req)?)?)
     }
 
     /// A GET webhook (or a signed GET read): 405 unless GET or HEAD, 400 if the query

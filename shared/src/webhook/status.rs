@@ -48,6 +48,14 @@ impl StatusCallback {
     /// # Ok::<(), callflow::webhook::WebhookError>(())
     /// ```
     pub fn from_form(form: &Form) -> Result<Self, WebhookError> {
+        Self::from_owned_form(form.clone())
+    }
+
+    /// Like [`from_form`](Self::from_form), keeping the given form without copying it.
+    pub fn from_owned_form(form: Form) -> Result<Self, WebhookError> {
+        // The voice fields first, so that a missing CallSid is the error reported.
+        let call = VoiceRequest::from_owned_form(form)?;
+        let form = &call.form;
         let text = |name: &str| form.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
         let timestamp = match form.get("Timestamp") {
             None | Some("") => None,
@@ -60,7 +68,6 @@ impl StatusCallback {
             })?),
         };
         Ok(Self {
-            call: VoiceRequest::from_form(form)?,
             call_duration: number(form, "CallDuration", "whole seconds")?,
             duration: number(form, "Duration", "whole minutes")?,
             timestamp,
@@ -68,6 +75,7 @@ impl StatusCallback {
             sequence_number: number(form, "SequenceNumber", "a non-negative integer")?,
             answered_by: text("AnsweredBy"),
             sip_response_code: number(form, "SipResponseCode", "a SIP status code such as 487")?,
+            call,
         })
     }
 

@@ -159,16 +159,21 @@ impl VoiceRequest {
     /// # Ok::<(), callflow::webhook::WebhookError>(())
     /// ```
     pub fn from_form(form: &Form) -> Result<Self, WebhookError> {
+        Self::from_owned_form(form.clone())
+    }
+
+    /// Like [`from_form`](Self::from_form), keeping the given form without copying it.
+    pub fn from_owned_form(form: Form) -> Result<Self, WebhookError> {
         let text = |name: &str| form.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
-        let location = |prefix: &str| Location {
-            city: text(&format!("{prefix}City")),
-            state: text(&format!("{prefix}State")),
-            zip: text(&format!("{prefix}Zip")),
-            country: text(&format!("{prefix}Country")),
+        let location = |[city, state, zip, country]: [&str; 4]| Location {
+            city: text(city),
+            state: text(state),
+            zip: text(zip),
+            country: text(country),
         };
         Ok(Self {
-            call_sid: required_sid(form, "CallSid", "CA")?,
-            account_sid: required_sid(form, "AccountSid", "AC")?,
+            call_sid: required_sid(&form, "CallSid", "CA")?,
+            account_sid: required_sid(&form, "AccountSid", "AC")?,
             from: text("From"),
             to: text("To"),
             call_status: text("CallStatus").map(|s| CallStatus::from(s.as_str())),
@@ -180,26 +185,26 @@ impl VoiceRequest {
             call_token: text("CallToken"),
             stir_verstat: text("StirVerstat"),
             application_sid: text("ApplicationSid"),
-            from_location: location("From"),
-            to_location: location("To"),
+            from_location: location(["FromCity", "FromState", "FromZip", "FromCountry"]),
+            to_location: location(["ToCity", "ToState", "ToZip", "ToCountry"]),
             caller: text("Caller"),
             called: text("Called"),
             digits: text("Digits"),
             finished_on_key: text("FinishedOnKey"),
             speech_result: text("SpeechResult"),
-            confidence: decimal(form, "Confidence")?,
+            confidence: decimal(&form, "Confidence")?,
             unstable_speech_result: text("UnstableSpeechResult"),
             stable_speech_result: text("StableSpeechResult"),
-            stability: decimal(form, "Stability")?,
+            stability: decimal(&form, "Stability")?,
             dial_call_status: text("DialCallStatus"),
             dial_call_sid: text("DialCallSid"),
-            dial_call_duration: number(form, "DialCallDuration", "whole seconds")?,
+            dial_call_duration: number(&form, "DialCallDuration", "whole seconds")?,
             recording_url: text("RecordingUrl"),
             recording_sid: text("RecordingSid"),
-            recording_duration: number(form, "RecordingDuration", "whole seconds")?,
+            recording_duration: number(&form, "RecordingDuration", "whole seconds")?,
             error_code: text("ErrorCode"),
             error_url: text("ErrorUrl"),
-            form: form.clone(),
+            form,
         })
     }
 
