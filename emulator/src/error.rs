@@ -135,9 +135,19 @@ impl IntoResponse for SyncError {
             tracing::debug!(error = %self, "request refused");
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
-        if matches!(self, SyncError::RateLimited(_)) {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        match self {
+            SyncError::RateLimited(_) => {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            // As Twilio does, so curl and browsers know to send Basic credentials.
+            SyncError::Unauthorized => {
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"Twilio API\""),
+                );
+            }
+            _ => {}
         }
         resp
     }

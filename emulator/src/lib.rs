@@ -6,6 +6,20 @@
 //! real service. Every acknowledged write is committed to SQLite first, so it survives a
 //! crash. Start it with [`spawn`] (tests) or mount [`Emulator::router`] in your own server.
 //!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use sync_emulator::{spawn, EmulatorConfig};
+//! let emu = spawn(EmulatorConfig::in_memory("AC00000000000000000000000000000000", "token")).await?;
+//! // Point a Twilio client at it: e.g. twilio-python `client.sync.base_url = emu.base_url()`.
+//! println!("Sync at {}", emu.base_url());
+//! emu.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The binary (`sync-emulator --port 4010 --data PATH --account-sid AC… --auth-token …`)
+//! wraps the same library; see `src/main.rs`.
+//!
 //! # Layout
 //! - [`config`]: [`EmulatorConfig`], what an instance starts with.
 //! - [`clock`]: the injectable time source TTLs are measured on.

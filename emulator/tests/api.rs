@@ -355,6 +355,19 @@ async fn auth_is_required_and_stats_count_sync_requests() {
     )
     .await;
     anon.assert_error(401, 20003);
+    let challenge = api
+        .http
+        .get(api.url("/v1/Services/default"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        challenge
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Basic realm=\"Twilio API\"")
+    );
     let wrong = support::reply(
         api.http
             .get(api.url("/v1/Services/default"))
