@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 #[derive(Debug)]
 enum Source {
@@ -19,7 +19,9 @@ enum Source {
 #[derive(Debug)]
 struct Inner {
     source: Source,
-    changed: Notify,
+    /// Bumped on every `advance`; a watch (unlike a bare notify) remembers a change that
+    /// happened while nobody was waiting, so the purge task cannot miss one.
+    moves: watch::Sender<u64>,
 }
 
 /// A cheap, cloneable handle on the time source.
@@ -54,7 +56,7 @@ impl Clock {
         Self {
             inner: Arc::new(Inner {
                 source,
-                changed: Notify::new(),
+                moves: watch::Sender::new(0),
             }),
         }
     }
@@ -74,15 +76,16 @@ impl Clock {
             Source::Manual(ms) => {
                 let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
                 ms.fetch_add(by, Ordering::SeqCst);
-                self.inner.changed.notify_waiters();
+                self.inner.moves.send_modify(|n| *n = n.wrapping_add(1));
                 true
             }
         }
     }
 
-    /// Resolves when a manual clock has been advanced (never for the system clock).
-    pub(crate) async fn changed(&self) {
-        self.inner.changed.notified().await
+    /// A receiver that sees every `advance` of a manual clock (never fires for the system
+    /// clock).
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.moves.subscribe()
     }
 }
 

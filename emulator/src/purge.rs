@@ -16,6 +16,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 pub fn spawn(state: Weak<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut moves = match state.upgrade() {
+            Some(st) => st.clock.subscribe(),
+            None => return,
+        };
         loop {
             // Hold the state only while working, so dropping the emulator ends the task.
             let Some(st) = state.upgrade() else { return };
@@ -47,12 +51,15 @@ pub fn spawn(state: Weak<AppState>) -> tokio::task::JoinHandle<()> {
             }
             .clamp(Duration::from_millis(5), MAX_SLEEP);
             let wake = st.purge_wake.clone();
-            let clock = st.clock.clone();
             drop(st);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = wake.notified() => {}
-                _ = clock.changed() => {}
+                moved = moves.changed() => {
+                    if moved.is_err() {
+                        return; // the clock, and so the emulator, is gone
+                    }
+                }
             }
         }
     })

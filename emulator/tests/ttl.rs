@@ -173,7 +173,7 @@ async fn purge_task_deletes_expired_rows_from_the_file() {
     assert_eq!(count(), 4);
     clock.advance(Duration::from_secs(2));
     let mut rows = count();
-    for _ in 0..200 {
+    for _ in 0..500 {
         if rows == 1 {
             break;
         }
