@@ -25,6 +25,11 @@
 //!   base is `http://localhost:9000/lambda-url/<function>` (it must match the URL the
 //!   local signer, e.g. `callflow call`, signed).
 //!
+//! REST APIs (payload 1.0) hand lambda_http the query as a parsed map, which it
+//! re-serialises, so order and escaping can differ from what Twilio signed: keep query
+//! strings out of webhook URLs there, or use an HTTP API / Function URL, whose raw query
+//! is passed through unchanged.
+//!
 //! # Error bodies
 //!
 //! Every refusal is one [`ErrorResponse`], sent as Twilio's error JSON
