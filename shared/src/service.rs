@@ -98,6 +98,34 @@ fn clamp_ttl(secs: u64) -> u32 {
     u32::try_from(secs).unwrap_or(u32::MAX)
 }
 
+/// The whole `main` of a function binary: logging, [`Services::from_env`] once per
+/// process (a bad variable or flow ends the cold start with one clear log line
+/// and exit code 1), then `lambda_http::run` with `handler` for every invocation.
+///
+/// The services are leaked on purpose: they live as long as the process, and a
+/// `'static` reference is what lets every invocation share them without an `Arc` clone.
+pub async fn run_function<H, Fut>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(&'static Services, lambda_http::Request) -> Fut,
+    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
+{
+    init_tracing();
+    let services = match Services::from_env() {
+        Ok(services) => services,
+        Err(error) => {
+            tracing::error!("cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    services.config.log_startup_warnings();
+    let services: &'static Services = Box::leak(Box::new(services));
+    lambda_http::run(lambda_http::service_fn(move |req| {
+        let answer = handler(services, req);
+        async move { Ok::<_, std::convert::Infallible>(answer.await) }
+    }))
+    .await
+}
+
 /// Sets up logging the way Lambda wants it: `AWS_LAMBDA_LOG_FORMAT=JSON` gives JSON
 /// lines, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` the level.
 pub fn init_tracing() {
