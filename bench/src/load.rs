@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde::Serialize;
 
-use crate::webhook::{call_script, call_sid, Target};
+use crate::webhook::{call_script, call_sid, Step, Target, PATH};
 
 /// Figures of one load phase.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -55,12 +55,23 @@ pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> 
                 }
                 calls += 1;
                 let sid = call_sid(side, first_sid + n);
+                // Gathers go where the last TwiML's <Gather action> points, as Twilio's do.
+                let mut action = PATH.to_owned();
                 for step in call_script() {
-                    match target.send(&sid, &step, None).await {
+                    let path = if matches!(step, Step::Gather(_)) {
+                        action.clone()
+                    } else {
+                        PATH.to_owned()
+                    };
+                    match target.send_to(&path, &sid, &step, None).await {
                         Ok(answer) if answer.ok() => {
                             latencies.push(answer.latency);
-                            if !answer.twiml {
+                            // A status callback's body is ignored by Twilio; voice steps need TwiML.
+                            if !answer.twiml && !matches!(step, Step::Completed) {
                                 not_twiml += 1;
+                            }
+                            if let Some(next) = answer.gather_action {
+                                action = next;
                             }
                         }
                         _ => failed += 1,

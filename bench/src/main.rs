@@ -252,10 +252,18 @@ async fn measure_side(
         let (mut initial, mut gather, mut completed) = (Vec::new(), Vec::new(), Vec::new());
         for n in 0..STEP_SAMPLE_CALLS {
             let sid = call_sid(tag, (1 << 24) + n);
+            let mut action = webhook::PATH.to_owned();
             for step in call_script() {
+                let path = match step {
+                    Step::Gather(_) => action.clone(),
+                    _ => webhook::PATH.to_owned(),
+                };
                 emu.reset_stats().await?;
-                let answer = target.send(&sid, &step, None).await?;
+                let answer = target.send_to(&path, &sid, &step, None).await?;
                 anyhow::ensure!(answer.ok(), "{step:?} answered {}", answer.status);
+                if let Some(next) = answer.gather_action {
+                    action = next;
+                }
                 let count = emu.stats().await?;
                 match step {
                     Step::Initial => initial.push(count),
@@ -342,12 +350,17 @@ async fn lost_updates(
 ) -> Result<LostUpdates> {
     let first = target.send(sid, &Step::Initial, None).await?;
     anyhow::ensure!(first.ok(), "initial webhook answered {}", first.status);
+    // All of them answer the same <Gather>, as retries and double submissions would.
+    let action = first
+        .gather_action
+        .unwrap_or_else(|| webhook::PATH.to_owned());
     let digits: Vec<String> = (0..n).map(|i| format!("{}", 100 + i)).collect();
     let sends = digits.iter().enumerate().map(|(i, d)| {
         let token = format!("bench-{sid}-{i}");
+        let action = &action;
         async move {
             target
-                .send(sid, &Step::Gather(d.clone()), Some(&token))
+                .send_to(action, sid, &Step::Gather(d.clone()), Some(&token))
                 .await
         }
     });

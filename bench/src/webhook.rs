@@ -49,6 +49,9 @@ pub struct Answer {
     pub latency: Duration,
     /// The body is TwiML (`<Response`), as Twilio needs for a voice webhook.
     pub twiml: bool,
+    /// Where Twilio would post the next gather: the first `<Gather action>`, as a path
+    /// with query, resolved against the webhook's own path.
+    pub gather_action: Option<String>,
 }
 
 impl Answer {
@@ -85,20 +88,33 @@ pub fn form(account_sid: &str, call_sid: &str, step: &Step) -> Vec<(String, Stri
 }
 
 impl Target {
-    /// Sends one webhook; `idempotency` sets I-Twilio-Idempotency-Token (a distinct delivery).
+    /// Sends one webhook to [`PATH`]; `idempotency` sets I-Twilio-Idempotency-Token (a
+    /// distinct delivery).
     pub async fn send(
         &self,
         call_sid: &str,
         step: &Step,
         idempotency: Option<&str>,
     ) -> Result<Answer> {
+        self.send_to(PATH, call_sid, step, idempotency).await
+    }
+
+    /// Sends one webhook to `path` (with query, e.g. a gather's action URL), signed over
+    /// the public URL of that path and query, as Twilio signs it.
+    pub async fn send_to(
+        &self,
+        path: &str,
+        call_sid: &str,
+        step: &Step,
+        idempotency: Option<&str>,
+    ) -> Result<Answer> {
         let params = form(&self.account_sid, call_sid, step);
-        let signed_url = format!("{}{PATH}", self.public_base);
+        let signed_url = format!("{}{path}", self.public_base);
         let sig = signature(&self.auth_token, &signed_url, &params);
         let body = serde_urlencoded::to_string(&params)?;
         let mut req = self
             .client
-            .post(format!("{}{PATH}", self.send_base))
+            .post(format!("{}{path}", self.send_base))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-twilio-signature", sig)
             .body(body);
@@ -109,10 +125,12 @@ impl Target {
         let resp = req.send().await?;
         let status = resp.status().as_u16();
         let text = resp.text().await?;
+        let latency = started.elapsed();
         Ok(Answer {
             status,
-            latency: started.elapsed(),
+            latency,
             twiml: text.contains("<Response"),
+            gather_action: gather_action(&text, path),
         })
     }
 }
@@ -120,4 +138,60 @@ impl Target {
 /// A CallSid of Twilio's shape (CA + 32 hex) that is unique in this run.
 pub fn call_sid(side: u8, n: u64) -> String {
     format!("CA{side:02x}{:030x}", n)
+}
+
+/// The `action` of the first `<Gather>` in `twiml`, resolved against `current` (a path with
+/// optional query) the way a browser resolves a relative URL. Absolute URLs keep only
+/// their path and query: everything is sent to the server under test.
+pub fn gather_action(twiml: &str, current: &str) -> Option<String> {
+    let gather = &twiml[twiml.find("<Gather")?..];
+    let tag = &gather[..gather.find('>')?];
+    let start = tag.find(" action=\"")? + " action=\"".len();
+    let raw = &tag[start..start + tag[start..].find('"')?];
+    let action = raw
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    if let Some(rest) = action
+        .strip_prefix("http://")
+        .or_else(|| action.strip_prefix("https://"))
+    {
+        return Some(
+            rest.find('/')
+                .map_or("/".to_owned(), |i| rest[i..].to_owned()),
+        );
+    }
+    if action.starts_with('/') {
+        return Some(action);
+    }
+    let current_path = current.split('?').next().unwrap_or("/");
+    let dir = &current_path[..current_path.rfind('/').map_or(0, |i| i + 1)];
+    Some(format!(
+        "{}{action}",
+        if dir.is_empty() { "/" } else { dir }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gather_action;
+
+    #[test]
+    fn resolves_gather_actions() {
+        let relative = r#"<Response><Say>Hi</Say><Gather action="store-call-state?stage=welcome&amp;x=1" numDigits="1"></Gather></Response>"#;
+        assert_eq!(
+            gather_action(relative, "/store-call-state").as_deref(),
+            Some("/store-call-state?stage=welcome&x=1")
+        );
+        let absolute = r#"<Response><Gather input="dtmf" action="/store-call-state" method="POST"/></Response>"#;
+        assert_eq!(
+            gather_action(absolute, "/a/b?q=1").as_deref(),
+            Some("/store-call-state")
+        );
+        let full = r#"<Response><Gather action="https://example.com/fn/store?s=2"/></Response>"#;
+        assert_eq!(gather_action(full, "/x").as_deref(), Some("/fn/store?s=2"));
+        assert_eq!(gather_action("<Response><Hangup/></Response>", "/x"), None);
+    }
 }
