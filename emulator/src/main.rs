@@ -42,6 +42,12 @@ struct Args {
     /// Also accept this API key, as `SK…:secret` (repeatable).
     #[arg(long = "api-key", value_name = "SID:SECRET")]
     api_keys: Vec<String>,
+    /// An API key SID to accept when --api-key-secret is also given; the functions' `TWILIO_API_KEY`.
+    #[arg(long, env = "TWILIO_API_KEY")]
+    api_key_sid: Option<String>,
+    /// The secret of --api-key-sid; the functions' `TWILIO_API_SECRET`.
+    #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
+    api_key_secret: Option<String>,
     /// Base for resource URLs in responses, if clients reach the emulator through a proxy.
     #[arg(long)]
     public_base_url: Option<String>,
@@ -70,6 +76,9 @@ async fn main() -> anyhow::Result<()> {
             .split_once(':')
             .with_context(|| format!("--api-key {k:?} must look like SK…:secret"))?;
         api_keys.push((sid.to_owned(), secret.to_owned()));
+    }
+    if let (Some(sid), Some(secret)) = (args.api_key_sid, args.api_key_secret) {
+        api_keys.push((sid, secret));
     }
 
     let mut config = EmulatorConfig::with_file(account_sid.clone(), auth_token.clone(), args.data);

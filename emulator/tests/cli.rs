@@ -51,7 +51,9 @@ async fn without_credentials_it_makes_and_prints_a_development_pair() {
     let (child, lines) = run(Command::new(env!("CARGO_BIN_EXE_sync-emulator"))
         .args(["--port", "0", "--data", ":memory:"])
         .env_remove("TWILIO_ACCOUNT_SID")
-        .env_remove("TWILIO_AUTH_TOKEN"));
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_API_KEY")
+        .env_remove("TWILIO_API_SECRET"));
     let base = base_of(&lines);
     assert!(
         lines
@@ -110,6 +112,18 @@ async fn api_keys_are_accepted_when_configured() {
     let base = base_of(&lines);
     assert_eq!(status(&base, key, "key-secret").await, 200);
     assert_eq!(status(&base, key, "tok").await, 401);
+    stop(child);
+
+    // The functions' own variables work too.
+    let (child, lines) = run(Command::new(env!("CARGO_BIN_EXE_sync-emulator"))
+        .args(["--port", "0", "--data", ":memory:"])
+        .env("TWILIO_ACCOUNT_SID", sid)
+        .env("TWILIO_AUTH_TOKEN", "tok")
+        .env("TWILIO_API_KEY", key)
+        .env("TWILIO_API_SECRET", "env-secret"));
+    let base = base_of(&lines);
+    assert_eq!(status(&base, key, "env-secret").await, 200);
+    assert_eq!(status(&base, sid, "tok").await, 200);
     stop(child);
 }
 
