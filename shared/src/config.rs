@@ -12,7 +12,7 @@
 //! | `TWILIO_API_KEY` / `TWILIO_API_SECRET` | [`api_key`](Config::api_key) (`SK` + 32 hex, secret) | both or neither |
 //! | `TWILIO_SYNC_SERVICE_SID` | [`sync_service_sid`](Config::sync_service_sid) (`IS` + 32 hex or `default`) | `default` |
 //! | `TWILIO_SYNC_URL` | [`sync_url`](Config::sync_url) | `https://sync.twilio.com` |
-//! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url) | required unless signatures are off |
+//! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url), or `auto` for the API Gateway domain ([`public_base_from_request`](Config::public_base_from_request)) | required unless signatures are off |
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
@@ -53,6 +53,9 @@ pub struct Config {
     pub sync_url: Url,
     /// `PUBLIC_BASE_URL`: the public URL prefix Twilio requests, used for signatures.
     pub public_base_url: Option<Url>,
+    /// `PUBLIC_BASE_URL=auto`: take `https://` + the domain from the API Gateway request
+    /// context (for SAM, where the API's URL cannot be passed to its own functions).
+    pub public_base_from_request: bool,
     /// `CALL_STATE_TTL` in seconds.
     pub call_state_ttl: u64,
     /// `PRESENCE_TTL` in seconds.
@@ -86,6 +89,7 @@ impl fmt::Debug for Config {
             .field("presence_ttl", &self.presence_ttl)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("flow_path", &self.flow_path)
+            .field("public_base_from_request", &self.public_base_from_request)
             .field("verify_signatures", &self.verify_signatures)
             .finish()
     }
@@ -276,7 +280,9 @@ impl Config {
                 true
             }
         };
-        let public_base_url = match get("PUBLIC_BASE_URL") {
+        let public_base_from_request = get("PUBLIC_BASE_URL") == Some("auto");
+        let public_base_url = match get("PUBLIC_BASE_URL").filter(|v| *v != "auto") {
+            None if public_base_from_request => None,
             None if verify_signatures => {
                 missing::<()>(
                     &mut problems,
@@ -316,6 +322,7 @@ impl Config {
                 sync_service_sid,
                 sync_url,
                 public_base_url,
+                public_base_from_request,
                 call_state_ttl,
                 presence_ttl,
                 api_token,

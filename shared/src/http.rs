@@ -329,6 +329,12 @@ enum Mode {
         shared_key: Option<String>,
     },
     Off,
+    /// `PUBLIC_BASE_URL=auto`: the base is `https://` + the domain API Gateway reports in
+    /// the request context (set by API Gateway, not by the client, unlike `Host`).
+    FromRequestContext {
+        auth_token: String,
+        shared_key: Option<String>,
+    },
     /// Signatures on but no public URL: every signed request is refused with 500,
     /// since the fault is ours, not the caller's.
     NoBaseUrl,
@@ -339,6 +345,7 @@ impl std::fmt::Debug for WebhookVerifier {
         let mode = match &self.mode {
             Mode::Verify { base, .. } => format!("verify against {base}"),
             Mode::Off => "signatures NOT checked".into(),
+            Mode::FromRequestContext { .. } => "verify against the API Gateway domain".into(),
             Mode::NoBaseUrl => "misconfigured: no public base URL".into(),
         };
         f.debug_struct("WebhookVerifier")
@@ -375,6 +382,13 @@ impl WebhookVerifier {
         match (&config.public_base_url, config.verify_signatures) {
             (_, false) => Self::insecure_no_signature(),
             (Some(base), true) => Self::new(config.auth_token.clone(), base.clone()),
+            (None, true) if config.public_base_from_request => Self {
+                mode: Mode::FromRequestContext {
+                    auth_token: config.auth_token.clone(),
+                    shared_key: None,
+                },
+                max_body_bytes: MAX_BODY_BYTES,
+            },
             (None, true) => Self {
                 mode: Mode::NoBaseUrl,
                 max_body_bytes: MAX_BODY_BYTES,
@@ -387,8 +401,11 @@ impl WebhookVerifier {
     /// `X-Twilio-Webhooks-Signature-Settings` header.
     #[must_use]
     pub fn with_shared_key(mut self, secret: impl Into<String>) -> Self {
-        if let Mode::Verify { shared_key, .. } = &mut self.mode {
-            *shared_key = Some(secret.into());
+        match &mut self.mode {
+            Mode::Verify { shared_key, .. } | Mode::FromRequestContext { shared_key, .. } => {
+                *shared_key = Some(secret.into());
+            }
+            Mode::Off | Mode::NoBaseUrl => {}
         }
         self
     }
@@ -410,7 +427,7 @@ impl WebhookVerifier {
     pub fn public_url(&self, uri: &Uri) -> Option<String> {
         match &self.mode {
             Mode::Verify { base, .. } => Some(join_url(base, uri)),
-            Mode::Off | Mode::NoBaseUrl => None,
+            Mode::Off | Mode::NoBaseUrl | Mode::FromRequestContext { .. } => None,
         }
     }
 
@@ -418,7 +435,14 @@ impl WebhookVerifier {
     /// over the size limit, 400 if the body does not parse, 403 if the signature is
     /// missing or wrong. Gives every parameter, in order.
     pub fn verify_form<B: AsRef<[u8]>>(&self, req: &Request<B>) -> Result<Form, ErrorResponse> {
-        self.verify_form_parts(req.method(), req.uri(), req.headers(), req.body().as_ref())
+        let domain = context_domain(req);
+        self.form(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            req.body().as_ref(),
+            domain,
+        )
     }
 
     /// [`verify_form`](Self::verify_form) on the parts of a request, for servers that
@@ -430,13 +454,24 @@ impl WebhookVerifier {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Form, ErrorResponse> {
+        self.form(method, uri, headers, body, None)
+    }
+
+    fn form(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        domain: Option<&str>,
+    ) -> Result<Form, ErrorResponse> {
         if method != Method::POST {
             return Err(ErrorResponse::method_not_allowed(method, "POST"));
         }
         require_content_type(headers, FORM_CONTENT_TYPE)?;
         self.check_size(headers, body)?;
         let form = Form::parse(body)?;
-        self.check_signature(uri, headers, |algorithm, key, url, sig| {
+        self.check_signature(uri, headers, domain, |algorithm, key, url, sig| {
             signature::validate_with(algorithm, key, url, &form, sig)
         })?;
         Ok(form)
@@ -463,7 +498,7 @@ impl WebhookVerifier {
     /// does not parse, 403 unless the signature covers the URL with its query (nothing
     /// is appended for GET). Gives the query parameters.
     pub fn verify_get<B>(&self, req: &Request<B>) -> Result<Form, ErrorResponse> {
-        self.verify_get_parts(req.method(), req.uri(), req.headers())
+        self.get(req.method(), req.uri(), req.headers(), context_domain(req))
     }
 
     /// [`verify_get`](Self::verify_get) on the parts of a request.
@@ -473,11 +508,21 @@ impl WebhookVerifier {
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<Form, ErrorResponse> {
+        self.get(method, uri, headers, None)
+    }
+
+    fn get(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        domain: Option<&str>,
+    ) -> Result<Form, ErrorResponse> {
         if method != Method::GET && method != Method::HEAD {
             return Err(ErrorResponse::method_not_allowed(method, "GET"));
         }
         let query = Form::parse(uri.query().unwrap_or_default().as_bytes())?;
-        self.check_signature(uri, headers, |algorithm, key, url, sig| {
+        self.check_signature(uri, headers, domain, |algorithm, key, url, sig| {
             signature::validate_with(algorithm, key, url, &Form::new(), sig)
         })?;
         Ok(query)
@@ -498,9 +543,15 @@ impl WebhookVerifier {
         require_content_type(req.headers(), "application/json")?;
         let body = req.body().as_ref();
         self.check_size(req.headers(), body)?;
-        self.check_signature(req.uri(), req.headers(), |algorithm, key, url, sig| {
-            signature::validate_body_with(algorithm, key, url, body, sig)
-        })?;
+        let domain = context_domain(req);
+        self.check_signature(
+            req.uri(),
+            req.headers(),
+            domain,
+            |algorithm, key, url, sig| {
+                signature::validate_body_with(algorithm, key, url, body, sig)
+            },
+        )?;
         Ok(body)
     }
 
@@ -540,8 +591,10 @@ impl WebhookVerifier {
         &self,
         uri: &Uri,
         headers: &HeaderMap,
+        domain: Option<&str>,
         valid: impl Fn(Algorithm, &str, &str, &str) -> bool,
     ) -> Result<(), ErrorResponse> {
+        let context_base;
         let (auth_token, base, shared_key) = match &self.mode {
             Mode::Off => return Ok(()),
             Mode::NoBaseUrl => {
@@ -555,6 +608,21 @@ impl WebhookVerifier {
                 base,
                 shared_key,
             } => (auth_token, base, shared_key),
+            Mode::FromRequestContext {
+                auth_token,
+                shared_key,
+            } => {
+                let Some(domain) = domain else {
+                    tracing::error!(
+                        "PUBLIC_BASE_URL=auto, but the request has no API Gateway domain in its context"
+                    );
+                    return Err(ErrorResponse::internal(
+                        "webhook signature checks are misconfigured on this server",
+                    ));
+                };
+                context_base = format!("https://{domain}");
+                (auth_token, &context_base, shared_key)
+            }
         };
         let signature = headers
             .get(SIGNATURE_HEADER)
@@ -591,6 +659,18 @@ impl WebhookVerifier {
             ))
         }
     }
+}
+
+/// The domain API Gateway (or a Function URL) says it was called on, from the request
+/// context lambda_http attaches. Absent outside Lambda.
+fn context_domain<B>(req: &Request<B>) -> Option<&str> {
+    use lambda_http::request::RequestContext;
+    let domain = match req.extensions().get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.domain_name.as_deref(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.domain_name.as_deref(),
+        _ => None,
+    };
+    domain.filter(|d| !d.is_empty())
 }
 
 fn join_url(base: &str, uri: &Uri) -> String {

@@ -79,3 +79,40 @@ async fn a_base64_form_post_from_api_gateway_is_verified_and_answered() {
     let response = store_call_state::handler(&stack.services, req).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn public_base_url_auto_takes_the_domain_from_the_request_context() {
+    let stack = Stack::with_vars(&[("PUBLIC_BASE_URL", "auto")]).await;
+    let sid = call_sid(21);
+    let params = voice_params(&sid, "ringing", &[]);
+    let form: Form = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // The event's requestContext.domainName is voice.example.com.
+    let url = "https://voice.example.com/store-call-state?source=api";
+    let sig = signature::compute_signature(AUTH_TOKEN, url, &form);
+    let event = http_api_event("/store-call-state", "source=api", &params, &sig);
+    let req = lambda_http::request::from_str(&event).expect("parses");
+    let response = store_call_state::handler(&stack.services, req).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(&response)
+    );
+
+    // A signature over another domain is refused, whatever the Host header says.
+    let other = signature::compute_signature(
+        AUTH_TOKEN,
+        "https://evil.example.net/store-call-state?source=api",
+        &form,
+    );
+    let event = http_api_event("/store-call-state", "source=api", &params, &other).replace(
+        "\"host\":\"voice.example.com\"",
+        "\"host\":\"evil.example.net\"",
+    );
+    let req = lambda_http::request::from_str(&event).expect("parses");
+    let response = store_call_state::handler(&stack.services, req).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
