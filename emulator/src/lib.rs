@@ -27,7 +27,7 @@
 //! - `state`: the shared per-instance state and request counters.
 //! - `routes`: the HTTP face, one file per resource (`services`, `documents`, `maps`,
 //!   `lists`, `streams`), plus auth, request parsing, paging and JSON rendering.
-//! - [`store`]: SQLite; the writer thread with group commit, read pool, one file per table family.
+//! - `store`: SQLite; the writer thread with group commit, read pool, one file per table family.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.
@@ -42,7 +42,7 @@ mod routes;
 pub mod server;
 pub mod sid;
 mod state;
-pub mod store;
+mod store;
 
 pub use clock::Clock;
 pub use config::EmulatorConfig;

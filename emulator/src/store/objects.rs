@@ -58,15 +58,13 @@ pub struct ObjectRow {
     /// Documents only: the JSON text of `data`.
     pub data: Option<String>,
     pub revision: i64,
-    /// Lists only: the index the next item gets.
-    pub next_index: i64,
     pub created_by: String,
     pub date_created: i64,
     pub date_updated: i64,
     pub date_expires: Option<i64>,
 }
 
-const COLS: &str = "seq, sid, service_sid, unique_name, data, revision, next_index, created_by, \
+const COLS: &str = "seq, sid, service_sid, unique_name, data, revision, created_by, \
                     date_created, date_updated, date_expires";
 
 fn from_row(kind: Kind, r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
@@ -78,11 +76,10 @@ fn from_row(kind: Kind, r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         unique_name: r.get(3)?,
         data: r.get(4)?,
         revision: r.get(5)?,
-        next_index: r.get(6)?,
-        created_by: r.get(7)?,
-        date_created: r.get(8)?,
-        date_updated: r.get(9)?,
-        date_expires: r.get(10)?,
+        created_by: r.get(6)?,
+        date_created: r.get(7)?,
+        date_updated: r.get(8)?,
+        date_expires: r.get(9)?,
     })
 }
 
@@ -191,7 +188,6 @@ pub fn create(
             _ => None,
         },
         revision: 0,
-        next_index: 0,
         created_by: "system".to_owned(),
         date_created: ctx.now,
         date_updated: ctx.now,
