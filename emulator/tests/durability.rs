@@ -59,6 +59,15 @@ async fn an_acknowledged_write_survives_sigkill() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let default_sid = r.body["service_sid"].clone();
+    let items = "/v1/Services/default/Lists/log/Items";
+    api.post("/v1/Services/default/Lists", &[("UniqueName", "log")])
+        .await;
+    api.post(items, &[("Data", "{}")]).await;
+    api.post(items, &[("Data", "{}")]).await;
+    assert_eq!(
+        api.delete(&format!("{items}/1")).await.status,
+        StatusCode::NO_CONTENT
+    );
     kill9(child);
 
     let (child, api) = launch(&data);
