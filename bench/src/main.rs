@@ -454,7 +454,7 @@ fn meta(args: &Args) -> Meta {
     let versions = vec![
         (
             "callflow".into(),
-            command_output("git", &["rev-parse", "--short", "HEAD"])
+            command_output("git", &["describe", "--always", "--dirty"])
                 .map_or("n/a".into(), |c| format!("git {c}")),
         ),
         (

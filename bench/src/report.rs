@@ -167,10 +167,10 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 /// How many times better callflow is (>1 means callflow wins), whichever the direction.
-fn advantage(m: &Metric, rust: Option<f64>, node: Option<f64>) -> String {
+fn advantage(higher_is_better: bool, rust: Option<f64>, node: Option<f64>) -> String {
     match (rust, node) {
-        (Some(r), Some(n)) if m.higher_is_better && n > 0.0 => format!("{:.1}×", r / n),
-        (Some(r), Some(n)) if !m.higher_is_better && r > 0.0 => format!("{:.1}×", n / r),
+        (Some(r), Some(n)) if higher_is_better && n > 0.0 => format!("{:.1}×", r / n),
+        (Some(r), Some(n)) if !higher_is_better && r > 0.0 => format!("{:.1}×", n / r),
         (Some(r), Some(n)) if r == 0.0 && n == 0.0 => "=".into(),
         (Some(_), Some(_)) => "∞".into(),
         _ => "n/a".into(),
@@ -253,7 +253,7 @@ pub fn table(report: &Report) -> String {
             m.unit,
             fmt(rv),
             fmt(nv),
-            advantage(&m, rv, nv)
+            advantage(m.higher_is_better, rv, nv)
         ));
     }
     for side in [&report.rust, &report.node].into_iter().flatten() {
@@ -309,40 +309,58 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A chart panel: title, unit line, and how to read the figure from a side.
-type Panel = (&'static str, &'static str, fn(&SideResult) -> Option<f64>);
+/// A chart panel: title, unit line, whether higher is better, how to read the figure.
+type Panel = (
+    &'static str,
+    &'static str,
+    bool,
+    fn(&SideResult) -> Option<f64>,
+);
 
 /// A small-multiples bar chart: one panel per headline figure, callflow beside Node.
 pub fn svg(report: &Report) -> String {
     let panels: Vec<Panel> = vec![
-        ("Throughput, c=32", "webhooks/s, higher is better", |s| {
-            s.c32.as_ref().map(|p| p.webhooks_per_sec)
-        }),
-        ("Throughput, c=1", "webhooks/s, higher is better", |s| {
-            s.c1.as_ref().map(|p| p.webhooks_per_sec)
-        }),
-        ("Webhook p99, c=32", "ms, lower is better", |s| {
+        (
+            "Throughput, c=32",
+            "webhooks/s, higher is better",
+            true,
+            |s| s.c32.as_ref().map(|p| p.webhooks_per_sec),
+        ),
+        (
+            "Throughput, c=1",
+            "webhooks/s, higher is better",
+            true,
+            |s| s.c1.as_ref().map(|p| p.webhooks_per_sec),
+        ),
+        ("Webhook p99, c=32", "ms, lower is better", false, |s| {
             s.c32.as_ref().map(|p| p.p99_ms)
         }),
-        ("Webhook p99, c=1", "ms, lower is better", |s| {
+        ("Webhook p99, c=1", "ms, lower is better", false, |s| {
             s.c1.as_ref().map(|p| p.p99_ms)
         }),
-        ("Start-up to first answer", "ms, lower is better", |s| {
-            s.startup_median_ms
-        }),
-        ("Peak RSS under load", "MiB, lower is better", |s| {
+        (
+            "Start-up to first answer",
+            "ms, lower is better",
+            false,
+            |s| s.startup_median_ms,
+        ),
+        ("Peak RSS under load", "MiB, lower is better", false, |s| {
             s.peak_rss_kib.map(|k| k as f64 / 1024.0)
         }),
         (
             "Sync requests per gather",
             "warm function, lower is better",
+            false,
             |s| s.sync_requests_per_step.as_ref().map(|r| r.gather),
         ),
-        ("Lost updates", "of 50 concurrent gathers, one call", |s| {
-            s.lost_updates.as_ref().map(|l| l.lost as f64)
-        }),
+        (
+            "Lost updates",
+            "of 50 concurrent gathers, one call",
+            false,
+            |s| s.lost_updates.as_ref().map(|l| l.lost as f64),
+        ),
     ];
-    let (cols, pw, ph) = (4usize, 240.0, 170.0);
+    let (cols, pw, ph) = (4usize, 240.0, 190.0);
     let rows = panels.len().div_ceil(cols);
     let width = cols as f64 * pw + 20.0;
     let top = 50.0;
@@ -355,7 +373,7 @@ pub fn svg(report: &Report) -> String {
         "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">callflow (Rust) vs Node Twilio Functions baseline, same sync-emulator</text>\n<rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#d9480f\"/><text x=\"{}\" y=\"23\" font-size=\"12\">callflow</text><rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#2b8a3e\"/><text x=\"{}\" y=\"23\" font-size=\"12\">Node (twilio-run)</text>\n",
         width - 230.0, width - 214.0, width - 150.0, width - 134.0
     ));
-    for (i, (title, unit, get)) in panels.iter().enumerate() {
+    for (i, (title, unit, higher, get)) in panels.iter().enumerate() {
         let x0 = 10.0 + (i % cols) as f64 * pw;
         let y0 = top + (i / cols) as f64 * ph;
         let rv = report.rust.as_ref().and_then(get);
@@ -368,8 +386,23 @@ pub fn svg(report: &Report) -> String {
             y0 + 26.0,
             esc(unit)
         ));
-        let base = y0 + ph - 30.0;
-        let bar_h = ph - 75.0;
+        let base = y0 + ph - 50.0;
+        let adv = advantage(*higher, rv, nv);
+        let label = match adv.as_str() {
+            "n/a" | "=" => None,
+            // callflow at zero (lost updates): a ratio means nothing, the two counts do.
+            "∞" => Some(format!("callflow 0, Node {}", fmt(nv))),
+            _ => Some(format!("callflow {adv} better")),
+        };
+        if let Some(label) = label {
+            s.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\" fill=\"#d9480f\" text-anchor=\"middle\">{}</text>\n",
+                x0 + 112.5,
+                base + 32.0,
+                esc(&label)
+            ));
+        }
+        let bar_h = ph - 95.0;
         for (j, (label, v, color)) in [("callflow", rv, "#d9480f"), ("Node", nv, "#2b8a3e")]
             .iter()
             .enumerate()
