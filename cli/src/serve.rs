@@ -33,32 +33,36 @@ const READ_LIMIT: usize = 4 * MAX_BODY_BYTES;
 
 /// The router of the three functions over shared services.
 pub fn app(services: Services) -> Router {
+    let route = |function: Function| {
+        any(move |State(services): State<Services>, req: Request| invoke(services, function, req))
+    };
     Router::new()
-        .route(STORE_CALL_STATE, any(store_call_state))
-        .route(GET_CALL_STATE, any(get_call_state))
-        .route(PRESENCE_HEARTBEAT, any(presence_heartbeat))
+        .route(STORE_CALL_STATE, route(Function::StoreCallState))
+        .route(GET_CALL_STATE, route(Function::GetCallState))
+        .route(PRESENCE_HEARTBEAT, route(Function::PresenceHeartbeat))
         .with_state(services)
 }
 
-async fn store_call_state(State(services): State<Services>, req: Request) -> Response {
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(store_call_state::handler(&services, req).await),
-        Err(refusal) => refusal,
-    }
+/// The three Lambda functions, by name.
+#[derive(Debug, Clone, Copy)]
+enum Function {
+    StoreCallState,
+    GetCallState,
+    PresenceHeartbeat,
 }
 
-async fn get_call_state(State(services): State<Services>, req: Request) -> Response {
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(get_call_state::handler(&services, req).await),
-        Err(refusal) => refusal,
-    }
-}
-
-async fn presence_heartbeat(State(services): State<Services>, req: Request) -> Response {
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(presence_heartbeat::handler(&services, req).await),
-        Err(refusal) => refusal,
-    }
+/// Runs one function's handler on a request, as Lambda would.
+async fn invoke(services: Services, function: Function, req: Request) -> Response {
+    let req = match to_lambda(req).await {
+        Ok(req) => req,
+        Err(refusal) => return refusal,
+    };
+    let response = match function {
+        Function::StoreCallState => store_call_state::handler(&services, req).await,
+        Function::GetCallState => get_call_state::handler(&services, req).await,
+        Function::PresenceHeartbeat => presence_heartbeat::handler(&services, req).await,
+    };
+    from_lambda(response)
 }
 
 /// Collects the body and re-types the request as Lambda hands it to a handler.
