@@ -158,6 +158,18 @@ async fn bad_beats_name_the_field_and_change_nothing() {
         .expect("request");
     let response = presence_heartbeat::handler(&stack.services, not_json).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let huge = bearer_post_json(serde_json::json!({
+        "identity": "frank", "status": "online", "device": "x".repeat(200 * 1024)
+    }));
+    let response = presence_heartbeat::handler(&stack.services, huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let malformed_form = post_with_signature(
+        "/presence-heartbeat",
+        b"identity=%zz&status=online".to_vec(),
+        Some("x"),
+    );
+    let response = presence_heartbeat::handler(&stack.services, malformed_form).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(present(&stack).await.is_empty());
 }
 
