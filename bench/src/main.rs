@@ -64,10 +64,10 @@ struct Args {
     #[arg(long)]
     no_lambda: bool,
     /// Calls (4 webhooks each) at concurrency 1.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 500)]
     calls_c1: u64,
     /// Calls at concurrency 32.
-    #[arg(long, default_value_t = 1500)]
+    #[arg(long, default_value_t = 5000)]
     calls_c32: u64,
     /// Wall-time cap of each load phase, seconds.
     #[arg(long, default_value_t = 20)]
