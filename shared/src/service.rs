@@ -58,7 +58,8 @@ impl Services {
             flow,
             Ttl::secs(clamp_ttl(config.call_state_ttl)),
         );
-        let presence = PresenceStore::new(sync.clone(), Ttl::secs(clamp_ttl(config.presence_ttl)));
+        let presence = PresenceStore::new(sync.clone(), Ttl::secs(clamp_ttl(config.presence_ttl)))
+            .with_shards(config.presence_shards);
         Ok(Services {
             config: Arc::new(config),
             verifier,

@@ -206,3 +206,50 @@ async fn presence_needs_a_token_or_a_signature() {
     );
     assert!(present(&stack).await.is_empty());
 }
+
+#[tokio::test]
+async fn presence_spreads_over_shards_and_lists_them_all() {
+    let stack = Stack::with_vars(&[("PRESENCE_SHARDS", "4")]).await;
+    for round in 0..2 {
+        for i in 0..40 {
+            let status = if round == 0 { "online" } else { "away" };
+            let beat = bearer_post_json(
+                serde_json::json!({"identity": format!("agent-{i}"), "status": status}),
+            );
+            let response = presence_heartbeat::handler(&stack.services, beat).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::OK,
+                "{}",
+                body_text(&response)
+            );
+        }
+    }
+    assert_eq!(
+        present(&stack).await.len(),
+        40,
+        "a second beat updates, never duplicates"
+    );
+
+    // Every identity is in the map its hash names, and more than one map is used.
+    let mut maps_used = std::collections::BTreeSet::new();
+    for i in 0..40 {
+        let identity = format!("agent-{i}");
+        let map = stack.services.presence.map_for(&identity);
+        let item: callflow::sync::MapItem<serde_json::Value> = stack
+            .services
+            .sync
+            .map(map.clone())
+            .item(identity)
+            .fetch()
+            .await
+            .expect("the item is in its shard");
+        assert_eq!(item.data["status"], "away");
+        maps_used.insert(map);
+    }
+    assert!(
+        maps_used.len() > 1,
+        "identities spread over shards: {maps_used:?}"
+    );
+    assert!(maps_used.iter().all(|m| m.starts_with("user-presence-")));
+}
