@@ -24,6 +24,20 @@ pub struct Phase {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// CPU time (user + system) the function server's process tree used in this phase.
+    pub server_cpu_ms: f64,
+    /// That CPU time per answered webhook: what a webhook costs, whatever else runs on
+    /// the machine.
+    pub server_cpu_us_per_webhook: f64,
+}
+
+impl Phase {
+    pub fn set_server_cpu(&mut self, seconds: f64) {
+        self.server_cpu_ms = seconds * 1e3;
+        if self.webhooks_ok > 0 {
+            self.server_cpu_us_per_webhook = seconds * 1e6 / self.webhooks_ok as f64;
+        }
+    }
 }
 
 pub struct Limits {

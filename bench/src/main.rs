@@ -287,7 +287,8 @@ async fn measure_side(
 
         let max_time = Duration::from_secs(args.phase_seconds);
         emu.reset_stats().await?;
-        let c1 = load::run(
+        let cpu_before = server.proc.cpu_seconds();
+        let mut c1 = load::run(
             target,
             &load::Limits {
                 concurrency: 1,
@@ -298,6 +299,7 @@ async fn measure_side(
             1 << 28,
         )
         .await;
+        c1.set_server_cpu(server.proc.cpu_seconds() - cpu_before);
         let requests = emu.stats().await?;
         let sent = c1.webhooks_ok + c1.webhooks_failed;
         if sent > 0 {
@@ -309,7 +311,8 @@ async fn measure_side(
         );
         result.c1 = Some(c1);
 
-        let c32 = load::run(
+        let cpu_before = server.proc.cpu_seconds();
+        let mut c32 = load::run(
             target,
             &load::Limits {
                 concurrency: 32,
@@ -320,6 +323,7 @@ async fn measure_side(
             1 << 32,
         )
         .await;
+        c32.set_server_cpu(server.proc.cpu_seconds() - cpu_before);
         eprintln!(
             "  c=32: {:.0} webhooks/s, p50 {:.2} ms, p99 {:.2} ms, {} failed",
             c32.webhooks_per_sec, c32.p50_ms, c32.p99_ms, c32.webhooks_failed
@@ -364,7 +368,10 @@ async fn lost_updates(
                 .await
         }
     });
+    emu.reset_stats().await?;
     let answers = join_all(sends).await;
+    // What the 50 deliveries cost in Sync requests, revision-conflict retries included.
+    let sync_requests = emu.stats().await?;
     let answered_ok = answers
         .iter()
         .filter(|a| matches!(a, Ok(a) if a.ok()))
@@ -384,6 +391,7 @@ async fn lost_updates(
         answered_ok,
         recorded,
         lost: n - recorded,
+        sync_requests,
     })
 }
 
@@ -485,8 +493,12 @@ fn meta(args: &Args) -> Meta {
         ("lost_gathers".into(), args.lost_gathers.to_string()),
         ("twilio-run".into(), "--no-live --no-fork-process".into()),
     ];
+    let load_average = std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
     Meta {
         date,
+        load_average,
         machine: format!("{cpu}{mem}"),
         cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
         kernel,
@@ -502,11 +514,12 @@ fn meta_line(meta: &Meta) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     format!(
-        "{} · {} · {} CPUs · Linux {}\n\n{}",
+        "{} · {} · {} CPUs · Linux {} · load average at start {}\n\n{}",
         meta.date,
         meta.machine,
         meta.cpus,
         meta.kernel,
+        meta.load_average,
         versions.join(" · ")
     )
 }

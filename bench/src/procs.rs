@@ -103,6 +103,15 @@ impl Proc {
             .sum()
     }
 
+    /// CPU time (user + system) used so far by this process and its live descendants.
+    pub fn cpu_seconds(&self) -> f64 {
+        let ticks: u64 = tree_pids(self.pid)
+            .iter()
+            .filter_map(|pid| cpu_ticks(*pid))
+            .sum();
+        ticks as f64 / clock_ticks_per_second()
+    }
+
     /// Whether the child has exited already (then its start failed or it crashed).
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
@@ -161,6 +170,28 @@ fn parent_pid(pid: u32) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// utime + stime of one process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// `getconf CLK_TCK`, which is 100 on every Linux this runs on; asked once.
+fn clock_ticks_per_second() -> f64 {
+    static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TCK.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -177,5 +208,22 @@ mod tests {
         let kib = vm_hwm_kib(pid).unwrap_or(0);
         assert!(kib > 100, "VmHWM of the test process: {kib} KiB");
         assert!(tree_pids(pid).contains(&pid));
+    }
+
+    #[test]
+    fn own_cpu_time_grows_with_work() {
+        let pid = std::process::id();
+        let before = cpu_ticks(pid).unwrap_or(u64::MAX);
+        // Burn CPU until the counter moves (a tick is 10 ms), bounded in wall time.
+        let started = std::time::Instant::now();
+        let mut x = 0u64;
+        let mut after = before;
+        while after <= before && started.elapsed() < Duration::from_secs(5) {
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+            after = cpu_ticks(pid).unwrap_or(0);
+        }
+        assert!(after > before, "ticks {before} -> {after}");
     }
 }

@@ -21,6 +21,8 @@ pub struct LostUpdates {
     pub answered_ok: usize,
     pub recorded: usize,
     pub lost: usize,
+    /// Sync API requests the concurrent gathers made (retries on revision conflicts included).
+    pub sync_requests: u64,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -45,6 +47,8 @@ pub struct Meta {
     pub machine: String,
     pub cpus: usize,
     pub kernel: String,
+    /// /proc/loadavg when the run started: other work on the machine skews the figures.
+    pub load_average: String,
     pub versions: Vec<(String, String)>,
     pub settings: Vec<(String, String)>,
 }
@@ -112,6 +116,12 @@ fn metrics() -> Vec<Metric> {
             get: |s| s.c32.as_ref().map(|p| p.webhooks_per_sec),
         },
         Metric {
+            label: "server CPU per webhook, c=32",
+            unit: "µs",
+            higher_is_better: false,
+            get: |s| s.c32.as_ref().map(|p| p.server_cpu_us_per_webhook),
+        },
+        Metric {
             label: "start-up to first answer",
             unit: "ms",
             higher_is_better: false,
@@ -146,6 +156,12 @@ fn metrics() -> Vec<Metric> {
             unit: "req",
             higher_is_better: false,
             get: |s| s.sync_requests_per_step.as_ref().map(|r| r.completed),
+        },
+        Metric {
+            label: "Sync requests for 50 concurrent gathers",
+            unit: "req",
+            higher_is_better: false,
+            get: |s| s.lost_updates.as_ref().map(|l| l.sync_requests as f64),
         },
         Metric {
             label: "lost updates of 50 gathers",
@@ -436,8 +452,8 @@ pub fn svg(report: &Report) -> String {
         .collect();
     let lines = [
         format!(
-            "{} · {} · {} CPUs · Linux {}",
-            meta.date, meta.machine, meta.cpus, meta.kernel
+            "{} · {} · {} CPUs · Linux {} · load average at start {}",
+            meta.date, meta.machine, meta.cpus, meta.kernel, meta.load_average
         ),
         versions.join(" · "),
         meta.settings
