@@ -29,13 +29,29 @@ pub struct Phase {
     /// That CPU time per answered webhook: what a webhook costs, whatever else runs on
     /// the machine.
     pub server_cpu_us_per_webhook: f64,
+    /// The emulator's CPU per webhook (more Sync requests per webhook cost more here).
+    pub emulator_cpu_us_per_webhook: f64,
+    /// The load generator's own CPU per webhook (signing, HTTP client).
+    pub harness_cpu_us_per_webhook: f64,
+}
+
+/// CPU seconds used so far by each process that shares the machine during a phase.
+#[derive(Clone, Copy, Debug)]
+pub struct Cpu {
+    pub server: f64,
+    pub emulator: f64,
+    pub harness: f64,
 }
 
 impl Phase {
-    pub fn set_server_cpu(&mut self, seconds: f64) {
-        self.server_cpu_ms = seconds * 1e3;
+    /// Records the CPU each process spent between two snapshots.
+    pub fn set_cpu(&mut self, before: Cpu, after: Cpu) {
+        self.server_cpu_ms = (after.server - before.server) * 1e3;
         if self.webhooks_ok > 0 {
-            self.server_cpu_us_per_webhook = seconds * 1e6 / self.webhooks_ok as f64;
+            let per = |seconds: f64| seconds * 1e6 / self.webhooks_ok as f64;
+            self.server_cpu_us_per_webhook = per(after.server - before.server);
+            self.emulator_cpu_us_per_webhook = per(after.emulator - before.emulator);
+            self.harness_cpu_us_per_webhook = per(after.harness - before.harness);
         }
     }
 }

@@ -287,7 +287,7 @@ async fn measure_side(
 
         let max_time = Duration::from_secs(args.phase_seconds);
         emu.reset_stats().await?;
-        let cpu_before = server.proc.cpu_seconds();
+        let cpu_before = cpu_snapshot(&server.proc, &emu.proc);
         let mut c1 = load::run(
             target,
             &load::Limits {
@@ -299,7 +299,7 @@ async fn measure_side(
             1 << 28,
         )
         .await;
-        c1.set_server_cpu(server.proc.cpu_seconds() - cpu_before);
+        c1.set_cpu(cpu_before, cpu_snapshot(&server.proc, &emu.proc));
         let requests = emu.stats().await?;
         let sent = c1.webhooks_ok + c1.webhooks_failed;
         if sent > 0 {
@@ -311,7 +311,7 @@ async fn measure_side(
         );
         result.c1 = Some(c1);
 
-        let cpu_before = server.proc.cpu_seconds();
+        let cpu_before = cpu_snapshot(&server.proc, &emu.proc);
         let mut c32 = load::run(
             target,
             &load::Limits {
@@ -323,7 +323,7 @@ async fn measure_side(
             1 << 32,
         )
         .await;
-        c32.set_server_cpu(server.proc.cpu_seconds() - cpu_before);
+        c32.set_cpu(cpu_before, cpu_snapshot(&server.proc, &emu.proc));
         eprintln!(
             "  c=32: {:.0} webhooks/s, p50 {:.2} ms, p99 {:.2} ms, {} failed",
             c32.webhooks_per_sec, c32.p50_ms, c32.p99_ms, c32.webhooks_failed
@@ -342,6 +342,15 @@ async fn measure_side(
     result.peak_rss_kib = Some(server.proc.peak_rss_kib());
     server.proc.stop().await;
     outcome
+}
+
+/// CPU seconds used so far by the function server, the emulator and this harness.
+fn cpu_snapshot(server: &procs::Proc, emulator: &procs::Proc) -> load::Cpu {
+    load::Cpu {
+        server: server.cpu_seconds(),
+        emulator: emulator.cpu_seconds(),
+        harness: procs::own_cpu_seconds(),
+    }
 }
 
 /// Creates one call, fires `n` gathers for it at once (distinct Digits and idempotency

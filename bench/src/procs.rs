@@ -135,6 +135,11 @@ impl Proc {
     }
 }
 
+/// CPU seconds this process (all its threads) has used.
+pub fn own_cpu_seconds() -> f64 {
+    cpu_ticks(std::process::id()).unwrap_or(0) as f64 / clock_ticks_per_second()
+}
+
 /// `root` and every live descendant, from the parent links in /proc/*/stat.
 fn tree_pids(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();

@@ -122,6 +122,12 @@ fn metrics() -> Vec<Metric> {
             get: |s| s.c32.as_ref().map(|p| p.server_cpu_us_per_webhook),
         },
         Metric {
+            label: "emulator CPU per webhook, c=32",
+            unit: "µs",
+            higher_is_better: false,
+            get: |s| s.c32.as_ref().map(|p| p.emulator_cpu_us_per_webhook),
+        },
+        Metric {
             label: "start-up to first answer",
             unit: "ms",
             higher_is_better: false,
