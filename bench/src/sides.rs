@@ -48,7 +48,7 @@ pub struct Server {
 
 impl Launch {
     /// callflow's dev server. THE place to adjust if `callflow serve` changes its flags.
-    fn rust_command(&self, port: u16, sync_url: &str) -> Command {
+    fn rust_command(&self, port: u16, sync_url: &str) -> Result<Command> {
         let mut cmd = match &self.rust_cmd {
             Some(template) => {
                 let words: Vec<String> = template
@@ -59,8 +59,11 @@ impl Launch {
                             .replace("{sync_url}", sync_url)
                     })
                     .collect();
-                let mut cmd = Command::new(&words[0]);
-                cmd.args(&words[1..]);
+                let Some((program, rest)) = words.split_first() else {
+                    bail!("--rust-cmd is empty");
+                };
+                let mut cmd = Command::new(program);
+                cmd.args(rest);
                 cmd
             }
             None => {
@@ -76,7 +79,7 @@ impl Launch {
             .env("PUBLIC_BASE_URL", public_base(port))
             .env("CALLFLOW_API_TOKEN", &self.creds.api_token)
             .env("RUST_LOG", "warn");
-        cmd
+        Ok(cmd)
     }
 
     /// twilio-run serving the baseline project. `--no-live` and `--no-fork-process` are the
@@ -130,7 +133,7 @@ impl Launch {
     ) -> Result<Server> {
         let port = free_port()?;
         let cmd = match kind {
-            Kind::Rust => self.rust_command(port, sync_url),
+            Kind::Rust => self.rust_command(port, sync_url)?,
             Kind::Node => self.node_command(port, sync_url)?,
         };
         let label = kind.label();
