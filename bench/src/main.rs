@@ -3,6 +3,7 @@
 //! the comparison as a table, `results/latest.json`, `results/latest.md` and `results/latest.svg`.
 //! Everything it sends goes to 127.0.0.1; every loop is bounded in count and time.
 
+mod delay;
 mod emulator;
 mod lambda;
 mod load;
@@ -75,6 +76,10 @@ struct Args {
     /// Concurrent gathers for one call in the lost-update test.
     #[arg(long, default_value_t = 50)]
     lost_gathers: usize,
+    /// Simulated network round trip to Sync, in ms (a delaying proxy in front of the
+    /// emulator; 0 = direct, as on one machine).
+    #[arg(long, default_value_t = 0)]
+    sync_rtt_ms: u64,
     /// Fresh starts measured for the start-up figure (median).
     #[arg(long, default_value_t = 3)]
     startups: usize,
@@ -146,8 +151,13 @@ async fn main() -> Result<()> {
         eprintln!("== lambda shape");
         match Emulator::start(&args.emulator_bin, &creds, &args.logs, "lambda").await {
             Ok(emu) => {
+                let sync_url = if args.sync_rtt_ms > 0 {
+                    delay::start(&emu.base_url, Duration::from_millis(args.sync_rtt_ms)).await?
+                } else {
+                    emu.base_url.clone()
+                };
                 report.lambda =
-                    lambda::measure(&args.lambda_dir, &creds, &emu.base_url, &args.logs).await;
+                    lambda::measure(&args.lambda_dir, &creds, &sync_url, &args.logs).await;
                 emu.proc.stop().await;
             }
             Err(e) => eprintln!("lambda: emulator failed: {e:#}"),
@@ -214,11 +224,15 @@ async fn measure_side(
 
     // Start-up: process start to the first answered webhook, over a few fresh starts; the
     // last server stays up for the load phases.
+    // The function server talks to Sync directly, or through the delaying proxy.
+    let sync_url = if args.sync_rtt_ms > 0 {
+        delay::start(&emu.base_url, Duration::from_millis(args.sync_rtt_ms)).await?
+    } else {
+        emu.base_url.clone()
+    };
     let mut server = None;
     for i in 0..args.startups.max(1) {
-        let s = launch
-            .start(kind, &emu.base_url, client, &fresh_sid())
-            .await?;
+        let s = launch.start(kind, &sync_url, client, &fresh_sid()).await?;
         let ms = s.startup.as_secs_f64() * 1e3;
         eprintln!("  start-up {}: {ms:.0} ms", i + 1);
         result.startup_ms.push(ms);
@@ -500,6 +514,7 @@ fn meta(args: &Args) -> Meta {
         ("calls_c32".into(), args.calls_c32.to_string()),
         ("phase_cap_s".into(), args.phase_seconds.to_string()),
         ("lost_gathers".into(), args.lost_gathers.to_string()),
+        ("sync_rtt_ms".into(), args.sync_rtt_ms.to_string()),
         ("twilio-run".into(), "--no-live --no-fork-process".into()),
     ];
     let load_average = std::fs::read_to_string("/proc/loadavg")
