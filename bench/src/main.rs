@@ -59,11 +59,14 @@ struct Args {
     #[arg(long, default_value = "bench/out/tmp")]
     logs: PathBuf,
     /// Sides to run.
-    #[arg(long, value_delimiter = ',', default_value = "rust,node")]
+    #[arg(long, value_delimiter = ',', default_value = "rust,node", value_parser = ["rust", "node"])]
     sides: Vec<String>,
     /// Skip the Lambda-shaped measure.
     #[arg(long)]
     no_lambda: bool,
+    /// Exit with status 1 unless every target of the issue is met.
+    #[arg(long)]
+    check: bool,
     /// Calls (4 webhooks each) at concurrency 1.
     #[arg(long, default_value_t = 500)]
     calls_c1: u64,
@@ -177,6 +180,10 @@ async fn main() -> Result<()> {
     )?;
     write(&args.out.join("latest.svg"), &report::svg(&report))?;
     eprintln!("wrote {}/latest.{{json,md,svg}}", args.out.display());
+    if args.check && report.targets.iter().any(|t| t.met != Some(true)) {
+        eprintln!("--check: not every target is met");
+        std::process::exit(1);
+    }
     Ok(())
 }
 
