@@ -522,6 +522,11 @@ fn meta(args: &Args) -> Meta {
         ("phase_cap_s".into(), args.phase_seconds.to_string()),
         ("lost_gathers".into(), args.lost_gathers.to_string()),
         ("sync_rtt_ms".into(), args.sync_rtt_ms.to_string()),
+        (
+            // bench/run says how it built the bootstraps.
+            "lambda_build".into(),
+            std::env::var("CALLFLOW_BENCH_LAMBDA_BUILD").unwrap_or_else(|_| "unknown".into()),
+        ),
         ("twilio-run".into(), "--no-live --no-fork-process".into()),
     ];
     let load_average = std::fs::read_to_string("/proc/loadavg")
