@@ -391,9 +391,15 @@ pub fn svg(report: &Report) -> String {
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
     );
+    let rtt = report
+        .meta
+        .settings
+        .iter()
+        .find(|(k, v)| k == "sync_rtt_ms" && v != "0")
+        .map_or(String::new(), |(_, v)| format!(", {v} ms Sync round trip"));
     s.push_str(&format!(
-        "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">callflow (Rust) vs Node Twilio Functions baseline, same sync-emulator</text>\n<rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#d9480f\"/><text x=\"{}\" y=\"23\" font-size=\"12\">callflow</text><rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#2b8a3e\"/><text x=\"{}\" y=\"23\" font-size=\"12\">Node (twilio-run)</text>\n",
-        width - 230.0, width - 214.0, width - 150.0, width - 134.0
+        "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">callflow (Rust) vs Node Twilio Functions, same sync-emulator{}</text>\n<rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#d9480f\"/><text x=\"{}\" y=\"23\" font-size=\"12\">callflow</text><rect x=\"{}\" y=\"12\" width=\"12\" height=\"12\" fill=\"#2b8a3e\"/><text x=\"{}\" y=\"23\" font-size=\"12\">Node (twilio-run)</text>\n",
+        esc(&rtt), width - 230.0, width - 214.0, width - 150.0, width - 134.0
     ));
     for (i, (title, unit, higher, get)) in panels.iter().enumerate() {
         let x0 = 10.0 + (i % cols) as f64 * pw;
