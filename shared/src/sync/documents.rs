@@ -269,10 +269,7 @@ impl DocumentHandle {
 }
 
 fn hint_of<T: Serialize>(d: &Document<T>) -> Result<Hint, SyncError> {
-    Ok(Hint {
-        data: serde_json::to_value(&d.data).map_err(|e| SyncError::Decode(e.to_string()))?,
-        revision: d.revision.clone(),
-    })
+    Hint::of(&d.data, &d.revision)
 }
 
 /// The service's documents as a collection. Made by [`SyncClient::documents`].

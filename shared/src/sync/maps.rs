@@ -344,15 +344,7 @@ impl MapItemHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        let hint = hint
-            .map(|h| {
-                Ok::<_, SyncError>(Hint {
-                    data: serde_json::to_value(&h.data)
-                        .map_err(|e| SyncError::Decode(e.to_string()))?,
-                    revision: h.revision.clone(),
-                })
-            })
-            .transpose()?;
+        let hint = hint.map(|h| Hint::of(&h.data, &h.revision)).transpose()?;
         mutate::run(
             self.client(),
             &self.url()?,
@@ -373,15 +365,7 @@ impl MapItemHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        let hint = hint
-            .map(|h| {
-                Ok::<_, SyncError>(Hint {
-                    data: serde_json::to_value(&h.data)
-                        .map_err(|e| SyncError::Decode(e.to_string()))?,
-                    revision: h.revision.clone(),
-                })
-            })
-            .transpose()?;
+        let hint = hint.map(|h| Hint::of(&h.data, &h.revision)).transpose()?;
         mutate::run(self.client(), &self.url()?, hint, &[], f).await
     }
 }

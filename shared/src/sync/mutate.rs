@@ -39,6 +39,16 @@ pub(crate) struct Hint {
     pub revision: String,
 }
 
+impl Hint {
+    /// The hint for a resource this process holds: its value as JSON and its revision.
+    pub(crate) fn of<T: Serialize>(data: &T, revision: &str) -> Result<Hint, SyncError> {
+        Ok(Hint {
+            data: serde_json::to_value(data).map_err(|e| SyncError::Decode(e.to_string()))?,
+            revision: revision.to_owned(),
+        })
+    }
+}
+
 /// Serializes `value` as Sync's `Data`, refusing it locally when over `limit`.
 pub(crate) fn data_json<T: Serialize + ?Sized>(
     value: &T,
