@@ -1,6 +1,6 @@
 //! Call state: the model of a call's progress through the flow, and its Sync store.
 //!
-//! [`model`] holds the document and the pure rules that change it; the store (next to it)
+//! `model` holds the document and the pure rules that change it; the store (next to it)
 //! reads and writes it in Sync document `call-{CallSid}` with as few round trips as the
 //! design allows.
 

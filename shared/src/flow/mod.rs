@@ -5,8 +5,8 @@
 //! consulted by the call-state store: [`Flow::advance`] decides where an input takes the
 //! call, [`Flow::render`] turns a stage into the TwiML the caller hears.
 //!
-//! Layout: [`definition`] holds the serde types, [`validate`] the start-time checks,
-//! [`engine`] the transitions, [`render`] the TwiML.
+//! Layout: `definition` holds the serde types, `validate` the start-time checks,
+//! `engine` the transitions, `render` the TwiML.
 
 mod definition;
 mod engine;

@@ -1,7 +1,7 @@
 //! Presence: which agents are online, as items of Sync map `user-presence` that expire
 //! (item TTL) when their apps stop beating.
 //!
-//! [`model`] validates beats and shapes the item; the store writes them with
+//! `model` validates beats and shapes the item; the store writes them with
 //! set-or-create so the first beat and every later one cost one round trip each.
 
 mod model;
