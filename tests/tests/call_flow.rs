@@ -298,3 +298,67 @@ async fn sync_requests_per_webhook_are_minimal() {
     eprintln!("Sync requests for a gather step on a cold instance: {cold_cost}");
     assert_eq!(cold_cost, 2, "read, then conditional update");
 }
+
+#[tokio::test]
+async fn a_status_callback_for_an_unknown_call_records_it() {
+    // An outbound call that was never answered: Twilio's first word is the final status.
+    let stack = Stack::start().await;
+    let sid = call_sid(8);
+    let params = voice_params(
+        &sid,
+        "no-answer",
+        &[
+            ("Timestamp", "Wed, 25 Nov 2026 09:59:59 +0000"),
+            ("SequenceNumber", "1"),
+        ],
+    );
+    let response = store(&stack, "/store-call-state", &params).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["status"], "no-answer");
+    assert_eq!(state["endTime"], "2026-11-25T09:59:59Z");
+    assert_eq!(state["stage"], "welcome");
+
+    // A late "ringing" progress callback (lower sequence number) does not roll it back.
+    let late = voice_params(
+        &sid,
+        "ringing",
+        &[
+            ("SequenceNumber", "0"),
+            ("CallbackSource", "call-progress-events"),
+        ],
+    );
+    let response = store(&stack, "/store-call-state", &late).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(state_of(&stack, &sid).await["status"], "no-answer");
+}
+
+#[tokio::test]
+async fn progress_callbacks_record_the_status_in_order() {
+    let stack = Stack::start().await;
+    let sid = call_sid(9);
+    store(
+        &stack,
+        "/store-call-state",
+        &voice_params(&sid, "ringing", &[]),
+    )
+    .await;
+    let progress = |status: &str, seq: &str| {
+        voice_params(
+            &sid,
+            status,
+            &[
+                ("SequenceNumber", seq),
+                ("CallbackSource", "call-progress-events"),
+            ],
+        )
+    };
+    let answered = store(&stack, "/store-call-state", &progress("in-progress", "2")).await;
+    assert_eq!(answered.status(), StatusCode::NO_CONTENT);
+    assert_eq!(state_of(&stack, &sid).await["status"], "in-progress");
+    // "ringing" with an older sequence number arrives late and changes nothing.
+    store(&stack, "/store-call-state", &progress("ringing", "1")).await;
+    let state = state_of(&stack, &sid).await;
+    assert_eq!(state["status"], "in-progress");
+    assert!(state["endTime"].is_null());
+}

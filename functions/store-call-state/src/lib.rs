@@ -5,8 +5,10 @@
 //!   answered;
 //! - a gather answer (`?stage=…` from our own action URL, or `Digits`/`SpeechResult`):
 //!   the input is recorded against that stage and the call moves on;
-//! - a status callback (`CallStatus` completed, busy, no-answer, failed, canceled): the
-//!   final status, end time and duration are recorded, 204 answered.
+//! - a status callback (`CallStatus` completed, busy, no-answer, failed, canceled, or
+//!   any status with `CallbackSource=call-progress-events`): the status is recorded
+//!   (with end time and duration when final; older `SequenceNumber`s never win), 204
+//!   answered.
 //!
 //! `Accept: application/json` or `?format=json` answers the state as JSON instead.
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
@@ -54,12 +56,17 @@ async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, Er
     let store = &services.call_states;
     let wants_json = wants_json(req, &query);
 
-    if callflow::call_state::is_final(status) {
+    // Final statuses only come in status callbacks; progress callbacks (ringing,
+    // answered) say so with `CallbackSource`. Neither gets TwiML: Twilio ignores it.
+    let progress_callback = form.get("CallbackSource") == Some("call-progress-events");
+    if callflow::call_state::is_final(status) || progress_callback {
         let callback = StatusCallback::from_form(&form)?;
+        let at = callback.timestamp.map(timestamp::iso8601);
         let update = StatusUpdate {
             status,
             duration: callback.call_duration,
             sequence: callback.sequence_number,
+            at: at.as_deref(),
         };
         let (state, _) = store
             .record_status(call, &update, token, &now)

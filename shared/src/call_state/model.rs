@@ -88,6 +88,9 @@ pub struct StatusUpdate<'a> {
     pub status: &'a str,
     pub duration: Option<u64>,
     pub sequence: Option<u64>,
+    /// When Twilio says it happened (the callback's `Timestamp`), as ISO 8601; the end
+    /// time of a final status. Without it, the time the callback arrived.
+    pub at: Option<&'a str>,
 }
 
 /// Whether applying an event changed the document.
@@ -189,7 +192,8 @@ impl CallState {
             self.status_sequence = Some(sequence);
         }
         if is_final(update.status) {
-            self.end_time.get_or_insert_with(|| now.to_owned());
+            self.end_time
+                .get_or_insert_with(|| update.at.unwrap_or(now).to_owned());
             if update.duration.is_some() {
                 self.duration = update.duration;
             }
@@ -287,6 +291,7 @@ mod tests {
             status: "completed",
             duration: Some(42),
             sequence: Some(3),
+            at: None,
         };
         assert_eq!(state.apply_status(&done, None, T1), Applied::Changed);
         assert_eq!(state.end_time.as_deref(), Some(T1));
@@ -295,9 +300,24 @@ mod tests {
             status: "in-progress",
             duration: None,
             sequence: Some(2),
+            at: None,
         };
         assert_eq!(state.apply_status(&late, None, T1), Applied::Unchanged);
         assert_eq!(state.status, "completed");
+    }
+
+    #[test]
+    fn the_end_time_is_twilios_timestamp_when_given() {
+        let (_, mut state) = fresh();
+        let done = StatusUpdate {
+            status: "busy",
+            duration: None,
+            sequence: None,
+            at: Some("2026-11-25T09:59:59Z"),
+        };
+        state.apply_status(&done, None, T1);
+        assert_eq!(state.end_time.as_deref(), Some("2026-11-25T09:59:59Z"));
+        assert_eq!(state.updated_at, T1);
     }
 
     #[test]
