@@ -11,6 +11,12 @@
 //!
 //! Every write goes through `mutate`, so overlapping webhooks never lose each other's
 //! inputs, and the idempotency token check runs inside it, against the freshest value.
+//!
+//! Within one process (the dev server, or a Lambda runtime with concurrency), webhooks for
+//! the same call also take turns on a per-call lock: the second one then starts from the
+//! revision the first just wrote instead of losing an `If-Match` race to it, so overlapping
+//! deliveries cost one request each rather than a read and a retry per conflict. Across
+//! processes, `If-Match` alone keeps them correct.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -31,6 +37,7 @@ pub struct CallStateStore {
     flow: Arc<Flow>,
     ttl: Ttl,
     cache: Arc<Mutex<Cache>>,
+    turns: Arc<CallLocks>,
 }
 
 /// Who is calling, as the first webhook says.
@@ -54,6 +61,7 @@ impl CallStateStore {
             flow,
             ttl,
             cache: Arc::new(Mutex::new(Cache::default())),
+            turns: Arc::new(CallLocks::new()),
         }
     }
 
@@ -137,6 +145,7 @@ impl CallStateStore {
     where
         F: FnMut(&mut CallState) -> Applied,
     {
+        let _turn = self.turns.lock(call.call_sid).await;
         let handle = self.sync.document(document_name(call.call_sid));
         let hint = self.cached(call.call_sid);
         let mut outcome = Applied::Unchanged;
@@ -197,6 +206,34 @@ impl CallStateStore {
         if let Ok(mut cache) = self.cache.lock() {
             cache.remove(call_sid);
         }
+    }
+}
+
+/// Striped async locks, one stripe per call SID's hash. Striping bounds memory without
+/// any cleanup; two calls sharing a stripe merely take turns, which costs little with
+/// [`LOCK_STRIPES`] far above any realistic number of simultaneous calls per process.
+struct CallLocks {
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+/// Number of lock stripes per store.
+const LOCK_STRIPES: usize = 1024;
+
+impl CallLocks {
+    fn new() -> Self {
+        CallLocks {
+            stripes: (0..LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    async fn lock(&self, call_sid: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        // Only this process needs to agree on the stripe, so std's hasher is fine here.
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(call_sid);
+        let stripe = (hash % LOCK_STRIPES as u64) as usize;
+        self.stripes[stripe].lock().await
     }
 }
 
