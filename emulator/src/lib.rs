@@ -26,7 +26,8 @@
 //! - [`server`]: [`Emulator`] (state + purge task + router) and [`RunningEmulator`] on a socket.
 //! - `state`: the shared per-instance state and request counters.
 //! - `routes`: the HTTP face, one file per resource (`services`, `documents`, `maps`,
-//!   `lists`, `streams`), plus auth, request parsing, paging and JSON rendering.
+//!   `lists`, `streams`; `collections` holds the object routes maps, lists and streams
+//!   share), plus auth, request parsing, paging and JSON rendering.
 //! - `store`: SQLite; the writer thread with group commit, read pool, one file per table family.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.

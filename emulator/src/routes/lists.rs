@@ -11,15 +11,11 @@ use super::extract::{if_match, Base, Form, Ids, Query};
 use crate::error::SyncError;
 use crate::state::Shared;
 use crate::store::items::{ItemKey, ItemKind};
-use crate::store::objects::{Kind, NewObject, ObjectUpdate};
+use crate::store::objects::Kind;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/v1/Services/{service}/Lists", get(list).post(create))
-        .route(
-            "/v1/Services/{service}/Lists/{id}",
-            get(fetch).post(update).delete(remove),
-        )
+        .merge(super::collections::routes(Kind::List))
         .route(
             "/v1/Services/{service}/Lists/{id}/Items",
             get(list_items).post(create_item),
@@ -38,57 +34,6 @@ fn index(service: &str, id: &str, raw: &str) -> Result<ItemKey, SyncError> {
             "/Services/{service}/Lists/{id}/Items/{raw}"
         ))),
     }
-}
-
-async fn create(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids(service): Ids<String>,
-    Form(p): Form,
-) -> Result<Response, SyncError> {
-    let new = NewObject {
-        unique_name: p.unique_name()?,
-        data: None,
-        ttl: common::collection_ttl(&p)?,
-    };
-    common::create_collection(st, &base, service, Kind::List, new).await
-}
-
-async fn fetch(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids((service, id)): Ids<(String, String)>,
-) -> Result<Response, SyncError> {
-    common::fetch_object(st, &base, service, Kind::List, id).await
-}
-
-async fn update(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids((service, id)): Ids<(String, String)>,
-    Form(p): Form,
-) -> Result<Response, SyncError> {
-    let upd = ObjectUpdate {
-        ttl: common::collection_ttl(&p)?,
-        ..Default::default()
-    };
-    common::update_collection(st, &base, service, Kind::List, id, upd).await
-}
-
-async fn remove(
-    State(st): State<Shared>,
-    Ids((service, id)): Ids<(String, String)>,
-) -> Result<Response, SyncError> {
-    common::delete_object(st, service, Kind::List, id, None).await
-}
-
-async fn list(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids(service): Ids<String>,
-    Query(p): Query,
-) -> Result<Response, SyncError> {
-    common::list_objects(st, &base, service, Kind::List, &p).await
 }
 
 async fn create_item(

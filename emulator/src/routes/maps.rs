@@ -11,18 +11,14 @@ use super::extract::{if_match, Base, Form, Ids, Query};
 use crate::error::SyncError;
 use crate::state::Shared;
 use crate::store::items::{ItemKey, ItemKind};
-use crate::store::objects::{Kind, NewObject, ObjectUpdate};
+use crate::store::objects::Kind;
 
 /// Twilio documents keys of up to 320 characters.
 const MAX_KEY_CHARS: usize = 320;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/v1/Services/{service}/Maps", get(list).post(create))
-        .route(
-            "/v1/Services/{service}/Maps/{id}",
-            get(fetch).post(update).delete(remove),
-        )
+        .merge(super::collections::routes(Kind::Map))
         .route(
             "/v1/Services/{service}/Maps/{id}/Items",
             get(list_items).post(create_item),
@@ -31,57 +27,6 @@ pub fn routes() -> Router<Shared> {
             "/v1/Services/{service}/Maps/{id}/Items/{key}",
             get(fetch_item).post(update_item).delete(remove_item),
         )
-}
-
-async fn create(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids(service): Ids<String>,
-    Form(p): Form,
-) -> Result<Response, SyncError> {
-    let new = NewObject {
-        unique_name: p.unique_name()?,
-        data: None,
-        ttl: common::collection_ttl(&p)?,
-    };
-    common::create_collection(st, &base, service, Kind::Map, new).await
-}
-
-async fn fetch(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids((service, id)): Ids<(String, String)>,
-) -> Result<Response, SyncError> {
-    common::fetch_object(st, &base, service, Kind::Map, id).await
-}
-
-async fn update(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids((service, id)): Ids<(String, String)>,
-    Form(p): Form,
-) -> Result<Response, SyncError> {
-    let upd = ObjectUpdate {
-        ttl: common::collection_ttl(&p)?,
-        ..Default::default()
-    };
-    common::update_collection(st, &base, service, Kind::Map, id, upd).await
-}
-
-async fn remove(
-    State(st): State<Shared>,
-    Ids((service, id)): Ids<(String, String)>,
-) -> Result<Response, SyncError> {
-    common::delete_object(st, service, Kind::Map, id, None).await
-}
-
-async fn list(
-    State(st): State<Shared>,
-    Base(base): Base,
-    Ids(service): Ids<String>,
-    Query(p): Query,
-) -> Result<Response, SyncError> {
-    common::list_objects(st, &base, service, Kind::Map, &p).await
 }
 
 fn check_key(key: &str) -> Result<(), SyncError> {

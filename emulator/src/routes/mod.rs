@@ -2,6 +2,7 @@
 //! Basic auth and request counting, with Twilio-shaped answers for unknown paths.
 
 mod auth;
+mod collections;
 mod common;
 mod documents;
 pub mod extract;
