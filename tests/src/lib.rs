@@ -40,19 +40,7 @@ impl Stack {
         )
         .await
         .expect("emulator starts");
-        let mut vars: Vec<(String, String)> = [
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_owned()),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_owned()),
-            ("TWILIO_SYNC_URL", emulator.base_url()),
-            ("PUBLIC_BASE_URL", PUBLIC_BASE.to_owned()),
-            ("CALLFLOW_API_TOKEN", API_TOKEN.to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::from_vars(vars).expect("test configuration is valid");
-        let services = Services::from_config(config).expect("services build");
+        let services = services_for(&emulator.base_url(), extra);
         Stack {
             emulator,
             clock,
@@ -60,10 +48,34 @@ impl Stack {
         }
     }
 
+    /// Another warm function instance on the same emulator: its own Sync client, revision
+    /// cache and per-call locks, as a second Lambda instance would have.
+    pub fn another_instance(&self) -> Services {
+        services_for(&self.emulator.base_url(), &[])
+    }
+
     /// Sync requests the emulator has served so far.
     pub fn sync_requests(&self) -> u64 {
         self.emulator.request_count()
     }
+}
+
+/// The functions' services against the Sync at `sync_url`, with extra variables.
+fn services_for(sync_url: &str, extra: &[(&str, &str)]) -> Services {
+    // `Config::from_vars` keeps the last value of a name, so `extra` overrides defaults.
+    let vars: Vec<(String, String)> = [
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ("TWILIO_SYNC_URL", sync_url),
+        ("PUBLIC_BASE_URL", PUBLIC_BASE),
+        ("CALLFLOW_API_TOKEN", API_TOKEN),
+    ]
+    .into_iter()
+    .chain(extra.iter().copied())
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let config = Config::from_vars(vars).expect("test configuration is valid");
+    Services::from_config(config).expect("services build")
 }
 
 /// Standard voice webhook parameters for a call, plus `extra`.

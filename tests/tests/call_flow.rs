@@ -171,15 +171,7 @@ async fn concurrent_gathers_from_two_instances_are_all_recorded() {
     // Two warm instances (two Services: two caches, two lock sets) on one call do race;
     // If-Match with re-read and re-apply keeps every input.
     let stack = Stack::start().await;
-    let vars = [
-        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_owned()),
-        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_owned()),
-        ("TWILIO_SYNC_URL", stack.emulator.base_url()),
-        ("PUBLIC_BASE_URL", PUBLIC_BASE.to_owned()),
-    ]
-    .map(|(k, v)| (k.to_owned(), v));
-    let config = callflow::config::Config::from_vars(vars).expect("config");
-    let other = callflow::service::Services::from_config(config).expect("services");
+    let other = stack.another_instance();
     let sid = call_sid(13);
     store(
         &stack,
@@ -325,19 +317,7 @@ async fn sync_requests_per_webhook_are_minimal() {
         &voice_params(&sid, "ringing", &[]),
     )
     .await;
-    let cold_services = callflow::service::Services::from_config(
-        callflow::config::Config::from_vars(
-            [
-                ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_owned()),
-                ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_owned()),
-                ("TWILIO_SYNC_URL", cold.emulator.base_url()),
-                ("PUBLIC_BASE_URL", PUBLIC_BASE.to_owned()),
-            ]
-            .map(|(k, v)| (k.to_owned(), v)),
-        )
-        .expect("config"),
-    )
-    .expect("services");
+    let cold_services = cold.another_instance();
     let before = cold.sync_requests();
     let req = signed_post(
         "/store-call-state?stage=welcome",
