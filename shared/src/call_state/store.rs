@@ -78,14 +78,7 @@ impl CallStateStore {
     /// The state of a call that (re)enters the flow without input: creates it on the
     /// first webhook, returns it as stored otherwise.
     pub async fn start(&self, call: NewCall<'_>, now: &str) -> Result<CallState, SyncError> {
-        let initial = CallState::new(
-            call.call_sid,
-            call.from,
-            call.to,
-            call.status,
-            &self.flow,
-            now,
-        );
+        let initial = self.initial(call, now);
         let handle = self.sync.document(document_name(call.call_sid));
         // A call this instance has seen exists: read first (one request). A new call:
         // create first (one request). The cache is not answered from directly, since
@@ -161,14 +154,7 @@ impl CallStateStore {
             }
             Err(SyncError::NotFound(_)) => {
                 self.forget(call.call_sid);
-                let mut fresh = CallState::new(
-                    call.call_sid,
-                    call.from,
-                    call.to,
-                    call.status,
-                    &self.flow,
-                    now,
-                );
+                let mut fresh = self.initial(call, now);
                 let applied = apply(&mut fresh);
                 let opened = handle.create_or_fetch(&fresh, Some(self.ttl)).await?;
                 if opened.created {
@@ -190,6 +176,18 @@ impl CallStateStore {
                 Err(other)
             }
         }
+    }
+
+    /// The state of a call this store has never seen, in the flow's first stage.
+    fn initial(&self, call: NewCall<'_>, now: &str) -> CallState {
+        CallState::new(
+            call.call_sid,
+            call.from,
+            call.to,
+            call.status,
+            &self.flow,
+            now,
+        )
     }
 
     fn cached(&self, call_sid: &str) -> Option<Document<CallState>> {
