@@ -5,6 +5,11 @@
 //! to its `action`, `<Redirect>` fetches the next document, `<Hangup>`, `<Reject>`, `<Dial>`
 //! and `<Enqueue>` end the simulated call. Then it sends the `completed` status callback
 //! and reads the final state from `get-call-state`.
+//!
+//! [`run_watched`] reports each step as it completes (`callflow call --watch`): when it
+//! happened relative to the first request, how long the webhook took, what the caller
+//! heard, and the stage Sync now holds for the call (read from `get-call-state` after the
+//! step, so the terminal shows what a dashboard subscribed to the document sees).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -45,7 +50,14 @@ pub struct Step {
     pub params: Vec<(String, String)>,
     pub status: u16,
     pub body: String,
+    /// How long the webhook took to answer.
     pub millis: f64,
+    /// When the answer arrived, in milliseconds since the call's first request.
+    pub at_millis: f64,
+    /// What the caller heard or did in answer to this request.
+    pub heard: Vec<String>,
+    /// The call's state in Sync after this step (read only when watching).
+    pub state: Option<serde_json::Value>,
 }
 
 /// The whole simulated call.
@@ -77,15 +89,34 @@ pub fn sibling_state_url(to_url: &Url) -> anyhow::Result<Url> {
 
 /// Runs the simulated call.
 pub async fn run(options: &CallOptions, http: &reqwest::Client) -> anyhow::Result<CallReport> {
+    run_inner(options, http, None).await
+}
+
+/// Runs the simulated call and hands each step to `on_step` as soon as it is complete,
+/// with the call's state read back from `get-call-state` after it.
+pub async fn run_watched(
+    options: &CallOptions,
+    http: &reqwest::Client,
+    on_step: &mut (dyn FnMut(&Step) + Send),
+) -> anyhow::Result<CallReport> {
+    run_inner(options, http, Some(on_step)).await
+}
+
+async fn run_inner(
+    options: &CallOptions,
+    http: &reqwest::Client,
+    mut on_step: Option<&mut (dyn FnMut(&Step) + Send)>,
+) -> anyhow::Result<CallReport> {
+    let started = Instant::now();
     let mut sim = Simulation {
         options,
         http,
+        started,
         steps: Vec::new(),
         transcript: Vec::new(),
         digits: options.digits.iter().cloned().collect(),
         speech: options.speech.iter().cloned().collect(),
     };
-    let started = Instant::now();
     let mut next = Some((options.to_url.clone(), sim.base_params("ringing")));
     let mut documents = 0;
     while let Some((url, params)) = next.take() {
@@ -94,14 +125,18 @@ pub async fn run(options: &CallOptions, http: &reqwest::Client) -> anyhow::Resul
             bail!("the flow did not end after {MAX_STEPS} documents; is it looping?");
         }
         let body = sim.post(&url, params).await?;
+        let heard_from = sim.transcript.len();
         let response = twiml_doc::parse(&body).with_context(|| format!("answer of {url}"))?;
         next = sim.walk(&url, &response)?;
+        sim.report(heard_from, &mut on_step).await?;
     }
     let mut end = sim.base_params("completed");
     let duration = started.elapsed().as_secs().max(1);
     end.push(("CallDuration".into(), duration.to_string()));
     end.push(("CallbackSource".into(), "call-progress-events".into()));
     sim.post(&options.to_url, end).await?;
+    let heard_from = sim.transcript.len();
+    sim.report(heard_from, &mut on_step).await?;
     let final_state = sim.read_state().await?;
     Ok(CallReport {
         call_sid: options.call_sid.clone(),
@@ -114,6 +149,8 @@ pub async fn run(options: &CallOptions, http: &reqwest::Client) -> anyhow::Resul
 struct Simulation<'a> {
     options: &'a CallOptions,
     http: &'a reqwest::Client,
+    /// When the first request was made: the zero of `Step::at_millis`.
+    started: Instant,
     steps: Vec<Step>,
     transcript: Vec<String>,
     digits: VecDeque<String>,
@@ -123,6 +160,34 @@ struct Simulation<'a> {
 type Params = Vec<(String, String)>;
 
 impl Simulation<'_> {
+    /// Completes the last step (what the caller heard since `heard_from`, the state after
+    /// it) and hands it to the watcher, if there is one.
+    async fn report(
+        &mut self,
+        heard_from: usize,
+        on_step: &mut Option<&mut (dyn FnMut(&Step) + Send)>,
+    ) -> anyhow::Result<()> {
+        let heard = self
+            .transcript
+            .get(heard_from..)
+            .unwrap_or_default()
+            .to_vec();
+        let Some(on_step) = on_step else {
+            if let Some(step) = self.steps.last_mut() {
+                step.heard = heard;
+            }
+            return Ok(());
+        };
+        let state = self.read_state().await?;
+        let Some(step) = self.steps.last_mut() else {
+            return Ok(());
+        };
+        step.heard = heard;
+        step.state = Some(state);
+        on_step(step);
+        Ok(())
+    }
+
     fn base_params(&self, status: &str) -> Params {
         let o = self.options;
         [
@@ -233,6 +298,9 @@ impl Simulation<'_> {
             status: status.as_u16(),
             body: body.clone(),
             millis: started.elapsed().as_secs_f64() * 1000.0,
+            at_millis: self.started.elapsed().as_secs_f64() * 1000.0,
+            heard: Vec::new(),
+            state: None,
         });
         if !status.is_success() {
             bail!("POST {url} answered {status}: {body}");
@@ -266,6 +334,53 @@ impl Simulation<'_> {
     }
 }
 
+/// How `callflow call --watch` prints a step: a header line with the time since the call
+/// started, what was sent and how long the webhook took, then the stage Sync holds and
+/// what the caller heard, indented.
+pub fn watch_lines(step: &Step) -> String {
+    let param = |name: &str| {
+        step.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let path = Url::parse(&step.url)
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        })
+        .unwrap_or_else(|_| step.url.clone());
+    let mut sent = format!("CallStatus={}", param("CallStatus").unwrap_or("?"));
+    if let Some(digits) = param("Digits") {
+        sent.push_str(&format!(" Digits={digits}"));
+    }
+    if let Some(speech) = param("SpeechResult") {
+        sent.push_str(&format!(" SpeechResult={speech:?}"));
+    }
+    let mut text = format!(
+        "+{:>8.1} ms  POST {path} {sent} -> {} in {:.1} ms\n",
+        step.at_millis, step.status, step.millis
+    );
+    if let Some(state) = &step.state {
+        let field = |name: &str| match &state[name] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "-".to_owned(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!(
+            "              stage {}  retries {}  status {}  selections {}\n",
+            field("stage"),
+            field("retries"),
+            field("status"),
+            state["selections"].as_array().map_or(0, Vec::len)
+        ));
+    }
+    for line in &step.heard {
+        text.push_str(&format!("              {line}\n"));
+    }
+    text
+}
+
 fn describe_target(verb: &Element) -> String {
     if !verb.text.is_empty() {
         return verb.text.clone();
@@ -292,6 +407,37 @@ mod tests {
         assert!(sid.starts_with("CA"));
         assert!(sid[2..].chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(sid, random_call_sid());
+    }
+
+    #[test]
+    fn a_watched_step_shows_time_input_stage_and_what_was_heard() {
+        let step = Step {
+            url: "http://127.0.0.1:3000/store-call-state?stage=main-menu".to_owned(),
+            params: vec![
+                ("CallStatus".to_owned(), "in-progress".to_owned()),
+                ("Digits".to_owned(), "2".to_owned()),
+            ],
+            status: 200,
+            body: String::new(),
+            millis: 3.25,
+            at_millis: 41.5,
+            heard: vec!["say: Sorry to hear that.".to_owned()],
+            state: Some(serde_json::json!({
+                "stage": "outage", "retries": 0, "status": "in-progress",
+                "selections": [{"stage": "main-menu"}]
+            })),
+        };
+        let text = watch_lines(&step);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "+    41.5 ms  POST /store-call-state?stage=main-menu CallStatus=in-progress Digits=2 -> 200 in 3.2 ms"
+        );
+        assert_eq!(
+            lines[1].trim(),
+            "stage outage  retries 0  status in-progress  selections 1"
+        );
+        assert_eq!(lines[2].trim(), "say: Sorry to hear that.");
     }
 
     #[test]

@@ -83,6 +83,10 @@ enum Command {
         /// Use this CallSid instead of a random one
         #[arg(long)]
         call_sid: Option<String>,
+        /// Print each step as it happens: ms since the call started, the webhook's
+        /// latency, the stage Sync now holds, what the caller heard
+        #[arg(long)]
+        watch: bool,
     },
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
     Sign {
@@ -166,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
             from,
             called,
             call_sid,
+            watch,
         } => {
             let options = call::CallOptions {
                 to_url: to,
@@ -180,17 +185,29 @@ async fn main() -> anyhow::Result<()> {
                 api_token,
             };
             let http = reqwest::Client::new();
-            let report = call::run(&options, &http).await?;
-            println!("call {}", report.call_sid);
-            for step in &report.steps {
-                println!(
-                    "  POST {} -> {} ({:.1} ms)",
-                    step.url, step.status, step.millis
-                );
-            }
-            for line in &report.transcript {
-                println!("  {line}");
-            }
+            let report = if watch {
+                println!("call {}", options.call_sid);
+                let mut print = |step: &call::Step| {
+                    use std::io::Write as _;
+                    print!("{}", call::watch_lines(step));
+                    // Shown as it happens, even when stdout is a pipe.
+                    let _ = std::io::stdout().flush();
+                };
+                call::run_watched(&options, &http, &mut print).await?
+            } else {
+                let report = call::run(&options, &http).await?;
+                println!("call {}", report.call_sid);
+                for step in &report.steps {
+                    println!(
+                        "  POST {} -> {} ({:.1} ms)",
+                        step.url, step.status, step.millis
+                    );
+                }
+                for line in &report.transcript {
+                    println!("  {line}");
+                }
+                report
+            };
             let state =
                 serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
             println!("final state:\n{state}");

@@ -153,3 +153,67 @@ fn sign_prints_a_curl_command_the_server_accepts() {
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.text().expect("body").contains("<Gather"));
 }
+
+#[test]
+fn call_watch_prints_each_step_with_its_timing_and_stage() {
+    let server = serve(&[]);
+    let mut child = Command::new(BIN)
+        .args([
+            "call",
+            "--watch",
+            "--to",
+            &format!("{}/store-call-state", server.base_url),
+            "--digits",
+            "9,2,1",
+        ])
+        .env("TWILIO_ACCOUNT_SID", &server.account_sid)
+        .env("TWILIO_AUTH_TOKEN", &server.auth_token)
+        .env_remove("CALLFLOW_API_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("callflow call --watch runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map(|l| l.expect("line"))
+        .collect();
+    assert!(child.wait().expect("exits").success(), "{lines:#?}");
+
+    // One header per request: ringing, three gathers answered, the status callback.
+    let headers: Vec<&String> = lines.iter().filter(|l| l.starts_with('+')).collect();
+    assert_eq!(headers.len(), 5, "{lines:#?}");
+    let times: Vec<f64> = headers
+        .iter()
+        .map(|l| {
+            l[1..]
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.parse().ok())
+                .expect("ms since start")
+        })
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    assert!(headers[1].contains("Digits=9"), "{}", headers[1]);
+    assert!(
+        headers[4].contains("CallStatus=completed"),
+        "{}",
+        headers[4]
+    );
+    // The stage Sync holds after each step: 9 is not an option (a retry), then 2, then 1.
+    let stages: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("stage "))
+        .collect();
+    assert_eq!(stages.len(), 5, "{lines:#?}");
+    assert!(stages[0].starts_with("welcome  retries 0  status ringing"));
+    assert!(stages[1].starts_with("welcome  retries 1"), "{}", stages[1]);
+    assert!(
+        stages[2].starts_with("technical  retries 0"),
+        "{}",
+        stages[2]
+    );
+    assert!(stages[3].starts_with("outage "), "{}", stages[3]);
+    assert!(stages[4].starts_with("outage  retries 0  status completed  selections 3"));
+    assert!(lines.iter().any(|l| l.trim() == "caller presses: 9"));
+}
