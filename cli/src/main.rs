@@ -21,7 +21,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
-    /// Run all three functions and the Sync emulator on one local port.
+    /// Run every function and the Sync emulator on one local port.
     Serve {
         #[arg(long, default_value_t = 3000)]
         port: u16,

@@ -1,4 +1,4 @@
-//! `callflow serve`: all three functions and the Sync emulator on one local port.
+//! `callflow serve`: every function and the Sync emulator on one local port.
 //!
 //! The functions run the very handlers the Lambda binaries run: each request is collected
 //! into a `lambda_http::Request` (body as `Body::Binary`, as API Gateway delivers a form
@@ -17,52 +17,42 @@ use axum::routing::any;
 use axum::Router;
 use callflow::config::Config;
 use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
-use callflow::service::Services;
+use callflow::service::{Function, Services};
 use lambda_http::Body as LambdaBody;
 use sync_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
 
-/// The paths of the three functions, as deployed by `template.yaml`.
-pub const STORE_CALL_STATE: &str = "/store-call-state";
-pub const GET_CALL_STATE: &str = "/get-call-state";
-pub const PRESENCE_HEARTBEAT: &str = "/presence-heartbeat";
+/// The functions `serve` runs, each at the path `template.yaml` deploys it at. A new
+/// function is one line here.
+pub const FUNCTIONS: &[Function] = &[
+    store_call_state::FUNCTION,
+    get_call_state::FUNCTION,
+    presence_heartbeat::FUNCTION,
+];
 
 /// Bodies are read up to this size; anything larger is refused with 413 before a
 /// handler sees it (handlers refuse anything over `MAX_BODY_BYTES` themselves).
 const READ_LIMIT: usize = 4 * MAX_BODY_BYTES;
 
-/// The router of the three functions over shared services.
+/// The router of [`FUNCTIONS`] over shared services.
 pub fn app(services: Services) -> Router {
-    let route = |function: Function| {
-        any(move |State(services): State<Services>, req: Request| invoke(services, function, req))
-    };
-    Router::new()
-        .route(STORE_CALL_STATE, route(Function::StoreCallState))
-        .route(GET_CALL_STATE, route(Function::GetCallState))
-        .route(PRESENCE_HEARTBEAT, route(Function::PresenceHeartbeat))
+    FUNCTIONS
+        .iter()
+        .fold(Router::new(), |router, function| {
+            let route = any(move |State(services): State<Services>, req: Request| {
+                invoke(services, function, req)
+            });
+            router.route(function.path, route)
+        })
         .with_state(services)
 }
 
-/// The three Lambda functions, by name.
-#[derive(Debug, Clone, Copy)]
-enum Function {
-    StoreCallState,
-    GetCallState,
-    PresenceHeartbeat,
-}
-
 /// Runs one function's handler on a request, as Lambda would.
-async fn invoke(services: Services, function: Function, req: Request) -> Response {
-    let req = match to_lambda(req).await {
-        Ok(req) => req,
-        Err(refusal) => return refusal,
-    };
-    let response = match function {
-        Function::StoreCallState => store_call_state::handler(&services, req).await,
-        Function::GetCallState => get_call_state::handler(&services, req).await,
-        Function::PresenceHeartbeat => presence_heartbeat::handler(&services, req).await,
-    };
-    from_lambda(response)
+async fn invoke(services: Services, function: &Function, req: Request) -> Response {
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(function.call(&services, req).await),
+        Err(refusal) => refusal,
+    }
 }
 
 /// Collects the body and re-types the request as Lambda hands it to a handler.
@@ -233,12 +223,11 @@ fn dev_credentials(path: &Path) -> anyhow::Result<(String, String)> {
 /// What `serve` prints once it accepts connections.
 pub fn banner(served: &Served) -> String {
     let b = &served.base_url;
-    let mut text = format!(
-        "callflow dev server on {b}\n\
-         \x20 POST {b}{STORE_CALL_STATE}     Twilio voice webhook + status callback (TwiML)\n\
-         \x20 GET  {b}{GET_CALL_STATE}?CallSid=CA…  call state as JSON\n\
-         \x20 POST {b}{PRESENCE_HEARTBEAT}   presence beat; GET lists who is present\n"
-    );
+    let mut text = format!("callflow dev server on {b}\n");
+    for function in FUNCTIONS {
+        let (methods, path, summary) = (function.methods, function.path, function.summary);
+        text.push_str(&format!("  {methods:<9} {b}{path}  {summary}\n"));
+    }
     if served.embedded_emulator {
         text.push_str(&format!("  Sync emulator: {b}/v1/Services/default/...\n"));
     } else {
@@ -254,8 +243,10 @@ pub fn banner(served: &Served) -> String {
         text.push_str(&format!("    CALLFLOW_API_TOKEN={token}\n"));
     }
     text.push_str(&format!(
-        "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} callflow call --to {b}{STORE_CALL_STATE} --digits 2,1\n",
-        served.account_sid, served.auth_token
+        "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} callflow call --to {b}{} --digits 2,1\n",
+        served.account_sid,
+        served.auth_token,
+        store_call_state::FUNCTION.path
     ));
     text.push_str(&format!("READY {b}"));
     text

@@ -49,6 +49,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::config::Config;
+use crate::sync::SyncError;
 use crate::twiml::VoiceResponse;
 use crate::webhook::signature::{self, Algorithm, SETTINGS_HEADER, SIGNATURE_HEADER};
 use crate::webhook::{Form, StatusCallback, VoiceRequest, WebhookError};
@@ -94,8 +95,9 @@ pub struct ErrorBody {
 
 /// A refusal: status, code and message, turned into a response in one place.
 ///
-/// Library errors convert into it (`From<WebhookError>` gives 400), so a handler can
-/// `?` them and answer `err.into_response()`.
+/// Library errors convert into it (`From<WebhookError>` gives 400, `From<SyncError>`
+/// the status that says whose fault it is), so a handler `?`s them and
+/// [`Function::call`](crate::service::Function::call) answers `err.into_response()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} ({code}): {message}")]
 pub struct ErrorResponse {
@@ -208,6 +210,43 @@ impl ErrorResponse {
 impl From<WebhookError> for ErrorResponse {
     fn from(e: WebhookError) -> Self {
         Self::bad_request(e.to_string())
+    }
+}
+
+/// The answer for a Sync failure: the caller's fault only where it is (404, 413); for
+/// the rest, a 5xx that tells Twilio to try its fallback URL, with the reason logged.
+impl From<SyncError> for ErrorResponse {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::NotFound(_) => Self::not_found("no such state (unknown, or expired)"),
+            SyncError::TooLarge(e) => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                e.code.unwrap_or(54006),
+                "the state would exceed Sync's 16 KiB limit",
+            ),
+            SyncError::RateLimited { .. } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                54009,
+                "Sync is rate limiting this object; try again shortly",
+            ),
+            SyncError::RevisionMismatch(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                54103,
+                "too many concurrent updates to this call; try again",
+            ),
+            SyncError::Timeout { .. } => {
+                tracing::error!(%error, "Sync timed out");
+                Self::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    20504,
+                    "Sync did not answer in time",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "Sync request failed");
+                Self::new(StatusCode::BAD_GATEWAY, 20502, "the state store failed")
+            }
+        }
     }
 }
 

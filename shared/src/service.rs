@@ -1,14 +1,20 @@
-//! What every function builds once per process, and how store errors become answers.
+//! What every function builds once per process, and how a function is run.
 //!
 //! A Lambda `main` calls [`Services::from_env`] before `lambda_http::run`, so a bad
 //! variable or flow stops the cold start with one clear message instead of failing the
 //! first request, and the Sync client (its connection pool) is reused by every warm
 //! invocation. The dev server builds the same [`Services`] from its own [`Config`].
+//!
+//! A function is a [`Function`]: its path and a handler that answers
+//! `Result<Response, ErrorResponse>`. [`run_function`] (Lambda) and `callflow serve`
+//! both call it through [`Function::call`], the one place a refusal becomes a response.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
 
 use crate::call_state::CallStateStore;
 use crate::config::{Config, ConfigError};
@@ -99,17 +105,56 @@ fn clamp_ttl(secs: u64) -> u32 {
     u32::try_from(secs).unwrap_or(u32::MAX)
 }
 
+/// What a handler gives: a response, or a refusal that [`Function::call`] turns into
+/// Twilio's error body. Handlers `?` library errors ([`WebhookError`](crate::webhook::WebhookError),
+/// [`SyncError`]) straight into it.
+pub type Answer = Result<Response<Body>, ErrorResponse>;
+
+/// The future of one handler call, borrowing the process's [`Services`].
+pub type AnswerFuture<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+
+/// One Lambda function: where it is deployed and what answers there.
+///
+/// Each function crate exports one of these as `FUNCTION`; its `main` is
+/// `run_function(FUNCTION)`, and `callflow serve` routes a table of them, so a new
+/// function is one entry there.
+#[derive(Clone, Copy)]
+pub struct Function {
+    /// The path it is deployed at (`template.yaml`'s route), e.g. `/store-call-state`.
+    pub path: &'static str,
+    /// The methods it answers (the `Allow` header of its 405s), e.g. `GET, POST`.
+    pub methods: &'static str,
+    /// What it answers, in a few words, for `callflow serve`'s banner.
+    pub summary: &'static str,
+    /// The request handler (a plain `fn`, so a `Function` can be a `const`).
+    pub handler: for<'a> fn(&'a Services, Request) -> AnswerFuture<'a>,
+}
+
+impl Function {
+    /// Runs the handler; a refusal becomes its Twilio-style error response.
+    pub async fn call(&self, services: &Services, req: Request) -> Response<Body> {
+        (self.handler)(services, req)
+            .await
+            .unwrap_or_else(ErrorResponse::into_response)
+    }
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Function")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
 /// The whole `main` of a function binary: logging, [`Services::from_env`] once per
 /// process (a bad variable or flow ends the cold start with one clear log line
-/// and exit code 1), then `lambda_http::run` with `handler` for every invocation.
+/// and exit code 1), then `lambda_http::run` with the function's handler for every
+/// invocation.
 ///
 /// The services are leaked on purpose: they live as long as the process, and a
 /// `'static` reference is what lets every invocation share them without an `Arc` clone.
-pub async fn run_function<H, Fut>(handler: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(&'static Services, lambda_http::Request) -> Fut,
-    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
-{
+pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> {
     init_tracing();
     let services = match Services::from_env() {
         Ok(services) => services,
@@ -120,9 +165,8 @@ where
     };
     services.config.log_startup_warnings();
     let services: &'static Services = Box::leak(Box::new(services));
-    lambda_http::run(lambda_http::service_fn(move |req| {
-        let answer = handler(services, req);
-        async move { Ok::<_, std::convert::Infallible>(answer.await) }
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, std::convert::Infallible>(function.call(services, req).await)
     }))
     .await
 }
@@ -131,39 +175,4 @@ where
 /// lines, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` the level.
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();
-}
-
-/// The answer for a Sync failure: the caller's fault only where it is (404, 413); for
-/// the rest, a 5xx that tells Twilio to try its fallback URL, with the reason logged.
-pub fn sync_error_response(error: &SyncError) -> ErrorResponse {
-    match error {
-        SyncError::NotFound(_) => ErrorResponse::not_found("no such call state"),
-        SyncError::TooLarge(e) => ErrorResponse::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            e.code.unwrap_or(54006),
-            "the state would exceed Sync's 16 KiB limit",
-        ),
-        SyncError::RateLimited { .. } => ErrorResponse::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            54009,
-            "Sync is rate limiting this object; try again shortly",
-        ),
-        SyncError::RevisionMismatch(_) => ErrorResponse::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            54103,
-            "too many concurrent updates to this call; try again",
-        ),
-        SyncError::Timeout { .. } => {
-            tracing::error!(%error, "Sync timed out");
-            ErrorResponse::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                20504,
-                "Sync did not answer in time",
-            )
-        }
-        other => {
-            tracing::error!(error = %other, "Sync request failed");
-            ErrorResponse::new(StatusCode::BAD_GATEWAY, 20502, "the state store failed")
-        }
-    }
 }

@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 async fn store(stack: &Stack, req: Request) -> Response<Body> {
-    store_call_state::handler(&stack.services, req).await
+    store_call_state::FUNCTION.call(&stack.services, req).await
 }
 
 fn assert_twilio_error(response: &Response<Body>, status: StatusCode) {
@@ -113,11 +113,12 @@ async fn store_call_state_refuses_bad_webhooks_and_changes_nothing() {
         writes_before,
         "no refused request reached Sync"
     );
-    let read = get_call_state::handler(
-        &stack.services,
-        bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
-    )
-    .await;
+    let read = get_call_state::FUNCTION
+        .call(
+            &stack.services,
+            bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
+        )
+        .await;
     let state = body_json(&read);
     assert_eq!(state["stage"], "welcome");
     assert_eq!(state["selections"].as_array().map(Vec::len), Some(0));
@@ -133,7 +134,7 @@ async fn get_call_state_authorises_and_checks_the_sid() {
     )
     .await;
     let path = format!("/get-call-state?CallSid={sid}");
-    let get = |req| get_call_state::handler(&stack.services, req);
+    let get = |req| get_call_state::FUNCTION.call(&stack.services, req);
 
     assert_eq!(
         get(bearer_get(&path, API_TOKEN)).await.status(),

@@ -9,15 +9,18 @@ async fn store(
     path: &str,
     params: &[(String, String)],
 ) -> lambda_http::Response<lambda_http::Body> {
-    store_call_state::handler(&stack.services, signed_post(path, params)).await
+    store_call_state::FUNCTION
+        .call(&stack.services, signed_post(path, params))
+        .await
 }
 
 async fn state_of(stack: &Stack, sid: &str) -> serde_json::Value {
-    let response = get_call_state::handler(
-        &stack.services,
-        bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
-    )
-    .await;
+    let response = get_call_state::FUNCTION
+        .call(
+            &stack.services,
+            bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
+        )
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -148,7 +151,10 @@ async fn fifty_concurrent_gathers_are_all_recorded() {
                 "i-twilio-idempotency-token",
                 format!("token-{i}").parse().expect("header value"),
             );
-            store_call_state::handler(&services, req).await.status()
+            store_call_state::FUNCTION
+                .call(&services, req)
+                .await
+                .status()
         }));
     }
     for task in tasks {
@@ -193,7 +199,10 @@ async fn concurrent_gathers_from_two_instances_are_all_recorded() {
                 "i-twilio-idempotency-token",
                 format!("two-{i}").parse().expect("header value"),
             );
-            store_call_state::handler(&services, req).await.status()
+            store_call_state::FUNCTION
+                .call(&services, req)
+                .await
+                .status()
         }));
     }
     for task in tasks {
@@ -220,7 +229,7 @@ async fn a_redelivered_webhook_is_recorded_once() {
             "i-twilio-idempotency-token",
             "same-delivery".parse().expect("header"),
         );
-        let response = store_call_state::handler(&stack.services, req).await;
+        let response = store_call_state::FUNCTION.call(&stack.services, req).await;
         assert_eq!(response.status(), StatusCode::OK);
         // Both deliveries hear the same next stage.
         assert!(
@@ -323,7 +332,7 @@ async fn sync_requests_per_webhook_are_minimal() {
         "/store-call-state?stage=welcome",
         &voice_params(&sid, "in-progress", &[("Digits", "2")]),
     );
-    let response = store_call_state::handler(&cold_services, req).await;
+    let response = store_call_state::FUNCTION.call(&cold_services, req).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cold_cost = cold.sync_requests() - before;
     eprintln!("Sync requests for a gather step on a cold instance: {cold_cost}");

@@ -62,7 +62,7 @@ async fn a_base64_form_post_from_api_gateway_is_verified_and_answered() {
         matches!(req.body(), lambda_http::Body::Binary(_)),
         "form posts arrive as binary"
     );
-    let response = store_call_state::handler(&stack.services, req).await;
+    let response = store_call_state::FUNCTION.call(&stack.services, req).await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -76,7 +76,7 @@ async fn a_base64_form_post_from_api_gateway_is_verified_and_answered() {
         signature::compute_signature(AUTH_TOKEN, &format!("{PUBLIC_BASE}/elsewhere"), &form);
     let event = http_api_event("/store-call-state", "source=api", &params, &wrong);
     let req = lambda_http::request::from_str(&event).expect("parses");
-    let response = store_call_state::handler(&stack.services, req).await;
+    let response = store_call_state::FUNCTION.call(&stack.services, req).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
@@ -94,7 +94,7 @@ async fn public_base_url_auto_takes_the_domain_from_the_request_context() {
     let sig = signature::compute_signature(AUTH_TOKEN, url, &form);
     let event = http_api_event("/store-call-state", "source=api", &params, &sig);
     let req = lambda_http::request::from_str(&event).expect("parses");
-    let response = store_call_state::handler(&stack.services, req).await;
+    let response = store_call_state::FUNCTION.call(&stack.services, req).await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -113,6 +113,6 @@ async fn public_base_url_auto_takes_the_domain_from_the_request_context() {
         "\"host\":\"evil.example.net\"",
     );
     let req = lambda_http::request::from_str(&event).expect("parses");
-    let response = store_call_state::handler(&stack.services, req).await;
+    let response = store_call_state::FUNCTION.call(&stack.services, req).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }

@@ -27,11 +27,12 @@ fn signed_beat(identity: &str, status: &str) -> Request {
 }
 
 async fn present(stack: &Stack) -> Vec<String> {
-    let response = presence_heartbeat::handler(
-        &stack.services,
-        bearer_get("/presence-heartbeat", API_TOKEN),
-    )
-    .await;
+    let response = presence_heartbeat::FUNCTION
+        .call(
+            &stack.services,
+            bearer_get("/presence-heartbeat", API_TOKEN),
+        )
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -59,7 +60,9 @@ async fn beats_expire_after_the_ttl_and_offline_removes() {
     );
 
     for (who, status) in [("alice", "online"), ("bob", "away"), ("carol", "online")] {
-        let response = presence_heartbeat::handler(&stack.services, signed_beat(who, status)).await;
+        let response = presence_heartbeat::FUNCTION
+            .call(&stack.services, signed_beat(who, status))
+            .await;
         assert_eq!(
             response.status(),
             StatusCode::OK,
@@ -69,22 +72,27 @@ async fn beats_expire_after_the_ttl_and_offline_removes() {
         assert_eq!(body_json(&response)["status"], status);
     }
     // A second beat for the same identity updates it (the seed's create-only code fails here).
-    let again = presence_heartbeat::handler(
-        &stack.services,
-        bearer_post_json(serde_json::json!({"identity": "alice", "status": "away"})),
-    )
-    .await;
+    let again = presence_heartbeat::FUNCTION
+        .call(
+            &stack.services,
+            bearer_post_json(serde_json::json!({"identity": "alice", "status": "away"})),
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::OK, "{}", body_text(&again));
     assert_eq!(present(&stack).await, ["alice", "bob", "carol"]);
 
     // Offline removes at once.
-    let off = presence_heartbeat::handler(&stack.services, signed_beat("bob", "offline")).await;
+    let off = presence_heartbeat::FUNCTION
+        .call(&stack.services, signed_beat("bob", "offline"))
+        .await;
     assert_eq!(off.status(), StatusCode::OK);
     assert_eq!(present(&stack).await, ["alice", "carol"]);
 
     // Carol keeps beating; Alice stops. After the TTL only Carol is left.
     stack.clock.advance(Duration::from_secs(40));
-    presence_heartbeat::handler(&stack.services, signed_beat("carol", "online")).await;
+    presence_heartbeat::FUNCTION
+        .call(&stack.services, signed_beat("carol", "online"))
+        .await;
     stack.clock.advance(Duration::from_secs(21));
     assert_eq!(present(&stack).await, ["carol"]);
     stack.clock.advance(Duration::from_secs(40));
@@ -101,7 +109,10 @@ async fn the_list_pages_past_a_hundred_users() {
             let beat = bearer_post_json(
                 serde_json::json!({"identity": format!("agent-{i:03}"), "status": "online"}),
             );
-            presence_heartbeat::handler(&services, beat).await.status()
+            presence_heartbeat::FUNCTION
+                .call(&services, beat)
+                .await
+                .status()
         }));
     }
     for task in tasks {
@@ -137,7 +148,9 @@ async fn bad_beats_name_the_field_and_change_nothing() {
         ),
     ];
     for (body, field) in cases {
-        let response = presence_heartbeat::handler(&stack.services, bearer_post_json(body)).await;
+        let response = presence_heartbeat::FUNCTION
+            .call(&stack.services, bearer_post_json(body))
+            .await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let error = body_json(&response);
         assert!(
@@ -156,19 +169,25 @@ async fn bad_beats_name_the_field_and_change_nothing() {
         .header("content-type", "application/json")
         .body(Body::Binary(b"{not json".to_vec()))
         .expect("request");
-    let response = presence_heartbeat::handler(&stack.services, not_json).await;
+    let response = presence_heartbeat::FUNCTION
+        .call(&stack.services, not_json)
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let huge = bearer_post_json(serde_json::json!({
         "identity": "frank", "status": "online", "device": "x".repeat(200 * 1024)
     }));
-    let response = presence_heartbeat::handler(&stack.services, huge).await;
+    let response = presence_heartbeat::FUNCTION
+        .call(&stack.services, huge)
+        .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let malformed_form = post_with_signature(
         "/presence-heartbeat",
         b"identity=%zz&status=online".to_vec(),
         Some("x"),
     );
-    let response = presence_heartbeat::handler(&stack.services, malformed_form).await;
+    let response = presence_heartbeat::FUNCTION
+        .call(&stack.services, malformed_form)
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(present(&stack).await.is_empty());
 }
@@ -182,16 +201,18 @@ async fn presence_needs_a_token_or_a_signature() {
         None,
     );
     assert_eq!(
-        presence_heartbeat::handler(&stack.services, unsigned)
+        presence_heartbeat::FUNCTION
+            .call(&stack.services, unsigned)
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
-    let wrong = presence_heartbeat::handler(
-        &stack.services,
-        bearer_get("/presence-heartbeat", "not-the-token"),
-    )
-    .await;
+    let wrong = presence_heartbeat::FUNCTION
+        .call(
+            &stack.services,
+            bearer_get("/presence-heartbeat", "not-the-token"),
+        )
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let put = lambda_http::http::Request::builder()
         .method("PUT")
@@ -199,7 +220,8 @@ async fn presence_needs_a_token_or_a_signature() {
         .body(Body::Empty)
         .expect("request");
     assert_eq!(
-        presence_heartbeat::handler(&stack.services, put)
+        presence_heartbeat::FUNCTION
+            .call(&stack.services, put)
             .await
             .status(),
         StatusCode::METHOD_NOT_ALLOWED
@@ -216,7 +238,9 @@ async fn presence_spreads_over_shards_and_lists_them_all() {
             let beat = bearer_post_json(
                 serde_json::json!({"identity": format!("agent-{i}"), "status": status}),
             );
-            let response = presence_heartbeat::handler(&stack.services, beat).await;
+            let response = presence_heartbeat::FUNCTION
+                .call(&stack.services, beat)
+                .await;
             assert_eq!(
                 response.status(),
                 StatusCode::OK,

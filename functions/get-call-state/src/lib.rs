@@ -6,20 +6,21 @@
 //! CallSid, 401/403 without valid authorisation, 405 for other methods.
 
 use callflow::http::{self as web, ErrorResponse};
-use callflow::service::{sync_error_response, Services};
+use callflow::service::{Answer, Function, Services};
+use callflow::sync::SyncError;
 use callflow::webhook::{is_sid_like, Form};
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
-/// Handles one request; every failure is an answer, never a panic.
-pub async fn handler(services: &Services, req: Request) -> Response<Body> {
-    match handle(services, &req).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
+/// The function: deployed at `/get-call-state`.
+pub const FUNCTION: Function = Function {
+    path: "/get-call-state",
+    methods: "GET, POST",
+    summary: "call state as JSON (?CallSid=CA…)",
+    handler: |services, req| Box::pin(async move { handle(services, &req).await }),
+};
 
-async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, ErrorResponse> {
+async fn handle(services: &Services, req: &Request) -> Answer {
     let params = match *req.method() {
         Method::GET | Method::HEAD => {
             services
@@ -28,7 +29,7 @@ async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, Er
             Form::parse(req.uri().query().unwrap_or_default().as_bytes())?
         }
         Method::POST => services.verifier.verify_form(req)?,
-        ref other => return Err(ErrorResponse::method_not_allowed(other, "GET, POST")),
+        ref other => return Err(ErrorResponse::method_not_allowed(other, FUNCTION.methods)),
     };
     let call_sid = params
         .get("CallSid")
@@ -41,9 +42,9 @@ async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, Er
     }
     match services.call_states.get(call_sid).await {
         Ok(state) => Ok(web::json(StatusCode::OK, &state)),
-        Err(callflow::sync::SyncError::NotFound(_)) => Err(ErrorResponse::not_found(format!(
+        Err(SyncError::NotFound(_)) => Err(ErrorResponse::not_found(format!(
             "no call state for {call_sid} (unknown call, or expired)"
         ))),
-        Err(other) => Err(sync_error_response(&other)),
+        Err(other) => Err(other.into()),
     }
 }

@@ -8,55 +8,47 @@
 
 use callflow::http::{self as web, ErrorResponse, FORM_CONTENT_TYPE, MAX_BODY_BYTES};
 use callflow::presence::{BeatOutcome, RawBeat};
-use callflow::service::{sync_error_response, Services};
+use callflow::service::{Answer, Function, Services};
 use callflow::timestamp;
 use callflow::webhook::Form;
 use lambda_http::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::json;
 
-/// Handles one request; every failure is an answer, never a panic.
-pub async fn handler(services: &Services, req: Request) -> Response<Body> {
-    match handle(services, &req).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
+/// The function: deployed at `/presence-heartbeat`.
+pub const FUNCTION: Function = Function {
+    path: "/presence-heartbeat",
+    methods: "GET, POST",
+    summary: "presence beat (POST); who is present (GET)",
+    handler: |services, req| Box::pin(async move { handle(services, &req).await }),
+};
 
-async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, ErrorResponse> {
+async fn handle(services: &Services, req: &Request) -> Answer {
     match *req.method() {
         Method::GET | Method::HEAD => list(services, req).await,
         Method::POST => beat(services, req).await,
-        ref other => Err(ErrorResponse::method_not_allowed(other, "GET, POST")),
+        ref other => Err(ErrorResponse::method_not_allowed(other, FUNCTION.methods)),
     }
 }
 
-async fn list(services: &Services, req: &Request) -> Result<Response<Body>, ErrorResponse> {
+async fn list(services: &Services, req: &Request) -> Answer {
     services
         .verifier
         .authorize_read(req, services.api_token())?;
-    let present = services
-        .presence
-        .list()
-        .await
-        .map_err(|e| sync_error_response(&e))?;
+    let present = services.presence.list().await?;
     Ok(web::json(
         StatusCode::OK,
         &json!({ "count": present.len(), "present": present }),
     ))
 }
 
-async fn beat(services: &Services, req: &Request) -> Result<Response<Body>, ErrorResponse> {
+async fn beat(services: &Services, req: &Request) -> Answer {
     let raw = read_beat(services, req)?;
     let beat = raw
         .validate()
         .map_err(|e| ErrorResponse::bad_request(e.to_string()))?;
-    let outcome = services
-        .presence
-        .beat(&beat, &timestamp::now())
-        .await
-        .map_err(|e| sync_error_response(&e))?;
+    let outcome = services.presence.beat(&beat, &timestamp::now()).await?;
     Ok(match outcome {
         BeatOutcome::Present(presence) => web::json(StatusCode::OK, &presence),
         BeatOutcome::Removed => web::json(

@@ -14,25 +14,25 @@
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
 
 use callflow::call_state::{CallState, GatherAnswer, NewCall, StatusUpdate};
-use callflow::http::{self as web, ErrorResponse};
-use callflow::service::{sync_error_response, Services};
+use callflow::http as web;
+use callflow::service::{Answer, Function, Services};
 use callflow::timestamp;
 use callflow::webhook::{Form, StatusCallback, VoiceRequest};
 use lambda_http::http::{header::ACCEPT, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
 /// The header Twilio sets to the same value on every delivery of one webhook.
 pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 
-/// Handles one request; every failure is an answer, never a panic.
-pub async fn handler(services: &Services, req: Request) -> Response<Body> {
-    match handle(services, &req).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
+/// The function: deployed at `/store-call-state`.
+pub const FUNCTION: Function = Function {
+    path: "/store-call-state",
+    methods: "POST",
+    summary: "Twilio voice webhook + status callback (TwiML)",
+    handler: |services, req| Box::pin(async move { handle(services, &req).await }),
+};
 
-async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, ErrorResponse> {
+async fn handle(services: &Services, req: &Request) -> Answer {
     let form = services.verifier.verify_form(req)?;
     let voice = VoiceRequest::from_form(&form)?;
     let query = Form::parse(req.uri().query().unwrap_or_default().as_bytes())?;
@@ -68,10 +68,7 @@ async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, Er
             sequence: callback.sequence_number,
             at: at.as_deref(),
         };
-        let (state, _) = store
-            .record_status(call, &update, token, &now)
-            .await
-            .map_err(|e| sync_error_response(&e))?;
+        let (state, _) = store.record_status(call, &update, token, &now).await?;
         return Ok(if wants_json {
             web::json(StatusCode::OK, &state)
         } else {
@@ -88,16 +85,9 @@ async fn handle(services: &Services, req: &Request) -> Result<Response<Body>, Er
             speech: voice.speech_result.as_deref(),
             confidence: form.get("Confidence"),
         };
-        store
-            .record_gather(call, &answer, token, &now)
-            .await
-            .map_err(|e| sync_error_response(&e))?
-            .0
+        store.record_gather(call, &answer, token, &now).await?.0
     } else {
-        store
-            .start(call, &now)
-            .await
-            .map_err(|e| sync_error_response(&e))?
+        store.start(call, &now).await?
     };
     Ok(if wants_json {
         web::json(StatusCode::OK, &state)
