@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use url::Url;
 
-use callflow_cli::{call, serve, sign};
+use callflow_cli::{call, graph, serve, sign};
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +88,11 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Work with flow definition files.
+    Flow {
+        #[command(subcommand)]
+        command: FlowCommand,
+    },
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
     Sign {
         /// The full public URL Twilio calls, query included
@@ -101,6 +106,21 @@ enum Command {
         get: bool,
         #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
         auth_token: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum FlowCommand {
+    /// Draw a flow: stages, routes with their digits or phrases, otherwise/retry/exhausted
+    /// edges (dashed), end actions.
+    Graph {
+        /// The flow file (default: the bundled support menu)
+        file: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = graph::Format::Svg)]
+        format: graph::Format,
+        /// Write here instead of to stdout
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -143,6 +163,22 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{}", serve::banner(&served));
             served.wait().await?;
+        }
+        Command::Flow {
+            command:
+                FlowCommand::Graph {
+                    file,
+                    format,
+                    output,
+                },
+        } => {
+            let flow = callflow::flow::Flow::load(file.as_deref())?;
+            let text = graph::render(&flow.graph(), format);
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
         }
         Command::Sign {
             url,

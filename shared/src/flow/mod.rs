@@ -6,15 +6,18 @@
 //! call, [`Flow::render`] turns a stage into the TwiML the caller hears.
 //!
 //! Layout: `definition` holds the serde types, `validate` the start-time checks,
-//! `engine` the transitions, `render` the TwiML.
+//! `engine` the transitions, `render` the TwiML, `graph` the flow as nodes and edges
+//! (drawn by `callflow flow graph` and the dashboard).
 
 mod definition;
 mod engine;
+mod graph;
 mod render;
 mod validate;
 
 pub use definition::{End, Flow, GatherSpec, RetrySpec, Stage};
 pub use engine::{Input, Outcome};
+pub use graph::{Edge as GraphEdge, EdgeKind, FlowGraph, Node as GraphNode};
 pub use validate::FlowError;
 
 /// The example support menu that ships with callflow, used when `CALLFLOW_FLOW` is unset.
