@@ -5,8 +5,12 @@
 use std::path::PathBuf;
 
 use callflow::twiml::{
-    Client, Conference, Dial, Enqueue, Gather, Number, Pause, Play, Queue, Record, Redirect,
-    Reject, Say, Sip, Ssml, VoiceResponse,
+    AiSession, Application, ApplicationSid, Autopilot, Client, Conference, Config, Connect,
+    Conversation, ConversationRelay, ConversationRelaySession, Dial, Element, Enqueue, Gather,
+    Hangup, Header, Headers, Identity, Language, Number, Parameter, Pause, Pay, Play, Prompt,
+    Queue, Record, Recording, Redirect, Refer, ReferSip, Reject, Room, Say, Sim, Sip, SipUri,
+    Siprec, Sms, Ssml, Start, Stop, Stream, Task, Transcription, VirtualAgent, VoiceResponse,
+    WhatsApp,
 };
 
 fn empty_response() -> VoiceResponse {
@@ -46,6 +50,7 @@ fn say_ssml() -> VoiceResponse {
                 .volume("soft"),
         )
         .ssml(Ssml::phoneme("tomato").alphabet("ipa").ph("təˈmeɪtoʊ"))
+        .ssml(Ssml::say_as("20261202").interpret_as("date").format("ymd"))
         .ssml(Ssml::sub("W3C").alias("World Wide Web Consortium"))
         .ssml(Ssml::w("read").role("amazon:VBD"))
         .ssml(Ssml::lang("Bonjour").xml_lang("fr-FR"))
@@ -301,6 +306,572 @@ fn ivr_flow() -> VoiceResponse {
         .redirect(Redirect::new("/voice/incoming?attempt=2").method("POST"))
 }
 
+// --- The rest of the voice vocabulary. ---
+
+fn connect_stream() -> VoiceResponse {
+    VoiceResponse::new()
+        .connect(
+            Connect::new()
+                .action("/voice/after-stream")
+                .method("POST")
+                .stream(
+                    Stream::new()
+                        .name("agent audio")
+                        .connector_name("conn-1")
+                        .url("wss://media.example.com/s?a=1&b=2")
+                        .track("both_tracks")
+                        .status_callback("/stream-status")
+                        .status_callback_method("GET")
+                        .audio_format("audio/x-mulaw")
+                        .sample_rate(8000)
+                        .parameter(Parameter::new("caller", "+15550001111"))
+                        .parameter(Parameter::new("note", r#"say "hi" & <wave>"#)),
+                ),
+        )
+        .connect(Connect::new())
+}
+
+fn connect_conversation_relay() -> VoiceResponse {
+    let relay = ConversationRelay::new()
+        .url("wss://agent.example.com/relay")
+        .language("en-US")
+        .tts_language("en-GB")
+        .transcription_language("en-AU")
+        .tts_provider("ElevenLabs")
+        .voice("UgBBYS2sOqTuMpoF3BR0")
+        .transcription_provider("Deepgram")
+        .speech_model("nova-3-general")
+        .profanity_filter(false)
+        .dtmf_detection(true)
+        .welcome_greeting("Hi! I'm the Acme assistant. How can I help?")
+        .partial_prompts(true)
+        .welcome_greeting_interruptible("any")
+        .interruptible("speech")
+        .preemptible(true)
+        .hints("Acme, invoice, outage")
+        .intelligence_service("GAxxxx")
+        .report_input_during_agent_speech("none")
+        .elevenlabs_text_normalization("on")
+        .interrupt_sensitivity("high")
+        .debug("debugging speaker-events tokens-played")
+        .background_noise_reduction(true)
+        .speech_timeout(800)
+        .deepgram_smart_format(false)
+        .ignore_backchannel(true)
+        .events("turn-state")
+        .partial_prompt_on_hangup(true)
+        .eager_eot_threshold("0.5")
+        .asr_smart_format(true)
+        .tts_text_normalization("auto")
+        .tts_language_text_normalization(false)
+        .elevenlabs_language_text_normalization(true)
+        .include_in_prompt("turn-state prompt-segments")
+        .customer_name("Ada Lovelace")
+        .application_reconnect(true)
+        .echo_prompt_filtering(false)
+        .turn_detection(true)
+        .language_settings(
+            Language::new("fr-FR")
+                .tts_provider("Google")
+                .voice("fr-FR-Neural2-A")
+                .transcription_provider("Google")
+                .speech_model("telephony")
+                .hints("facture, panne")
+                .asr_smart_format(false)
+                .tts_text_normalization("off")
+                .tts_language_text_normalization(true),
+        )
+        .language_settings(Language::new("de-DE"))
+        .parameter(Parameter::new("customerTier", "gold"));
+    VoiceResponse::new().connect(
+        Connect::new()
+            .action("/voice/after-agent")
+            .conversation_relay(relay),
+    )
+}
+
+fn connect_virtual_agent() -> VoiceResponse {
+    VoiceResponse::new().connect(
+        Connect::new().virtual_agent(
+            VirtualAgent::new()
+                .connector_name("project-1")
+                .language("en-US")
+                .sentiment_analysis(true)
+                .status_callback("/va-status")
+                .status_callback_method("POST")
+                .config(Config::new("language", "en-US"))
+                .config(Config::new("voiceName", "en-US-Wavenet-C"))
+                .parameter(Parameter::new("customer_name", "Burton Guster")),
+        ),
+    )
+}
+
+fn connect_conversation() -> VoiceResponse {
+    VoiceResponse::new().connect(
+        Connect::new().conversation(
+            Conversation::new()
+                .service_instance_sid("IS0123")
+                .inbound_autocreation(true)
+                .routing_assignment_timeout(30)
+                .inbound_timeout(60)
+                .url("/conv-twiml")
+                .method("GET")
+                .record("record-from-answer")
+                .trim("trim-silence")
+                .recording_status_callback("/conv-rec")
+                .recording_status_callback_method("POST")
+                .recording_status_callback_event("in-progress completed absent")
+                .status_callback("/conv-status")
+                .status_callback_method("POST")
+                .status_callback_event("call-initiated call-ringing call-answered call-completed"),
+        ),
+    )
+}
+
+fn connect_room_autopilot_and_sessions() -> VoiceResponse {
+    VoiceResponse::new().connect(
+        Connect::new()
+            .room(Room::new("DailyStandup").participant_identity("alice"))
+            .autopilot(Autopilot::new("UAxxxx"))
+            .ai_session(
+                AiSession::new()
+                    .ai_connector("my-connector")
+                    .ai_session_configuration("cfg-1"),
+            )
+            .conversation_relay_session(
+                ConversationRelaySession::new()
+                    .connector("relay-connector")
+                    .session_configuration("session-cfg"),
+            ),
+    )
+}
+
+fn start_media() -> VoiceResponse {
+    VoiceResponse::new()
+        .start(
+            Start::new()
+                .action("/voice/started")
+                .method("GET")
+                .stream(
+                    Stream::new()
+                        .name("monitor")
+                        .connector_name("c2")
+                        .url("wss://media.example.com/in")
+                        .track("inbound_track")
+                        .status_callback("/s")
+                        .status_callback_method("POST")
+                        .audio_format("audio/L16")
+                        .sample_rate(16000)
+                        .parameter(Parameter::new("agent", "ada")),
+                )
+                .siprec(
+                    Siprec::new()
+                        .name("rec")
+                        .connector_name("SIPREC1")
+                        .track("both_tracks")
+                        .status_callback("/siprec")
+                        .status_callback_method("GET")
+                        .parameter(Parameter::new("key", "value")),
+                )
+                .recording(
+                    Recording::new()
+                        .recording_status_callback("/rec")
+                        .recording_status_callback_method("POST")
+                        .recording_status_callback_event("in-progress completed absent")
+                        .trim("do-not-trim")
+                        .track("both")
+                        .channels("dual")
+                        .recording_configuration_id("RCxxxx"),
+                ),
+        )
+        .say(Say::new("This call is monitored."))
+}
+
+fn start_transcription() -> VoiceResponse {
+    VoiceResponse::new().start(
+        Start::new().transcription(
+            Transcription::new()
+                .name("live")
+                .track("both_tracks")
+                .status_callback_url("/transcripts?x=1&y=2")
+                .status_callback_method("POST")
+                .inbound_track_label("customer")
+                .outbound_track_label("agent")
+                .partial_results(true)
+                .language_code("en-US")
+                .transcription_engine("google")
+                .profanity_filter(true)
+                .speech_model("telephony")
+                .hints("Acme, invoice")
+                .enable_automatic_punctuation(false)
+                .intelligence_service("GAyyyy")
+                .config(Config::new("model", "latest"))
+                .parameter(Parameter::new("topic", "billing")),
+        ),
+    )
+}
+
+fn stop_media() -> VoiceResponse {
+    VoiceResponse::new()
+        .stop(
+            Stop::new()
+                .stream(Stream::new().name("monitor"))
+                .siprec(Siprec::new().name("rec"))
+                .transcription(Transcription::new().name("live")),
+        )
+        .stop(Stop::new())
+}
+
+fn pay_all_attributes() -> VoiceResponse {
+    let pay = Pay::new()
+        .input("dtmf")
+        .action("/paid")
+        .bank_account_type("consumer-savings")
+        .status_callback("/pay-status")
+        .status_callback_method("POST")
+        .timeout(10)
+        .max_attempts(3)
+        .security_code(true)
+        .postal_code("94103")
+        .min_postal_code_length(5)
+        .payment_connector("Stripe_Connector")
+        .payment_method("credit-card")
+        .token_type("reusable")
+        .charge_amount("10.50")
+        .currency("usd")
+        .description("Order #42 & co")
+        .valid_card_types("visa mastercard amex")
+        .language("en-GB")
+        .prompt(
+            Prompt::new()
+                .for_("payment-card-number")
+                .error_type("invalid-card-number invalid-card-type")
+                .card_type("visa amex")
+                .attempt("1 2")
+                .require_matching_inputs(false)
+                .say(Say::new("Please enter your card number."))
+                .play(
+                    Play::new("https://example.com/card.mp3")
+                        .loop_count(2)
+                        .digits("1"),
+                )
+                .pause(Pause::new().length(1)),
+        )
+        .prompt(Prompt::new().for_("expiration-date"))
+        .parameter(Parameter::new("order", "42"));
+    VoiceResponse::new().pay(pay).pay(Pay::new())
+}
+
+fn root_prompt_and_queue() -> VoiceResponse {
+    VoiceResponse::new()
+        .prompt(
+            Prompt::new()
+                .for_("security-code")
+                .attempt("1")
+                .require_matching_inputs(true),
+        )
+        .queue(Queue::new("support").url("/about").method("GET"))
+}
+
+fn refer_sip() -> VoiceResponse {
+    VoiceResponse::new()
+        .refer(
+            Refer::new()
+                .action("/refer-done")
+                .method("GET")
+                .sip(ReferSip::new(
+                    "sip:alice@example.com?X-Custom=1&User-to-User=abc",
+                )),
+        )
+        .refer(Refer::new())
+}
+
+fn echo_and_sms() -> VoiceResponse {
+    VoiceResponse::new().echo().sms(
+        Sms::new("Your code: 1234 & thanks")
+            .to("+15551110000")
+            .from("+15552220000")
+            .action("/sms-done")
+            .method("POST")
+            .status_callback("/sms-status"),
+    )
+}
+
+fn hangup_and_reject_parameters() -> VoiceResponse {
+    VoiceResponse::new()
+        .reject(
+            Reject::new()
+                .reason("rejected")
+                .parameter(Parameter::new("why", "spam")),
+        )
+        .push(Hangup::new().parameter(Parameter::new("reason", "done")))
+}
+
+fn dial_newer_attributes() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::to_number("+15551234567")
+            .refer_url("/refer")
+            .refer_method("GET")
+            .events("call-progress-events")
+            .passports("eyJhbGciOi")
+            .recording_configuration_id("RCzzzz"),
+    )
+}
+
+fn dial_number_machine_detection() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::new().number(
+            Number::new("+15552223333")
+                .byoc("BY0123")
+                .machine_detection("DetectMessageEnd")
+                .amd_status_callback("/amd")
+                .amd_status_callback_method("GET")
+                .machine_detection_timeout(30)
+                .machine_detection_speech_threshold(2400)
+                .machine_detection_speech_end_threshold(1200)
+                .machine_detection_silence_timeout(5000),
+        ),
+    )
+}
+
+fn dial_sip_uris_and_headers() -> VoiceResponse {
+    let sip = Sip::new("")
+        .username("u")
+        .password("p")
+        .url("/sip-whisper")
+        .method("POST")
+        .status_callback_event("initiated completed")
+        .status_callback("/sip-status")
+        .status_callback_method("GET")
+        .machine_detection("Enable")
+        .amd_status_callback("/amd")
+        .amd_status_callback_method("POST")
+        .machine_detection_timeout(20)
+        .machine_detection_speech_threshold(2000)
+        .machine_detection_speech_end_threshold(1000)
+        .machine_detection_silence_timeout(4000)
+        .uri(
+            SipUri::new("sip:a@example.com")
+                .priority(1)
+                .weight(10)
+                .username("ua")
+                .password("pa"),
+        )
+        .uri(SipUri::new("sip:b@example.com").priority(2))
+        .headers(
+            Headers::new()
+                .header(Header::new("X-Account", "42"))
+                .header(Header::new("X-Note", "a&b")),
+        );
+    VoiceResponse::new().dial(Dial::new().sip(sip))
+}
+
+fn dial_client_identity_and_parameters() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::new().client(
+            Client::new("")
+                .url("/client-twiml")
+                .method("GET")
+                .status_callback_event("answered completed")
+                .status_callback("/client-status")
+                .status_callback_method("POST")
+                .identity(Identity::new("alice"))
+                .parameter(Parameter::new("FirstName", "Alice"))
+                .parameter(Parameter::new("LastName", "Smith")),
+        ),
+    )
+}
+
+fn dial_application() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::new()
+            .application(
+                Application::new("")
+                    .url("/app-twiml")
+                    .method("POST")
+                    .status_callback_event("ringing answered")
+                    .status_callback("/app-status")
+                    .status_callback_method("GET")
+                    .customer_id("customer-7")
+                    .copy_parent_to(true)
+                    .application_sid(ApplicationSid::new("AP0123456789abcdef0123456789abcdef"))
+                    .parameter(Parameter::new("ticket", "T-1")),
+            )
+            .application(Application::new("APfedcba9876543210fedcba9876543210")),
+    )
+}
+
+fn dial_sim_and_whatsapp() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::new()
+            .sim(Sim::new("DE0123456789abcdef0123456789abcdef"))
+            .whats_app(
+                WhatsApp::new("+15553334444")
+                    .url("/wa")
+                    .method("GET")
+                    .status_callback_event("initiated")
+                    .status_callback("/wa-status")
+                    .status_callback_method("POST"),
+            ),
+    )
+}
+
+fn dial_conference_everything() -> VoiceResponse {
+    VoiceResponse::new().dial(
+        Dial::new().conference(
+            Conference::new("Room & Board")
+                .coach("CA0123")
+                .trim("do-not-trim")
+                .recording_configuration_id("RCconf")
+                .status_callback_method("GET")
+                .recording_status_callback("/conf-rec")
+                .recording_status_callback_method("POST")
+                .recording_status_callback_event("in-progress completed")
+                .event_callback_url("/conf-events")
+                .jitter_buffer_size("small"),
+        ),
+    )
+}
+
+fn record_configuration_and_enqueue_task_attributes() -> VoiceResponse {
+    VoiceResponse::new()
+        .record(Record::new().recording_configuration_id("RCrec"))
+        .enqueue(
+            Enqueue::new("support").task(Task::new(r#"{"lang":"fr"}"#).priority(5).timeout(120)),
+        )
+}
+
+/// Each SSML container with each SSML child twilio-python gives it a method for
+/// (the same table as `SSML_CHILDREN` in the Python script).
+const SSML_CHILDREN: &[(&str, &[&str])] = &[
+    (
+        "emphasis",
+        &[
+            "break", "emphasis", "lang", "phoneme", "prosody", "say_as", "sub", "w",
+        ],
+    ),
+    (
+        "lang",
+        &[
+            "break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say_as", "sub", "w",
+        ],
+    ),
+    (
+        "p",
+        &[
+            "break", "emphasis", "lang", "phoneme", "prosody", "s", "say_as", "sub", "w",
+        ],
+    ),
+    (
+        "prosody",
+        &[
+            "break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say_as", "sub", "w",
+        ],
+    ),
+    (
+        "s",
+        &[
+            "break", "emphasis", "lang", "phoneme", "prosody", "say_as", "sub", "w",
+        ],
+    ),
+    (
+        "w",
+        &["break", "emphasis", "phoneme", "prosody", "say_as", "sub"],
+    ),
+];
+
+fn ssml(kind: &str, words: &str) -> Ssml {
+    match kind {
+        "break" => Ssml::break_().time("1s"),
+        "emphasis" => Ssml::emphasis(words),
+        "lang" => Ssml::lang(words),
+        "p" => Ssml::p(words),
+        "phoneme" => Ssml::phoneme(words),
+        "prosody" => Ssml::prosody(words),
+        "s" => Ssml::s(words),
+        "say_as" => Ssml::say_as(words),
+        "sub" => Ssml::sub(words),
+        "w" => Ssml::w(words),
+        other => panic!("no SSML kind {other}"),
+    }
+}
+
+fn ssml_every_nesting() -> VoiceResponse {
+    let mut say = Say::new("Start. ");
+    for (parent, children) in SSML_CHILDREN {
+        let mut container = ssml(parent, &format!("{parent}: "));
+        for child in *children {
+            container = container.child(ssml(child, child));
+        }
+        say = say.ssml(container);
+    }
+    VoiceResponse::new().say(say)
+}
+
+fn gather_in_pay_prompt_escaping() -> VoiceResponse {
+    VoiceResponse::new().pay(
+        Pay::new()
+            .charge_amount("0")
+            .description("tab\there\nnew line 'q' \"dq\"")
+            .prompt(
+                Prompt::new()
+                    .for_("payment-card-number")
+                    .say(Say::new("Ümlaut & <card> 💳")),
+            ),
+    )
+}
+
+// --- The open element API, against twilio-python's add_child / nest / kwargs. ---
+
+fn open_add_child() -> VoiceResponse {
+    let future = Element::with_text("FutureVerb", "text & <more>")
+        .kwarg("some_attr", "1")
+        .kwarg("xml_lang", "en-GB")
+        .kwarg("from_", "+1555")
+        .kwarg("for_", "x")
+        .kwarg("interpret_as", "digits")
+        .kwarg("flag", true)
+        .kwarg("off", false)
+        .kwarg("count", 3)
+        .kwarg("empty", "")
+        .kwarg("camelAlready", "c")
+        .kwarg("status_callback_URL", "u")
+        .child(Element::new("Inner").attr("tip", "a\"b'c\td\ne"))
+        .child(Element::new("EmptyChild"));
+    VoiceResponse::new()
+        .child(future)
+        .dial(Dial::to_number("+15550009999").child(Element::with_text("Extension", "123")))
+        .say(
+            Say::new("Hello ")
+                .child(
+                    Element::with_text("amazon:effect", "whispered words")
+                        .kwarg("vocal_tract_length", "+15%"),
+                )
+                .text(" after"),
+        )
+        .child(Element::new("Bare"))
+}
+
+fn open_children_in_typed_elements() -> VoiceResponse {
+    VoiceResponse::new()
+        .connect(
+            Connect::new().conversation_relay(
+                ConversationRelay::new().url("wss://x.example.com").child(
+                    Element::with_text("Tool", "lookup")
+                        .attr("endpoint", "/tool")
+                        .kwarg("sample_rate_hz", 16),
+                ),
+            ),
+        )
+        .gather(
+            Gather::new()
+                .input("speech")
+                .child(Element::with_text("Prompt", "custom"))
+                .say(Say::new("Speak.")),
+        )
+        .push(Hangup::new().kwarg("reason_code", 42))
+}
+
 type Case = (&'static str, fn() -> VoiceResponse);
 
 const CASES: &[Case] = &[
@@ -328,6 +899,49 @@ const CASES: &[Case] = &[
     ("escaped_text_and_attributes", escaped_text_and_attributes),
     ("generic_attribute", generic_attribute),
     ("ivr_flow", ivr_flow),
+    ("connect_stream", connect_stream),
+    ("connect_conversation_relay", connect_conversation_relay),
+    ("connect_virtual_agent", connect_virtual_agent),
+    ("connect_conversation", connect_conversation),
+    (
+        "connect_room_autopilot_and_sessions",
+        connect_room_autopilot_and_sessions,
+    ),
+    ("start_media", start_media),
+    ("start_transcription", start_transcription),
+    ("stop_media", stop_media),
+    ("pay_all_attributes", pay_all_attributes),
+    ("root_prompt_and_queue", root_prompt_and_queue),
+    ("refer_sip", refer_sip),
+    ("echo_and_sms", echo_and_sms),
+    ("hangup_and_reject_parameters", hangup_and_reject_parameters),
+    ("dial_newer_attributes", dial_newer_attributes),
+    (
+        "dial_number_machine_detection",
+        dial_number_machine_detection,
+    ),
+    ("dial_sip_uris_and_headers", dial_sip_uris_and_headers),
+    (
+        "dial_client_identity_and_parameters",
+        dial_client_identity_and_parameters,
+    ),
+    ("dial_application", dial_application),
+    ("dial_sim_and_whatsapp", dial_sim_and_whatsapp),
+    ("dial_conference_everything", dial_conference_everything),
+    (
+        "record_configuration_and_enqueue_task_attributes",
+        record_configuration_and_enqueue_task_attributes,
+    ),
+    ("ssml_every_nesting", ssml_every_nesting),
+    (
+        "gather_in_pay_prompt_escaping",
+        gather_in_pay_prompt_escaping,
+    ),
+    ("open_add_child", open_add_child),
+    (
+        "open_children_in_typed_elements",
+        open_children_in_typed_elements,
+    ),
 ];
 
 fn golden_dir() -> PathBuf {

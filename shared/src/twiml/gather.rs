@@ -1,25 +1,26 @@
 //! `<Gather>`: collect digits or speech, with `<Say>`, `<Play>` and `<Pause>` inside.
 
-use super::macros::{any_attr, bool_attrs, str_attrs, u32_attrs};
+use super::macros::{bool_attrs, children, str_attrs, twiml_type, u32_attrs};
 use super::node::Element;
 use super::{Pause, Play, Say};
 
-/// `<Gather>`.
-///
-/// ```
-/// use callflow::twiml::{Gather, Say, VoiceResponse};
-///
-/// let xml = VoiceResponse::new()
-///     .gather(Gather::new().action("/voice/menu").input("dtmf speech").num_digits(1).say(Say::new("Press 1.")))
-///     .hangup()
-///     .to_xml();
-/// assert_eq!(
-///     xml,
-///     r#"<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/menu" input="dtmf speech" numDigits="1"><Say>Press 1.</Say></Gather><Hangup /></Response>"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gather(pub(crate) Element);
+twiml_type! {
+    /// `<Gather>`.
+    ///
+    /// ```
+    /// use callflow::twiml::{Gather, Say, VoiceResponse};
+    ///
+    /// let xml = VoiceResponse::new()
+    ///     .gather(Gather::new().action("/voice/menu").input("dtmf speech").num_digits(1).say(Say::new("Press 1.")))
+    ///     .hangup()
+    ///     .to_xml();
+    /// assert_eq!(
+    ///     xml,
+    ///     r#"<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/menu" input="dtmf speech" numDigits="1"><Say>Press 1.</Say></Gather><Hangup /></Response>"#
+    /// );
+    /// ```
+    Gather
+}
 
 impl Gather {
     /// `<Gather />` with Twilio's defaults (DTMF, 5 s timeout, `#` finishes).
@@ -27,25 +28,13 @@ impl Gather {
         Self(Element::new("Gather"))
     }
 
-    /// Nests a `<Say>` (the prompt).
-    #[must_use]
-    pub fn say(mut self, say: Say) -> Self {
-        self.0.push(say.0);
-        self
-    }
-
-    /// Nests a `<Play>`.
-    #[must_use]
-    pub fn play(mut self, play: Play) -> Self {
-        self.0.push(play.0);
-        self
-    }
-
-    /// Nests a `<Pause>`.
-    #[must_use]
-    pub fn pause(mut self, pause: Pause) -> Self {
-        self.0.push(pause.0);
-        self
+    children! {
+        /// Nests a `<Say>` (the prompt).
+        say(Say),
+        /// Nests a `<Play>`.
+        play(Play),
+        /// Nests a `<Pause>`.
+        pause(Pause),
     }
 
     str_attrs! {
@@ -90,7 +79,6 @@ impl Gather {
         /// `debug`.
         debug => "debug",
     }
-    any_attr!();
 }
 
 impl Default for Gather {

@@ -43,18 +43,68 @@ macro_rules! bool_attrs {
     };
 }
 
-/// The escape hatch every builder has, like twilio-python's `**kwargs`.
-macro_rules! any_attr {
-    () => {
-        /// Sets any attribute by its TwiML name (`lowerCamelCase`, written as given),
-        /// for attributes this builder has no method for. Setting a name twice keeps
-        /// the last value.
-        #[must_use]
-        pub fn attr(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.0.set(name.into(), value);
-            self
+/// Declares a typed builder: a newtype over [`Element`](super::Element) that converts
+/// into one, with the open-element methods every builder has (`attr`, `kwarg`, `text`,
+/// `child`, like twilio-python's `**kwargs`, `nest` and `add_child`).
+macro_rules! twiml_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(pub(crate) $crate::twiml::Element);
+
+        impl From<$name> for $crate::twiml::Element {
+            fn from(typed: $name) -> Self {
+                typed.0
+            }
+        }
+
+        impl $name {
+            /// Sets any attribute by its TwiML name (written as given), for attributes
+            /// this builder has no method for. Setting a name twice keeps the last value.
+            #[must_use]
+            pub fn attr(mut self, name: impl Into<String>, value: impl std::fmt::Display) -> Self {
+                self.0 = self.0.attr(name, value);
+                self
+            }
+
+            /// Sets an attribute named as twilio-python names keyword argument
+            /// `python_name` (`status_callback` → `statusCallback`).
+            #[must_use]
+            pub fn kwarg(mut self, python_name: &str, value: impl std::fmt::Display) -> Self {
+                self.0 = self.0.kwarg(python_name, value);
+                self
+            }
+
+            /// Appends text after what is already inside (empty text is dropped).
+            #[must_use]
+            pub fn text(mut self, text: impl Into<String>) -> Self {
+                self.0.push_text(text);
+                self
+            }
+
+            /// Appends any child element: an [`Element`]($crate::twiml::Element) for
+            /// what this builder has no method for, or another typed builder.
+            #[must_use]
+            pub fn child(mut self, child: impl Into<$crate::twiml::Element>) -> Self {
+                self.0.push(child.into());
+                self
+            }
         }
     };
 }
 
-pub(crate) use {any_attr, bool_attrs, str_attrs, u32_attrs};
+/// Defines `pub fn $method(self, child: $ty) -> Self` nesting methods.
+macro_rules! children {
+    ($( $(#[$doc:meta])* $method:ident($ty:ty) ),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $method(mut self, child: $ty) -> Self {
+                self.0.push(child.into());
+                self
+            }
+        )*
+    };
+}
+
+pub(crate) use {bool_attrs, children, str_attrs, twiml_type, u32_attrs};

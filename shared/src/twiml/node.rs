@@ -1,4 +1,5 @@
-//! The generic element tree behind the typed verbs, and its serialisation.
+//! The generic element tree behind the typed verbs, its serialisation, and the open
+//! element API ([`Element`]) for anything the typed builders do not know.
 //!
 //! Serialisation copies what twilio-python (`xml.etree.ElementTree.tostring`) prints,
 //! because Twilio's docs, tests and users compare against that output:
@@ -15,10 +16,31 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
 use quick_xml::Writer;
 
-/// One element: a name, attributes (unique names, kept in setting order, sorted on
-/// output), optional text and children.
+/// Any TwiML element: a name, attributes, text and children, written with the same
+/// rules as the typed builders (attributes sorted by name, `<Empty />`, ElementTree's
+/// escaping). This is the open element API, like twilio-python's `add_child` / `nest`:
+/// whatever Twilio adds next can be written today, and placed inside any typed
+/// builder with its `child` method. Prefer the typed builders where they exist.
+///
+/// ```
+/// use callflow::twiml::{Dial, Element, Say, VoiceResponse};
+///
+/// let xml = VoiceResponse::new()
+///     .child(Element::new("FutureVerb").kwarg("status_callback", "/s").text("hi & bye"))
+///     .say(Say::new("Hello ").child(Element::with_text("amazon:effect", "psst").attr("name", "whispered")))
+///     .dial(Dial::to_number("+15550009999").child(Element::with_text("Extension", "123")))
+///     .to_xml_without_declaration();
+/// assert_eq!(
+///     xml,
+///     concat!(
+///         r#"<Response><FutureVerb statusCallback="/s">hi &amp; bye</FutureVerb>"#,
+///         r#"<Say>Hello <amazon:effect name="whispered">psst</amazon:effect></Say>"#,
+///         r#"<Dial>+15550009999<Extension>123</Extension></Dial></Response>"#,
+///     )
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Element {
+pub struct Element {
     pub(crate) name: Cow<'static, str>,
     attrs: Vec<(Cow<'static, str>, String)>,
     children: Vec<Node>,
@@ -32,12 +54,60 @@ pub(crate) enum Node {
 }
 
 impl Element {
-    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
+    /// An element called `name` (written as given, e.g. `FutureVerb` or `amazon:effect`).
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         Self {
             name: name.into(),
             attrs: Vec::new(),
             children: Vec::new(),
         }
+    }
+
+    /// An element with text content, like twilio-python's `add_child(name, value)`
+    /// (empty text is dropped, as there).
+    pub fn with_text(name: impl Into<Cow<'static, str>>, text: impl Into<String>) -> Self {
+        let mut e = Self::new(name);
+        e.push_text(text);
+        e
+    }
+
+    /// The element's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sets attribute `name` (written as given) to `value`'s text; `bool`s give
+    /// `true`/`false` and integers decimal, as twilio-python writes them. Setting a name
+    /// twice keeps the last value.
+    #[must_use]
+    pub fn attr(mut self, name: impl Into<String>, value: impl std::fmt::Display) -> Self {
+        self.set(name.into(), value.to_string());
+        self
+    }
+
+    /// Sets an attribute named the way twilio-python names a keyword argument:
+    /// `status_callback` → `statusCallback`, `from_` → `from`, `xml_lang` → `xml:lang`
+    /// (see [`attribute_name`]).
+    #[must_use]
+    pub fn kwarg(self, python_name: &str, value: impl std::fmt::Display) -> Self {
+        self.attr(attribute_name(python_name), value)
+    }
+
+    /// Appends text after what is already inside (empty text is dropped).
+    ///
+    /// Unlike twilio-python, where a second string nested in a row replaces the first
+    /// (ElementTree's `text`/`tail` are overwritten), texts here accumulate.
+    #[must_use]
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.push_text(text);
+        self
+    }
+
+    /// Appends a child: an [`Element`] or any typed builder.
+    #[must_use]
+    pub fn child(mut self, child: impl Into<Element>) -> Self {
+        self.push(child.into());
+        self
     }
 
     /// Sets an attribute, replacing an earlier value of the same name (as a Python
@@ -155,6 +225,51 @@ pub(crate) fn escape_attribute(s: &str) -> String {
     out
 }
 
+/// The attribute name twilio-python writes for keyword argument `kwarg`: its special
+/// cases (`from_`, `xml_lang`, `interpret_as`, `for_`, `break_`), then `lower_camel`
+/// (each `_`-separated part `str.title()`d, joined, first letter lowered). Names without
+/// `_` are kept as they are (`camelAlready` stays).
+pub fn attribute_name(kwarg: &str) -> String {
+    let mapped = match kwarg {
+        "from_" => "from",
+        "xml_lang" => "xml:lang",
+        "interpret_as" => "interpret-as",
+        "for_" => "for",
+        "break_" => "break",
+        other => other,
+    };
+    if !mapped.contains('_') {
+        return mapped.to_owned();
+    }
+    let joined: String = mapped.split('_').map(python_title).collect();
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => joined,
+    }
+}
+
+/// Python's `str.title()`: a letter after a non-letter is upper-cased, after a letter
+/// lower-cased (`url2x` → `Url2X`).
+fn python_title(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut after_letter = false;
+    for c in word.chars() {
+        if c.is_alphabetic() {
+            if after_letter {
+                out.extend(c.to_lowercase());
+            } else {
+                out.extend(c.to_uppercase());
+            }
+            after_letter = true;
+        } else {
+            out.push(c);
+            after_letter = false;
+        }
+    }
+    out
+}
+
 /// Python's `str(True)` / `str(False)` lower-cased, as twilio-python writes booleans.
 pub(crate) fn bool_str(b: bool) -> &'static str {
     if b {
@@ -177,6 +292,17 @@ mod tests {
         );
         assert_eq!(escape_text("bell\u{7}\u{0}"), "bell");
         assert_eq!(escape_attribute("x\u{FFFE}y"), "xy");
+    }
+
+    #[test]
+    fn keyword_names_follow_twilio_python() {
+        assert_eq!(attribute_name("num_digits"), "numDigits");
+        assert_eq!(attribute_name("status_callback_URL"), "statusCallbackUrl");
+        assert_eq!(attribute_name("sample_rate2x"), "sampleRate2X");
+        assert_eq!(attribute_name("from_"), "from");
+        assert_eq!(attribute_name("xml_lang"), "xml:lang");
+        assert_eq!(attribute_name("camelAlready"), "camelAlready");
+        assert_eq!(attribute_name("_"), "");
     }
 
     #[test]

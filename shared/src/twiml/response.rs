@@ -3,7 +3,10 @@
 use std::fmt;
 
 use super::node::Element;
-use super::{Dial, Enqueue, Gather, Hangup, Leave, Pause, Play, Record, Redirect, Reject, Say};
+use super::{
+    Connect, Dial, Echo, Enqueue, Gather, Hangup, Leave, Pause, Pay, Play, Prompt, Queue, Record,
+    Redirect, Refer, Reject, Say, Sms, Start, Stop,
+};
 
 /// A voice TwiML document: verbs in the order they run.
 ///
@@ -31,7 +34,8 @@ use super::{Dial, Enqueue, Gather, Hangup, Leave, Pause, Play, Record, Redirect,
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoiceResponse(Element);
 
-/// Any verb that may go directly under `<Response>`; every verb builder converts into it.
+/// Any verb that may go directly under `<Response>`; every verb builder converts into
+/// it, and so does an [`Element`] (the open element API).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verb(Element);
 
@@ -39,12 +43,21 @@ macro_rules! verbs {
     ($($t:ident),*) => {
         $(impl From<$t> for Verb {
             fn from(v: $t) -> Self {
-                Verb(v.0)
+                Verb(v.into())
             }
         })*
     };
 }
-verbs!(Say, Play, Pause, Gather, Redirect, Dial, Hangup, Reject, Record, Enqueue, Leave);
+verbs!(
+    Say, Play, Pause, Gather, Redirect, Dial, Hangup, Reject, Record, Enqueue, Leave, Connect,
+    Start, Stop, Pay, Refer, Echo, Sms, Prompt, Queue
+);
+
+impl From<Element> for Verb {
+    fn from(e: Element) -> Self {
+        Verb(e)
+    }
+}
 
 impl VoiceResponse {
     /// An empty `<Response />` (Twilio hangs up after it).
@@ -113,6 +126,65 @@ impl VoiceResponse {
     #[must_use]
     pub fn leave(self) -> Self {
         self.push(Leave::new())
+    }
+    /// Appends `<Connect>`.
+    #[must_use]
+    pub fn connect(self, connect: Connect) -> Self {
+        self.push(connect)
+    }
+    /// Appends `<Start>`.
+    #[must_use]
+    pub fn start(self, start: Start) -> Self {
+        self.push(start)
+    }
+    /// Appends `<Stop>`.
+    #[must_use]
+    pub fn stop(self, stop: Stop) -> Self {
+        self.push(stop)
+    }
+    /// Appends `<Pay>`.
+    #[must_use]
+    pub fn pay(self, pay: Pay) -> Self {
+        self.push(pay)
+    }
+    /// Appends `<Refer>`.
+    #[must_use]
+    pub fn refer(self, refer: Refer) -> Self {
+        self.push(refer)
+    }
+    /// Appends `<Echo />`.
+    #[must_use]
+    pub fn echo(self) -> Self {
+        self.push(Echo::new())
+    }
+    /// Appends `<Sms>`.
+    #[must_use]
+    pub fn sms(self, sms: Sms) -> Self {
+        self.push(sms)
+    }
+    /// Appends `<Prompt>` at the root, as twilio-python allows; Twilio only accepts it
+    /// inside `<Pay>`.
+    #[must_use]
+    pub fn prompt(self, prompt: Prompt) -> Self {
+        self.push(prompt)
+    }
+    /// Appends `<Queue>` at the root, as twilio-python allows; Twilio only accepts it
+    /// inside `<Dial>`.
+    #[must_use]
+    pub fn queue(self, queue: Queue) -> Self {
+        self.push(queue)
+    }
+    /// Appends any element (the open element API), e.g. a verb this library does not
+    /// know yet.
+    #[must_use]
+    pub fn child(self, element: impl Into<Element>) -> Self {
+        self.push(element.into())
+    }
+    /// Appends text directly under `<Response>` (twilio-python's `append("…")`).
+    #[must_use]
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.0.push_text(text);
+        self
     }
 
     /// The document with the XML declaration, ready to send as `text/xml`.

@@ -1,29 +1,31 @@
 //! SSML inside `<Say>`: `<break>`, `<emphasis>`, `<lang>`, `<p>`, `<phoneme>`,
 //! `<prosody>`, `<s>`, `<say-as>`, `<sub>`, `<w>`.
 //!
-//! Like twilio-python, the builder does not check which SSML element may take which
+//! SSML elements nest in one another with `child` (and take text with `text`). Like
+//! twilio-python, the builder does not check which SSML element may take which
 //! attribute or child; Twilio's schema validation reports misuse (warning 12200).
 
-use super::macros::{any_attr, str_attrs};
+use super::macros::{str_attrs, twiml_type};
 use super::node::Element;
 
-/// One SSML element, built with the constructor named after it.
-///
-/// ```
-/// use callflow::twiml::{Say, Ssml, VoiceResponse};
-///
-/// let say = Say::new("Your code is ")
-///     .ssml(Ssml::say_as("1234").interpret_as("digits"))
-///     .ssml(Ssml::break_().time("500ms"))
-///     .text(" Goodbye.");
-/// let xml = VoiceResponse::new().say(say).to_xml_without_declaration();
-/// assert_eq!(
-///     xml,
-///     r#"<Response><Say>Your code is <say-as interpret-as="digits">1234</say-as><break time="500ms" /> Goodbye.</Say></Response>"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ssml(pub(crate) Element);
+twiml_type! {
+    /// One SSML element, built with the constructor named after it.
+    ///
+    /// ```
+    /// use callflow::twiml::{Say, Ssml, VoiceResponse};
+    ///
+    /// let say = Say::new("Your code is ")
+    ///     .ssml(Ssml::say_as("1234").interpret_as("digits"))
+    ///     .ssml(Ssml::break_().time("500ms"))
+    ///     .text(" Goodbye.");
+    /// let xml = VoiceResponse::new().say(say).to_xml_without_declaration();
+    /// assert_eq!(
+    ///     xml,
+    ///     r#"<Response><Say>Your code is <say-as interpret-as="digits">1234</say-as><break time="500ms" /> Goodbye.</Say></Response>"#
+    /// );
+    /// ```
+    Ssml
+}
 
 impl Ssml {
     fn with_words(name: &'static str, words: impl Into<String>) -> Self {
@@ -73,20 +75,6 @@ impl Ssml {
         Self::with_words("w", words)
     }
 
-    /// Appends text after what is already inside.
-    #[must_use]
-    pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.0.push_text(text);
-        self
-    }
-
-    /// Nests another SSML element.
-    #[must_use]
-    pub fn child(mut self, child: Ssml) -> Self {
-        self.0.push(child.0);
-        self
-    }
-
     str_attrs! {
         /// `strength` of a `<break>` (`none`, `x-weak`, … `x-strong`).
         strength => "strength",
@@ -115,5 +103,4 @@ impl Ssml {
         /// `role` of a `<w>`.
         role => "role",
     }
-    any_attr!();
 }

@@ -1,14 +1,16 @@
-//! The leaf voice verbs: `<Say>`, `<Play>`, `<Pause>`, `<Redirect>`, `<Hangup>`,
-//! `<Reject>`, `<Record>`, `<Enqueue>`, `<Leave>`. `<Gather>` and `<Dial>`, which nest,
-//! have their own files.
+//! The simple voice verbs: `<Say>`, `<Play>`, `<Pause>`, `<Redirect>`, `<Hangup>`,
+//! `<Reject>`, `<Record>`, `<Enqueue>` (with `<Task>`), `<Leave>`, `<Echo>`, `<Sms>`,
+//! `<Refer>` (with its `<Sip>`). `<Gather>`, `<Dial>`, `<Connect>`, `<Start>`/`<Stop>`
+//! and `<Pay>` have their own files.
 
-use super::macros::{any_attr, bool_attrs, str_attrs, u32_attrs};
+use super::macros::{bool_attrs, children, str_attrs, twiml_type, u32_attrs};
 use super::node::Element;
-use super::Ssml;
+use super::{Parameter, Ssml};
 
-/// `<Say>`: text to speak, optionally with SSML inside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Say(pub(crate) Element);
+twiml_type! {
+    /// `<Say>`: text to speak, optionally with SSML inside.
+    Say
+}
 
 impl Say {
     /// Speaks `message` (an empty message gives `<Say />`, as twilio-python does).
@@ -18,18 +20,9 @@ impl Say {
         Self(e)
     }
 
-    /// Appends plain text after what is already inside.
-    #[must_use]
-    pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.0.push_text(text);
-        self
-    }
-
-    /// Appends an SSML element.
-    #[must_use]
-    pub fn ssml(mut self, ssml: Ssml) -> Self {
-        self.0.push(ssml.0);
-        self
+    children! {
+        /// Appends an SSML element.
+        ssml(Ssml),
     }
 
     str_attrs! {
@@ -42,12 +35,12 @@ impl Say {
         /// `loop`: how many times to say it (0 = until the call ends).
         loop_count => "loop",
     }
-    any_attr!();
 }
 
-/// `<Play>`: an audio URL, or DTMF tones with [`Play::digits`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Play(pub(crate) Element);
+twiml_type! {
+    /// `<Play>`: an audio URL, or DTMF tones with [`Play::digits`].
+    Play
+}
 
 impl Play {
     /// Plays the media at `url` (pass `""` when only playing `digits`).
@@ -64,12 +57,12 @@ impl Play {
         /// `digits`: DTMF tones to send (`w` = half a second's wait).
         digits => "digits",
     }
-    any_attr!();
 }
 
-/// `<Pause>`: silence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pause(pub(crate) Element);
+twiml_type! {
+    /// `<Pause>`: silence.
+    Pause
+}
 
 impl Pause {
     /// A pause of Twilio's default length (1 s).
@@ -80,7 +73,6 @@ impl Pause {
         /// `length` in seconds.
         length => "length",
     }
-    any_attr!();
 }
 
 impl Default for Pause {
@@ -89,9 +81,10 @@ impl Default for Pause {
     }
 }
 
-/// `<Redirect>`: continue with the TwiML at another URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirect(pub(crate) Element);
+twiml_type! {
+    /// `<Redirect>`: continue with the TwiML at another URL.
+    Redirect
+}
 
 impl Redirect {
     /// Redirects to `url`.
@@ -104,19 +97,22 @@ impl Redirect {
         /// `method`: `GET` or `POST` (default).
         method => "method",
     }
-    any_attr!();
 }
 
-/// `<Hangup>`: end the call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hangup(pub(crate) Element);
+twiml_type! {
+    /// `<Hangup>`: end the call.
+    Hangup
+}
 
 impl Hangup {
     /// `<Hangup />`.
     pub fn new() -> Self {
         Self(Element::new("Hangup"))
     }
-    any_attr!();
+    children! {
+        /// Adds a `<Parameter>` (passed on to the Voice SDK).
+        parameter(Parameter),
+    }
 }
 
 impl Default for Hangup {
@@ -125,16 +121,16 @@ impl Default for Hangup {
     }
 }
 
-/// `<Leave>`: leave the queue (in an `<Enqueue>` wait URL's TwiML).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leave(pub(crate) Element);
+twiml_type! {
+    /// `<Leave>`: leave the queue (in an `<Enqueue>` wait URL's TwiML).
+    Leave
+}
 
 impl Leave {
     /// `<Leave />`.
     pub fn new() -> Self {
         Self(Element::new("Leave"))
     }
-    any_attr!();
 }
 
 impl Default for Leave {
@@ -143,9 +139,10 @@ impl Default for Leave {
     }
 }
 
-/// `<Reject>`: refuse the call without answering it (no charge).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reject(pub(crate) Element);
+twiml_type! {
+    /// `<Reject>`: refuse the call without answering it (no charge).
+    Reject
+}
 
 impl Reject {
     /// `<Reject />` (reason `rejected`).
@@ -156,7 +153,10 @@ impl Reject {
         /// `reason`: `rejected` or `busy`.
         reason => "reason",
     }
-    any_attr!();
+    children! {
+        /// Adds a `<Parameter>`.
+        parameter(Parameter),
+    }
 }
 
 impl Default for Reject {
@@ -165,9 +165,10 @@ impl Default for Reject {
     }
 }
 
-/// `<Record>`: record the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record(pub(crate) Element);
+twiml_type! {
+    /// `<Record>`: record the caller.
+    Record
+}
 
 impl Record {
     /// `<Record />` with Twilio's defaults.
@@ -191,6 +192,8 @@ impl Record {
         recording_status_callback_event => "recordingStatusCallbackEvent",
         /// `transcribeCallback` URL.
         transcribe_callback => "transcribeCallback",
+        /// `recordingConfigurationId`.
+        recording_configuration_id => "recordingConfigurationId",
     }
     u32_attrs! {
         /// `timeout`: seconds of silence that end the recording.
@@ -204,7 +207,6 @@ impl Record {
         /// `transcribe`.
         transcribe => "transcribe",
     }
-    any_attr!();
 }
 
 impl Default for Record {
@@ -213,9 +215,10 @@ impl Default for Record {
     }
 }
 
-/// `<Enqueue>`: put the caller in a queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Enqueue(pub(crate) Element);
+twiml_type! {
+    /// `<Enqueue>`: put the caller in a queue.
+    Enqueue
+}
 
 impl Enqueue {
     /// Enqueues into the queue called `name` (empty when a `workflowSid` picks it).
@@ -225,12 +228,10 @@ impl Enqueue {
         Self(e)
     }
 
-    /// Adds a `<Task>` child: TaskRouter task attributes as JSON text.
+    /// Adds a `<Task>`: a [`Task`], or TaskRouter task attributes as JSON text.
     #[must_use]
-    pub fn task(mut self, json: impl Into<String>) -> Self {
-        let mut task = Element::new("Task");
-        task.push_text(json);
-        self.0.push(task);
+    pub fn task(mut self, task: impl Into<Task>) -> Self {
+        self.0.push(task.into().0);
         self
     }
 
@@ -250,5 +251,123 @@ impl Enqueue {
         /// `maxQueueSize`.
         max_queue_size => "maxQueueSize",
     }
-    any_attr!();
+}
+
+twiml_type! {
+    /// `<Task>`: TaskRouter task attributes (JSON text) inside `<Enqueue>`.
+    Task
+}
+
+impl Task {
+    /// A task with attributes `json`.
+    pub fn new(json: impl Into<String>) -> Self {
+        let mut e = Element::new("Task");
+        e.push_text(json);
+        Self(e)
+    }
+    u32_attrs! {
+        /// `priority`.
+        priority => "priority",
+        /// `timeout` in seconds.
+        timeout => "timeout",
+    }
+}
+
+impl From<&str> for Task {
+    fn from(json: &str) -> Self {
+        Task::new(json)
+    }
+}
+
+impl From<String> for Task {
+    fn from(json: String) -> Self {
+        Task::new(json)
+    }
+}
+
+twiml_type! {
+    /// `<Echo>`: plays the caller's audio back (for testing).
+    Echo
+}
+
+impl Echo {
+    /// `<Echo />`.
+    pub fn new() -> Self {
+        Self(Element::new("Echo"))
+    }
+}
+
+impl Default for Echo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+twiml_type! {
+    /// `<Sms>`: send a text message during the call (deprecated by Twilio; use the
+    /// Messaging API).
+    Sms
+}
+
+impl Sms {
+    /// Sends `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        let mut e = Element::new("Sms");
+        e.push_text(message);
+        Self(e)
+    }
+    str_attrs! {
+        /// `to` number.
+        to => "to",
+        /// `from` number (`from_` in twilio-python).
+        from => "from",
+        /// `action` URL.
+        action => "action",
+        /// `method` for `action`.
+        method => "method",
+        /// `statusCallback` URL.
+        status_callback => "statusCallback",
+    }
+}
+
+twiml_type! {
+    /// `<Refer>`: transfer a SIP call elsewhere with a SIP REFER.
+    Refer
+}
+
+impl Refer {
+    /// `<Refer>` with no target yet: add a [`ReferSip`].
+    pub fn new() -> Self {
+        Self(Element::new("Refer"))
+    }
+    str_attrs! {
+        /// `action` URL, called when the REFER is done.
+        action => "action",
+        /// `method` for `action`.
+        method => "method",
+    }
+    children! {
+        /// Adds the `<Sip>` target.
+        sip(ReferSip),
+    }
+}
+
+impl Default for Refer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+twiml_type! {
+    /// `<Sip>` inside `<Refer>`: the URI to refer the call to.
+    ReferSip
+}
+
+impl ReferSip {
+    /// Refers to `sip_url`.
+    pub fn new(sip_url: impl Into<String>) -> Self {
+        let mut e = Element::new("Sip");
+        e.push_text(sip_url);
+        Self(e)
+    }
 }
