@@ -32,3 +32,20 @@ def test_service_crud(client):
         client.sync.v1.services(created.sid).fetch()
     assert (err.value.status, err.value.code) == (404, 20404)
     assert client.sync.v1.services("default").fetch().unique_name == "default"
+
+
+def test_webhook_url_empty_is_null_and_bad_is_refused(client):
+    # Twilio's description allows only null or a URI for webhook_url, never "".
+    created = client.sync.v1.services.create(webhook_url="")
+    assert created.webhook_url is None
+    updated = client.sync.v1.services(created.sid).update(
+        webhook_url="https://example.com/sync-events"
+    )
+    assert updated.webhook_url == "https://example.com/sync-events"
+    cleared = client.sync.v1.services(created.sid).update(webhook_url="")
+    assert cleared.webhook_url is None
+    with pytest.raises(TwilioRestException) as err:
+        client.sync.v1.services(created.sid).update(webhook_url="not a url")
+    assert (err.value.status, err.value.code) == (400, 20001)
+    assert client.sync.v1.services(created.sid).fetch().webhook_url is None
+    client.sync.v1.services(created.sid).delete()

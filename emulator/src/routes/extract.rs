@@ -126,6 +126,21 @@ impl Params {
         }
     }
 
+    /// A webhook URL parameter: absent is `None` (keep what is stored), empty is
+    /// `Some(None)` (no webhook: Twilio's description allows only `null` or a URI for
+    /// `webhook_url`, never `""`), anything else must be an absolute `http(s)` URL.
+    pub fn webhook_url(&self, name: &str) -> Result<Option<Option<String>>, SyncError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("") => Ok(Some(None)),
+            Some(v) if is_http_url(v) => Ok(Some(Some(v.to_owned()))),
+            Some(v) => Err(SyncError::InvalidParameter(format!(
+                "{name} must be an absolute http or https URL, got {:?}",
+                truncate(v, 200)
+            ))),
+        }
+    }
+
     /// A unique name: 1..=320 characters and not shaped like a SID (which would make
     /// `/Documents/{Sid}` ambiguous).
     pub fn unique_name(&self) -> Result<Option<String>, SyncError> {
@@ -145,6 +160,36 @@ impl Params {
         }
         Ok(Some(v.to_owned()))
     }
+}
+
+/// Whether `v` is an absolute `http`/`https` URL written with RFC 3986 characters only.
+/// The URL is echoed back as sent, so it must already be a valid URI (no spaces, no
+/// non-ASCII, `%` only in escapes), not merely something a lenient parser repairs.
+fn is_http_url(v: &str) -> bool {
+    const ALLOWED: &str = "-._~:/?#[]@!$&'()*+,;=%";
+    let bytes = v.as_bytes();
+    let chars_ok = bytes.iter().enumerate().all(|(i, b)| {
+        (b.is_ascii_alphanumeric() || ALLOWED.as_bytes().contains(b))
+            && (*b != b'%'
+                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)))
+    });
+    chars_ok
+        && url::Url::parse(v).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
+}
+
+/// At most `max` bytes of `s` (cut on a character boundary), for echoing input in errors.
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 fn decode(raw: &[u8]) -> Result<String, SyncError> {
@@ -275,6 +320,21 @@ mod tests {
         assert_eq!(p.get("Data"), Some("{\"a\": 1}"));
         assert_eq!(p.get("Key"), Some("a b"));
         assert_eq!(p.get("Flag"), Some(""));
+    }
+
+    #[test]
+    fn webhook_url_empty_clears_and_bad_is_refused() {
+        let p = Params::parse(b"A=&B=https%3A%2F%2Fexample.com%2Fhook%3Fa%3D1&C=not+a+url&D=ftp%3A%2F%2Fx&E=http%3A%2F%2Fx%2F%7C")
+            .expect("valid");
+        assert_eq!(p.webhook_url("A").expect("empty"), Some(None));
+        assert_eq!(
+            p.webhook_url("B").expect("url"),
+            Some(Some("https://example.com/hook?a=1".to_owned()))
+        );
+        assert_eq!(p.webhook_url("Z").expect("absent"), None);
+        for bad in ["C", "D", "E"] {
+            assert_eq!(p.webhook_url(bad).expect_err(bad).code(), 20001);
+        }
     }
 
     #[test]

@@ -159,7 +159,8 @@ pub fn service(base: &str, account_sid: &str, row: &ServiceRow) -> Value {
         "date_created": iso(row.date_created),
         "date_updated": iso(row.date_updated),
         "url": url,
-        "webhook_url": row.webhook_url,
+        // Databases written by earlier versions may hold "" for "no webhook".
+        "webhook_url": row.webhook_url.as_deref().filter(|u| !u.is_empty()),
         "webhooks_from_rest_enabled": row.webhooks_from_rest_enabled,
         "reachability_webhooks_enabled": row.reachability_webhooks_enabled,
         "acl_enabled": row.acl_enabled,

@@ -32,7 +32,7 @@ fn fields(p: &Params) -> Result<ServiceFields, SyncError> {
     }
     Ok(ServiceFields {
         friendly_name: p.get("FriendlyName").map(str::to_owned),
-        webhook_url: p.get("WebhookUrl").map(str::to_owned),
+        webhook_url: p.webhook_url("WebhookUrl")?,
         webhooks_from_rest_enabled: p.boolean("WebhooksFromRestEnabled")?,
         reachability_webhooks_enabled: p.boolean("ReachabilityWebhooksEnabled")?,
         acl_enabled: p.boolean("AclEnabled")?,

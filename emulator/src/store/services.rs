@@ -53,7 +53,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRow> {
 #[derive(Debug, Clone, Default)]
 pub struct ServiceFields {
     pub friendly_name: Option<String>,
-    pub webhook_url: Option<String>,
+    /// `Some(None)` removes the webhook.
+    pub webhook_url: Option<Option<String>>,
     pub webhooks_from_rest_enabled: Option<bool>,
     pub reachability_webhooks_enabled: Option<bool>,
     pub acl_enabled: Option<bool>,
@@ -120,7 +121,7 @@ fn insert(
         sid: new_sid(Prefix::Service),
         unique_name: unique_name.map(str::to_owned),
         friendly_name: f.friendly_name,
-        webhook_url: f.webhook_url,
+        webhook_url: f.webhook_url.flatten(),
         webhooks_from_rest_enabled: f.webhooks_from_rest_enabled.unwrap_or(false),
         reachability_webhooks_enabled: f.reachability_webhooks_enabled.unwrap_or(false),
         acl_enabled: f.acl_enabled.unwrap_or(false),
@@ -164,7 +165,7 @@ pub fn update(
         row.friendly_name = Some(v);
     }
     if let Some(v) = f.webhook_url {
-        row.webhook_url = Some(v);
+        row.webhook_url = v;
     }
     if let Some(v) = f.webhooks_from_rest_enabled {
         row.webhooks_from_rest_enabled = v;
