@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use callflow::http::{twiml, ErrorBody, WebhookVerifier};
 use callflow::twiml::{Gather, Say, VoiceResponse};
-use callflow::webhook::{signature, Form};
+use callflow::webhook::{signature, Form, VoiceRequest};
 use lambda_http::http::Request;
 
 const TOKEN: &str = "local-dev-token";
@@ -23,7 +23,10 @@ async fn handle(
         Err(_) => Bytes::from(vec![0u8; callflow::http::MAX_BODY_BYTES + 1]),
     };
     let req: Request<Bytes> = Request::from_parts(parts, bytes);
-    let response = match verifier.verify_voice(&req) {
+    let call = verifier
+        .verify_form(&req)
+        .and_then(|form| Ok(VoiceRequest::from_form(&form)?));
+    let response = match call {
         Ok(call) => twiml(
             VoiceResponse::new()
                 .say(Say::new(format!(

@@ -2,6 +2,7 @@
 //! with anything but the documented 4xx refusals.
 
 use callflow::http::WebhookVerifier;
+use callflow::webhook::{StatusCallback, VoiceRequest};
 use lambda_http::http::{HeaderValue, Method, Request, StatusCode};
 use lambda_http::Body;
 use proptest::prelude::*;
@@ -66,9 +67,12 @@ proptest! {
         for v in [&secure, &insecure] {
             let results = [
                 v.verify_form(&req).map(|_| ()),
-                v.verify_voice(&req).map(|_| ()),
-                v.verify_status_callback(&req).map(|_| ()),
-                v.verify_get(&req).map(|_| ()),
+                v.verify_form(&req)
+                    .and_then(|form| Ok(VoiceRequest::from_form(&form)?))
+                    .map(|_| ()),
+                v.verify_form(&req)
+                    .and_then(|form| Ok(StatusCallback::from_form(&form)?))
+                    .map(|_| ()),
                 v.verify_json(&req).map(|_| ()),
                 v.authorize_read(&req, Some("tok")).map(|_| ()),
                 v.authorize_read(&req, None).map(|_| ()),
