@@ -246,7 +246,10 @@ fn flow_graph_writes_dot_and_mermaid_and_refuses_a_bad_flow() {
     assert!(dot.status.success());
     let dot = String::from_utf8_lossy(&dot.stdout);
     assert!(dot.starts_with("digraph flow {"), "{dot}");
-    assert!(dot.contains("\"welcome\" -> \"technical\" [label=\"2\"];"), "{dot}");
+    assert!(
+        dot.contains("\"welcome\" -> \"technical\" [label=\"2\"];"),
+        "{dot}"
+    );
 
     let mermaid = Command::new(BIN)
         .args(["flow", "graph", "--format", "mermaid"])
@@ -256,8 +259,11 @@ fn flow_graph_writes_dot_and_mermaid_and_refuses_a_bad_flow() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "start = \"nowhere\"\n[stages.a]\nend = { hangup = true }\n")
-        .expect("write");
+    std::fs::write(
+        &bad,
+        "start = \"nowhere\"\n[stages.a]\nend = { hangup = true }\n",
+    )
+    .expect("write");
     let refused = Command::new(BIN)
         .args(["flow", "graph"])
         .arg(&bad)
