@@ -45,6 +45,6 @@ fn edge_label(labels: &[String]) -> String {
 fn is_fallback(kind: EdgeKind) -> bool {
     matches!(
         kind,
-        EdgeKind::Otherwise | EdgeKind::Retry | EdgeKind::Exhausted
+        EdgeKind::Otherwise | EdgeKind::Retry | EdgeKind::Exhausted | EdgeKind::Next
     )
 }

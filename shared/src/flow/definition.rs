@@ -1,12 +1,11 @@
-//! The serde shape of a flow file.
+//! A flow after validation: named stages whose kind is an enum, so that every part of
+//! callflow (engine, render, graph) matches on what a stage does instead of
+//! re-interpreting optional fields. The TOML shape and its checks are in `toml`.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// A whole call flow: where calls start and the stages they move through.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Flow {
     /// The stage a new call starts in.
     pub start: String,
@@ -14,64 +13,64 @@ pub struct Flow {
     pub stages: BTreeMap<String, Stage>,
 }
 
-/// One step of the menu.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// One step of the flow: what the caller hears on entering it, then what it does.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
-    /// Spoken when the stage is entered (before the gather prompt).
-    #[serde(default)]
+    /// Spoken when the stage is entered.
     pub say: Option<String>,
     /// Audio URL played when the stage is entered.
-    #[serde(default)]
     pub play: Option<String>,
-    /// Input to collect; a stage has either `gather` or `end`.
-    #[serde(default)]
-    pub gather: Option<GatherSpec>,
+    pub kind: StageKind,
+}
+
+/// What a stage does after its `say` / `play`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StageKind {
+    /// Ask for input and move on by it.
+    Gather(GatherStage),
+    /// Say and continue: move on to `next` without input (a `<Redirect>`).
+    Continue { next: String },
+    /// Hand the call to a media stream or an AI agent (`<Connect>`); `next` once the
+    /// session ends, or the end of the call without one.
+    Connect(ConnectStage),
+    /// Record a voicemail (`<Record>`), then `next`.
+    Record(RecordStage),
+    /// Dial, and move on by how the dial went (`<Dial action>` brings `DialCallStatus`).
+    Dial(DialStage),
+    /// The end of the call's journey through the flow.
+    End(End),
+}
+
+/// A gather stage: the question, and where answers lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatherStage {
+    pub gather: GatherSpec,
     /// Input → next stage. DTMF keys match exactly; speech keys match as a contained phrase.
-    #[serde(default)]
     pub routes: BTreeMap<String, String>,
     /// Next stage for any other non-empty input.
-    #[serde(default)]
     pub otherwise: Option<String>,
     /// What happens on empty or unmatched input.
-    #[serde(default)]
     pub retry: Option<RetrySpec>,
-    /// The terminal action that ends the menu.
-    #[serde(default)]
-    pub end: Option<End>,
 }
 
 /// The `<Gather>` a stage asks for.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GatherSpec {
     /// `dtmf`, `speech` or `dtmf speech`.
-    #[serde(default = "default_input")]
     pub input: String,
     /// The question, spoken inside the gather so that callers can barge in.
     pub prompt: String,
-    #[serde(default)]
     pub num_digits: Option<u32>,
     /// Seconds of silence before Twilio gives up waiting.
-    #[serde(default)]
     pub timeout: Option<u32>,
-    #[serde(default)]
     pub finish_on_key: Option<String>,
-    #[serde(default)]
     pub speech_timeout: Option<String>,
-    #[serde(default)]
     pub hints: Option<String>,
-    #[serde(default)]
     pub language: Option<String>,
 }
 
-fn default_input() -> String {
-    "dtmf".to_owned()
-}
-
 /// How often a stage asks again before giving up.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RetrySpec {
     /// Said before the stage's prompt when asking again.
     pub prompt: String,
@@ -81,37 +80,121 @@ pub struct RetrySpec {
     pub exhausted: String,
 }
 
-/// Terminal actions. Exactly one field is set (checked by validation).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct End {
+/// Terminal actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum End {
     /// Say goodbye (the stage's `say`) and hang up.
-    #[serde(default)]
-    pub hangup: bool,
-    /// Dial this phone number (E.164).
-    #[serde(default)]
-    pub dial: Option<String>,
+    Hangup,
+    /// Dial this phone number (E.164); the call is over for the flow.
+    Dial {
+        number: String,
+        caller_id: Option<String>,
+    },
     /// Dial this Twilio Client identity.
-    #[serde(default)]
-    pub client: Option<String>,
+    Client {
+        identity: String,
+        caller_id: Option<String>,
+    },
     /// Put the caller in this queue.
-    #[serde(default)]
-    pub enqueue: Option<String>,
-    /// Caller ID to present when dialling.
-    #[serde(default)]
-    pub caller_id: Option<String>,
+    Enqueue { queue: String },
 }
+
+/// What a connect stage hands the call to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectTarget {
+    /// `<Connect><Stream>`: the call's audio both ways over a WebSocket.
+    Stream,
+    /// `<Connect><ConversationRelay>`: Twilio does speech, your WebSocket the talking.
+    ConversationRelay,
+}
+
+impl ConnectTarget {
+    /// The name kept in the call state and shown in graphs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectTarget::Stream => "stream",
+            ConnectTarget::ConversationRelay => "conversation-relay",
+        }
+    }
+}
+
+/// A connect stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectStage {
+    pub target: ConnectTarget,
+    /// The `wss://` URL.
+    pub url: String,
+    /// `<Parameter>`s handed to the WebSocket server.
+    pub parameters: BTreeMap<String, String>,
+    /// ConversationRelay only: said as soon as the session connects.
+    pub welcome_greeting: Option<String>,
+    /// ConversationRelay only.
+    pub language: Option<String>,
+    /// ConversationRelay only.
+    pub voice: Option<String>,
+    /// Where the call goes when the session ends; `None` ends the call.
+    pub next: Option<String>,
+}
+
+/// A voicemail stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordStage {
+    /// Longest recording, in seconds.
+    pub max_length: Option<u32>,
+    /// Keys that end the recording.
+    pub finish_on_key: Option<String>,
+    /// Seconds of silence that end the recording.
+    pub timeout: Option<u32>,
+    pub play_beep: Option<bool>,
+    /// Ask Twilio for a transcript (delivered to the transcription callback).
+    pub transcribe: bool,
+    pub next: String,
+}
+
+/// Who a dial stage calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialTarget {
+    /// A phone number (E.164).
+    Number(String),
+    /// A Twilio Client identity.
+    Client(String),
+}
+
+/// A dial stage with fallbacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialStage {
+    pub target: DialTarget,
+    pub caller_id: Option<String>,
+    /// Seconds to let it ring.
+    pub timeout: Option<u32>,
+    /// `DialCallStatus` → next stage.
+    pub routes: BTreeMap<String, String>,
+    /// Next stage for a status without a route.
+    pub otherwise: Option<String>,
+}
+
+/// The `DialCallStatus` values Twilio posts to a `<Dial action>`.
+pub const DIAL_STATUSES: [&str; 6] = [
+    "completed",
+    "answered",
+    "busy",
+    "no-answer",
+    "failed",
+    "canceled",
+];
+
+/// The statuses a dial stage must route (or cover with `otherwise`): `answered` is
+/// only reported in some cases, the others end every dial.
+pub const REQUIRED_DIAL_STATUSES: [&str; 5] =
+    ["completed", "busy", "no-answer", "failed", "canceled"];
 
 impl Flow {
     /// A one-stage flow that only says goodbye; the fallback if the example cannot load.
     pub(crate) fn minimal() -> Flow {
         let stage = Stage {
             say: Some("Goodbye.".to_owned()),
-            end: Some(End {
-                hangup: true,
-                ..End::default()
-            }),
-            ..Stage::default()
+            play: None,
+            kind: StageKind::End(End::Hangup),
         };
         Flow {
             start: "goodbye".to_owned(),
@@ -126,8 +209,35 @@ impl Flow {
 }
 
 impl Stage {
-    /// Whether the call's journey through the menu ends here.
+    /// Whether the call's journey through the flow ends here (no stage follows).
     pub fn is_terminal(&self) -> bool {
-        self.end.is_some()
+        match &self.kind {
+            StageKind::End(_) => true,
+            StageKind::Connect(connect) => connect.next.is_none(),
+            _ => false,
+        }
+    }
+
+    /// Every stage this one can lead to.
+    pub fn successors(&self) -> Vec<&str> {
+        match &self.kind {
+            StageKind::Gather(g) => g
+                .routes
+                .values()
+                .map(String::as_str)
+                .chain(g.otherwise.as_deref())
+                .chain(g.retry.as_ref().map(|r| r.exhausted.as_str()))
+                .collect(),
+            StageKind::Continue { next } => vec![next.as_str()],
+            StageKind::Connect(c) => c.next.as_deref().into_iter().collect(),
+            StageKind::Record(r) => vec![r.next.as_str()],
+            StageKind::Dial(d) => d
+                .routes
+                .values()
+                .map(String::as_str)
+                .chain(d.otherwise.as_deref())
+                .collect(),
+            StageKind::End(_) => Vec::new(),
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Transitions: where a caller's input takes the call.
+//! Transitions: where a caller's input, or how a dial, recording or session ended,
+//! takes the call.
 
-use super::definition::{Flow, Stage};
+use super::definition::{Flow, GatherStage, StageKind};
 
 /// What the caller gave at a gather.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,13 +49,15 @@ impl Flow {
                 accepted: false,
             };
         };
-        if current.is_terminal() {
+        // Input given anywhere but at a gather (a terminal stage, a late answer) leaves
+        // the call where it is.
+        let StageKind::Gather(current) = &current.kind else {
             return Outcome {
                 stage: stage.to_owned(),
                 retries,
                 accepted: false,
             };
-        }
+        };
         if let Some(next) = current.route(input) {
             return Outcome {
                 stage: next.to_owned(),
@@ -83,7 +86,38 @@ impl Flow {
     }
 }
 
-impl Stage {
+/// Something that ends a non-gather stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// The `<Redirect>` of a say-and-continue stage.
+    Continued,
+    /// The `<Dial action>`, with its `DialCallStatus`.
+    Dialled(&'a str),
+    /// The `<Record action>` (or the `<Redirect>` after an empty recording).
+    Recorded,
+    /// The `<Connect action>`: the stream or session ended.
+    SessionEnded,
+}
+
+impl Flow {
+    /// The stage `step` leads to from `stage`, or `None` when the call stays (the step
+    /// does not belong to that stage's kind, or a connect stage ends the call).
+    pub fn next_after(&self, stage: &str, step: Step<'_>) -> Option<&str> {
+        match (&self.stages.get(stage)?.kind, step) {
+            (StageKind::Continue { next }, Step::Continued) => Some(next),
+            (StageKind::Record(record), Step::Recorded) => Some(&record.next),
+            (StageKind::Connect(connect), Step::SessionEnded) => connect.next.as_deref(),
+            (StageKind::Dial(dial), Step::Dialled(status)) => dial
+                .routes
+                .get(status)
+                .or(dial.otherwise.as_ref())
+                .map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+impl GatherStage {
     /// The next stage for `input`, if it matches a route or `otherwise`.
     fn route(&self, input: Input<'_>) -> Option<&str> {
         let matched = match input {
@@ -171,6 +205,42 @@ mod tests {
         let at_end = f.advance("outage", 0, Input::Digits("1"));
         assert_eq!(at_end.stage, "outage");
         assert!(!at_end.accepted);
+    }
+
+    #[test]
+    fn steps_follow_their_stage_kind_only() {
+        let flow = Flow::parse(
+            r#"start = "a"
+            [stages.a]
+            say = "hi"
+            next = "d"
+            [stages.d]
+            dial = { number = "+15550001111" }
+            routes = { "no-answer" = "r", "completed" = "bye" }
+            otherwise = "r"
+            [stages.r]
+            record = {}
+            next = "c"
+            [stages.c]
+            connect = { relay = "wss://agent.example.com" }
+            [stages.bye]
+            end = { hangup = true }"#,
+        )
+        .expect("valid");
+        assert_eq!(flow.next_after("a", Step::Continued), Some("d"));
+        assert_eq!(flow.next_after("a", Step::Recorded), None);
+        assert_eq!(flow.next_after("d", Step::Dialled("no-answer")), Some("r"));
+        assert_eq!(
+            flow.next_after("d", Step::Dialled("completed")),
+            Some("bye")
+        );
+        assert_eq!(flow.next_after("d", Step::Dialled("busy")), Some("r"));
+        assert_eq!(flow.next_after("r", Step::Recorded), Some("c"));
+        assert_eq!(flow.next_after("c", Step::SessionEnded), None);
+        assert!(flow.stages["c"].is_terminal());
+        // A gather stage does not move on a dial result.
+        let example = Flow::example();
+        assert_eq!(example.next_after("welcome", Step::Dialled("busy")), None);
     }
 
     #[test]

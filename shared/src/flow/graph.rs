@@ -5,7 +5,7 @@
 //! ends are merged into one edge with all their labels (`1 / "outage"`), so that the
 //! picture has one arrow per pair of stages.
 
-use super::definition::{End, Flow, Stage};
+use super::definition::{DialTarget, End, Flow, Stage, StageKind};
 
 /// The graph of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub enum EdgeKind {
     Retry,
     /// The retries are used up.
     Exhausted,
+    /// No input needed: after a say-and-continue stage, a recording or a session.
+    Next,
 }
 
 impl Flow {
@@ -70,30 +72,54 @@ impl Flow {
             }),
         };
         for (name, stage) in &self.stages {
-            // Digits first, then phrases, each in the map's order.
-            let (digits, phrases): (Vec<_>, Vec<_>) =
-                stage.routes.iter().partition(|(input, _)| {
-                    input
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-                });
-            for (input, target) in digits {
-                add(name, target, EdgeKind::Route, input.clone());
-            }
-            for (phrase, target) in phrases {
-                add(name, target, EdgeKind::Route, format!("\"{phrase}\""));
-            }
-            if let Some(target) = &stage.otherwise {
-                add(name, target, EdgeKind::Otherwise, "otherwise".to_owned());
-            }
-            if let Some(retry) = &stage.retry {
-                add(name, name, EdgeKind::Retry, format!("retry ×{}", retry.max));
-                add(
-                    name,
-                    &retry.exhausted,
-                    EdgeKind::Exhausted,
-                    "exhausted".to_owned(),
-                );
+            match &stage.kind {
+                StageKind::Gather(gather) => {
+                    // Digits first, then phrases, each in the map's order.
+                    let (digits, phrases): (Vec<_>, Vec<_>) =
+                        gather.routes.iter().partition(|(input, _)| {
+                            input
+                                .chars()
+                                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+                        });
+                    for (input, target) in digits {
+                        add(name, target, EdgeKind::Route, input.clone());
+                    }
+                    for (phrase, target) in phrases {
+                        add(name, target, EdgeKind::Route, format!("\"{phrase}\""));
+                    }
+                    if let Some(target) = &gather.otherwise {
+                        add(name, target, EdgeKind::Otherwise, "otherwise".to_owned());
+                    }
+                    if let Some(retry) = &gather.retry {
+                        add(name, name, EdgeKind::Retry, format!("retry ×{}", retry.max));
+                        add(
+                            name,
+                            &retry.exhausted,
+                            EdgeKind::Exhausted,
+                            "exhausted".to_owned(),
+                        );
+                    }
+                }
+                StageKind::Dial(dial) => {
+                    for (status, target) in &dial.routes {
+                        add(name, target, EdgeKind::Route, status.clone());
+                    }
+                    if let Some(target) = &dial.otherwise {
+                        add(name, target, EdgeKind::Otherwise, "otherwise".to_owned());
+                    }
+                }
+                StageKind::Continue { next } => {
+                    add(name, next, EdgeKind::Next, "next".to_owned());
+                }
+                StageKind::Record(record) => {
+                    add(name, &record.next, EdgeKind::Next, "recorded".to_owned());
+                }
+                StageKind::Connect(connect) => {
+                    if let Some(next) = &connect.next {
+                        add(name, next, EdgeKind::Next, "session ended".to_owned());
+                    }
+                }
+                StageKind::End(_) => {}
             }
         }
         let nodes = self
@@ -114,29 +140,38 @@ impl Flow {
 }
 
 fn action(stage: &Stage) -> String {
-    if let Some(gather) = &stage.gather {
-        let mut text = format!("gather {}", gather.input);
-        if let Some(n) = gather.num_digits {
-            let s = if n == 1 { "" } else { "s" };
-            text.push_str(&format!(" ({n} digit{s})"));
+    match &stage.kind {
+        StageKind::Gather(g) => {
+            let mut text = format!("gather {}", g.gather.input);
+            if let Some(n) = g.gather.num_digits {
+                let s = if n == 1 { "" } else { "s" };
+                text.push_str(&format!(" ({n} digit{s})"));
+            }
+            text
         }
-        return text;
-    }
-    match &stage.end {
-        Some(end) => end_action(end),
-        None => "hangup".to_owned(),
+        StageKind::Continue { .. } => "say and continue".to_owned(),
+        StageKind::Connect(c) => format!("connect {}", c.target.as_str()),
+        StageKind::Record(r) => {
+            if r.transcribe {
+                "record + transcribe".to_owned()
+            } else {
+                "record".to_owned()
+            }
+        }
+        StageKind::Dial(d) => match &d.target {
+            DialTarget::Number(number) => format!("dial: {number}"),
+            DialTarget::Client(client) => format!("dial client: {client}"),
+        },
+        StageKind::End(end) => end_action(end),
     }
 }
 
 fn end_action(end: &End) -> String {
-    if let Some(number) = &end.dial {
-        format!("dial: {number}")
-    } else if let Some(client) = &end.client {
-        format!("dial client: {client}")
-    } else if let Some(queue) = &end.enqueue {
-        format!("enqueue: {queue}")
-    } else {
-        "hangup".to_owned()
+    match end {
+        End::Dial { number, .. } => format!("dial: {number}"),
+        End::Client { identity, .. } => format!("dial client: {identity}"),
+        End::Enqueue { queue } => format!("enqueue: {queue}"),
+        End::Hangup => "hangup".to_owned(),
     }
 }
 

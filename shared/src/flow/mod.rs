@@ -5,19 +5,26 @@
 //! consulted by the call-state store: [`Flow::advance`] decides where an input takes the
 //! call, [`Flow::render`] turns a stage into the TwiML the caller hears.
 //!
-//! Layout: `definition` holds the serde types, `validate` the start-time checks,
-//! `engine` the transitions, `render` the TwiML, `graph` the flow as nodes and edges
-//! (drawn by `callflow flow graph` and the dashboard).
+//! Layout: `definition` holds the typed flow (a stage's kind is an enum the compiler
+//! checks), `toml` the file format and each stage's own checks, `validate` the
+//! whole-flow checks (references, reachability, endings), `engine` the transitions,
+//! `render` the TwiML, `graph` the flow as nodes and edges (drawn by `callflow flow
+//! graph` and the dashboard).
 
 mod definition;
 mod engine;
 mod graph;
 mod render;
+mod toml;
 mod validate;
 
-pub use definition::{End, Flow, GatherSpec, RetrySpec, Stage};
-pub use engine::{Input, Outcome};
+pub use definition::{
+    ConnectStage, ConnectTarget, DialStage, DialTarget, End, Flow, GatherSpec, GatherStage,
+    RecordStage, RetrySpec, Stage, StageKind, DIAL_STATUSES,
+};
+pub use engine::{Input, Outcome, Step};
 pub use graph::{Edge as GraphEdge, EdgeKind, FlowGraph, Node as GraphNode};
+pub use render::event;
 pub use validate::FlowError;
 
 /// The example support menu that ships with callflow, used when `CALLFLOW_FLOW` is unset.
@@ -26,9 +33,17 @@ pub const EXAMPLE_FLOW: &str = include_str!("../../flows/support.toml");
 impl Flow {
     /// Parses and validates a flow definition (TOML).
     pub fn parse(text: &str) -> Result<Flow, FlowError> {
-        let flow: Flow = toml::from_str(text).map_err(|e| FlowError::Syntax(e.to_string()))?;
-        flow.validate()?;
-        Ok(flow)
+        let raw: toml::FlowToml =
+            ::toml::from_str(text).map_err(|e| FlowError::Syntax(e.to_string()))?;
+        let (flow, mut problems) = raw.compile();
+        if let Err(FlowError::Invalid(more)) = flow.validate() {
+            problems.extend(more);
+        }
+        if problems.is_empty() {
+            Ok(flow)
+        } else {
+            Err(FlowError::Invalid(problems))
+        }
     }
 
     /// The bundled example flow.

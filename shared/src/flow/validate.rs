@@ -17,17 +17,20 @@ pub enum FlowError {
     Invalid(Vec<String>),
 }
 
-const INPUTS: [&str; 3] = ["dtmf", "speech", "dtmf speech"];
-
 impl Flow {
-    /// Checks references, reachability and that every stage has a way out.
+    /// Checks references, reachability and that every stage has a way out. (The checks
+    /// of each stage's own settings run when the TOML is compiled.)
     pub fn validate(&self) -> Result<(), FlowError> {
         let mut problems = Vec::new();
         if !self.stages.contains_key(&self.start) {
             problems.push(format!("start stage `{}` does not exist", self.start));
         }
         for (name, stage) in &self.stages {
-            check_stage(name, stage, self, &mut problems);
+            for target in stage.successors() {
+                if !self.stages.contains_key(target) {
+                    problems.push(format!("stage `{name}` refers to unknown stage `{target}`"));
+                }
+            }
         }
         let reachable = self.reachable_from(&self.start);
         for name in self.stages.keys() {
@@ -69,77 +72,6 @@ impl Flow {
             queue.extend(stage.successors());
         }
         seen
-    }
-}
-
-impl Stage {
-    /// Every stage this one can lead to.
-    fn successors(&self) -> impl Iterator<Item = &str> {
-        self.routes
-            .values()
-            .map(String::as_str)
-            .chain(self.otherwise.as_deref())
-            .chain(self.retry.as_ref().map(|r| r.exhausted.as_str()))
-    }
-}
-
-fn check_stage(name: &str, stage: &Stage, flow: &Flow, problems: &mut Vec<String>) {
-    for target in stage.successors() {
-        if !flow.stages.contains_key(target) {
-            problems.push(format!("stage `{name}` refers to unknown stage `{target}`"));
-        }
-    }
-    match (&stage.gather, &stage.end) {
-        (Some(_), Some(_)) => problems.push(format!("stage `{name}` has both `gather` and `end`")),
-        (None, None) => problems.push(format!(
-            "stage `{name}` has no exit: give it a `gather` with routes or an `end`"
-        )),
-        (Some(gather), None) => {
-            if stage.routes.is_empty() && stage.otherwise.is_none() {
-                problems.push(format!(
-                    "stage `{name}` gathers input but has no `routes` or `otherwise`"
-                ));
-            }
-            if !INPUTS.contains(&gather.input.as_str()) {
-                problems.push(format!(
-                    "stage `{name}`: gather input `{}` is not one of dtmf, speech, \"dtmf speech\"",
-                    gather.input
-                ));
-            }
-            if gather.num_digits == Some(0) {
-                problems.push(format!("stage `{name}`: num_digits must be at least 1"));
-            }
-            if gather.timeout.is_some_and(|t| t == 0 || t > 60) {
-                problems.push(format!("stage `{name}`: timeout must be 1..=60 seconds"));
-            }
-            let speech = gather.input.contains("speech");
-            for key in stage.routes.keys() {
-                let digits = !key.is_empty() && key.chars().all(|c| c.is_ascii_digit() || c == '*');
-                if !digits && !speech {
-                    problems.push(format!(
-                        "stage `{name}`: route `{key}` is not DTMF digits and the gather takes no speech"
-                    ));
-                }
-            }
-        }
-        (None, Some(end)) => {
-            if !stage.routes.is_empty() || stage.otherwise.is_some() || stage.retry.is_some() {
-                problems.push(format!(
-                    "stage `{name}` ends the call but also has routes, otherwise or retry"
-                ));
-            }
-            let actions = [
-                end.hangup,
-                end.dial.is_some(),
-                end.client.is_some(),
-                end.enqueue.is_some(),
-            ];
-            if actions.iter().filter(|set| **set).count() != 1 {
-                problems.push(format!(
-                    "stage `{name}`: `end` needs exactly one of hangup, dial, client, enqueue"
-                ));
-            }
-        }
     }
 }
 
@@ -192,7 +124,7 @@ mod tests {
             "{p:?}"
         );
         assert!(
-            p.iter().any(|l| l.contains("`island` has no exit")),
+            p.iter().any(|l| l.contains("`island`: has no exit")),
             "{p:?}"
         );
     }
@@ -236,6 +168,53 @@ mod tests {
             end = { hangup = true }"#,
         );
         assert!(p.iter().any(|l| l.contains("route `billing`")), "{p:?}");
+    }
+
+    #[test]
+    fn new_stage_kinds_are_checked_and_each_problem_names_its_stage() {
+        let p = problems(
+            r#"start = "a"
+            [stages.a]
+            say = "hi"
+            next = "both"
+            [stages.both]
+            connect = { stream = "wss://s.example.com", relay = "wss://r.example.com" }
+            next = "stream_voice"
+            [stages.stream_voice]
+            connect = { stream = "https://not-a-socket.example.com", voice = "alice" }
+            next = "voicemail"
+            [stages.voicemail]
+            record = { max_length = 0, finish_on_key = "9x" }
+            [stages.dialler]
+            dial = { number = "+15550001111", timeout = 2 }
+            routes = { "ringing" = "a", "busy" = "a" }
+            retry = { prompt = "again", max = 1, exhausted = "a" }
+            [stages.twice]
+            gather = { prompt = "x" }
+            dial = { client = "alice" }
+            otherwise = "a""#,
+        );
+        let has = |stage: &str, text: &str| {
+            assert!(
+                p.iter()
+                    .any(|l| l.starts_with(&format!("stage `{stage}`")) && l.contains(text)),
+                "no `{text}` for {stage}: {p:#?}"
+            )
+        };
+        has("both", "exactly one of `stream` or `relay`");
+        has("stream_voice", "is not a wss:// URL");
+        has("stream_voice", "`voice` applies to a `relay`");
+        has("voicemail", "max_length must be 1..=14400");
+        has("voicemail", "finish_on_key `9x`");
+        has("voicemail", "needs a `next` stage");
+        has("dialler", "`ringing` is not a DialCallStatus");
+        has(
+            "dialler",
+            "no route for completed, no-answer, failed, canceled",
+        );
+        has("dialler", "timeout must be 5..=600");
+        has("dialler", "`retry` does not apply to a dial stage");
+        has("twice", "has gather and dial");
     }
 
     #[test]
