@@ -1,6 +1,7 @@
 //! What an emulator instance is started with.
 
 use crate::clock::Clock;
+use crate::ratelimit::Limits;
 
 /// Where state lives, who may call, and the optional knobs.
 #[derive(Debug, Clone)]
@@ -11,8 +12,9 @@ pub struct EmulatorConfig {
     pub auth_token: String,
     /// A SQLite file path, or `:memory:` to keep nothing.
     pub data: String,
-    /// Writes per second allowed on one object before answering 429 / 54009.
-    pub rate_limit: Option<u32>,
+    /// Sync's rate limits (429 / 54009), off unless set; [`Limits::twilio`] are Twilio's
+    /// documented tiers.
+    pub rate_limit: Option<Limits>,
     /// Extra credentials: API key SIDs (`SK…`) and their secrets.
     pub api_keys: Vec<(String, String)>,
     /// The time source for TTLs; tests pass [`Clock::manual`].
@@ -54,9 +56,16 @@ impl EmulatorConfig {
         self
     }
 
-    /// Sets the per-object write rate limit (builder style).
+    /// Enforces Twilio's tiers but with `per_second` writes per object and no burst
+    /// allowance (builder style): a client's back-off runs after a handful of writes.
     pub fn rate_limit(mut self, per_second: u32) -> Self {
-        self.rate_limit = Some(per_second);
+        self.rate_limit = Some(Limits::writes(per_second));
+        self
+    }
+
+    /// Enforces these limits (builder style), e.g. [`Limits::twilio`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.rate_limit = Some(limits);
         self
     }
 }

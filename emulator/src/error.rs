@@ -45,8 +45,13 @@ pub enum SyncError {
     ItemKeyExists(String),
     #[error("Invalid Map Item key: {0}")]
     InvalidItemKey(String),
-    #[error("Rate limit exceeded: more than {0} writes per second to one object")]
-    RateLimited(u32),
+    #[error("Rate limit exceeded: more than {per_second} {what} per second to one object; retry after {retry_after_s} s")]
+    RateLimited {
+        per_second: u32,
+        what: &'static str,
+        /// Whole seconds until the object has budget again (`Retry-After`).
+        retry_after_s: u64,
+    },
     #[error("{0}")]
     Forbidden(String),
     #[error("Internal error: {0}")]
@@ -79,7 +84,7 @@ impl SyncError {
             SyncError::UniqueNameExists(_) => 54301,
             SyncError::ItemKeyExists(_) => 54208,
             SyncError::InvalidItemKey(_) => 54209,
-            SyncError::RateLimited(_) => 54009,
+            SyncError::RateLimited { .. } => 54009,
             SyncError::Forbidden(_) => 20403,
             SyncError::Internal(_) => 20500,
         }
@@ -101,7 +106,7 @@ impl SyncError {
             }
             SyncError::RevisionMismatch(_) => StatusCode::PRECONDITION_FAILED,
             SyncError::UniqueNameExists(_) | SyncError::ItemKeyExists(_) => StatusCode::CONFLICT,
-            SyncError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             SyncError::Forbidden(_) => StatusCode::FORBIDDEN,
             SyncError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -136,9 +141,9 @@ impl IntoResponse for SyncError {
         }
         let mut resp = (status, axum::Json(self.body())).into_response();
         match self {
-            SyncError::RateLimited(_) => {
+            SyncError::RateLimited { retry_after_s, .. } => {
                 resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
             }
             // As Twilio does, so curl and browsers know to send Basic credentials.
             SyncError::Unauthorized => {

@@ -32,13 +32,13 @@
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.
-//! - `ratelimit`: the opt-in per-object write limit.
+//! - [`ratelimit`]: Sync's opt-in rate limits (Twilio's documented tiers), per object.
 
 pub mod clock;
 pub mod config;
 pub mod error;
 mod purge;
-mod ratelimit;
+pub mod ratelimit;
 mod routes;
 pub mod server;
 pub mod sid;
@@ -48,4 +48,5 @@ mod store;
 pub use clock::Clock;
 pub use config::EmulatorConfig;
 pub use error::SyncError;
+pub use ratelimit::Limits;
 pub use server::{app, spawn, spawn_on, Emulator, RunningEmulator};

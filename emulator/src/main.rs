@@ -11,7 +11,7 @@ use std::io::Write;
 use anyhow::Context;
 use clap::Parser;
 use sync_emulator::sid::{new_secret, new_sid, Prefix};
-use sync_emulator::{Emulator, EmulatorConfig};
+use sync_emulator::{Emulator, EmulatorConfig, Limits};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -36,9 +36,13 @@ struct Args {
     /// Auth token clients authenticate with.
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
-    /// Answer 429 (code 54009) when one object gets more than N writes per second.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    rate_limit: Option<u32>,
+    /// Enforce Sync's rate limits, answering 429 (code 54009) with Retry-After. Alone:
+    /// Twilio's documented tiers per object (20 writes/s with a 10 s burst window, item
+    /// writes counting against their map or list; 2 writes/s of 10 KiB or more; 20 reads/s;
+    /// 30 stream messages/s). With N: N writes/s and no burst window, to exercise
+    /// clients' back-off quickly.
+    #[arg(long, value_name = "N", num_args = 0..=1, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: Option<Option<u32>>,
     /// Also accept this API key, as `SK…:secret` (repeatable).
     #[arg(long = "api-key", value_name = "SID:SECRET")]
     api_keys: Vec<String>,
@@ -82,7 +86,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut config = EmulatorConfig::with_file(account_sid.clone(), auth_token.clone(), args.data);
-    config.rate_limit = args.rate_limit;
+    config.rate_limit = args.rate_limit.map(|n| match n {
+        Some(n) => Limits::writes(n),
+        None => Limits::twilio(),
+    });
     config.api_keys = api_keys;
     config.public_base_url = args.public_base_url;
 

@@ -34,7 +34,7 @@ impl Emulator {
             account_sid: config.account_sid,
             auth_token: config.auth_token,
             api_keys: config.api_keys,
-            limiter: config.rate_limit.map(|n| Arc::new(RateLimiter::new(n))),
+            limiter: config.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
             default_service_sid,
             public_base_url: config.public_base_url,
             stats: Stats::default(),

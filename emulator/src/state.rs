@@ -31,7 +31,9 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    /// The time and limiter for a write happening now.
+    /// The time and limiter for a request happening now (REST or realtime): store
+    /// functions count writes with it, and `ctx.read(sid)` / `ctx.limit(sid, op)` count
+    /// reads and stream messages.
     pub fn write_ctx(&self) -> WriteCtx {
         WriteCtx {
             now: self.clock.now_ms(),

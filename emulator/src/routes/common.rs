@@ -19,13 +19,15 @@ pub async fn fetch_object(
     kind: Kind,
     id: String,
 ) -> Result<Response, SyncError> {
-    let now = st.clock.now_ms();
+    let ctx = st.write_ctx();
     let services = st.services();
     let row = st
         .store
         .read(move |c| {
             let svc = services.resolve(c, &service)?;
-            objects::get(c, &svc, kind, &id, now)
+            let row = objects::get(c, &svc, kind, &id, ctx.now)?;
+            ctx.read(&row.sid)?;
+            Ok(row)
         })
         .await?;
     let rev = (kind != Kind::Stream).then_some(row.revision);
@@ -145,14 +147,15 @@ pub async fn fetch_item(
     kind: ItemKind,
     key: ItemKey,
 ) -> Result<Response, SyncError> {
-    let now = st.clock.now_ms();
+    let ctx = st.write_ctx();
     let services = st.services();
     let (parent, row) = st
         .store
         .read(move |c| {
             let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, now)?;
-            let row = items::get(c, &parent, kind, &key, now)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
+            ctx.read(&parent.sid)?;
+            let row = items::get(c, &parent, kind, &key, ctx.now)?;
             Ok((parent, row))
         })
         .await?;
@@ -227,15 +230,16 @@ pub async fn list_items(
         ItemKind::List => KeyType::Integer,
     };
     let paging = Paging::parse_items(params, key_type)?;
-    let now = st.clock.now_ms();
+    let ctx = st.write_ctx();
     let services = st.services();
     let q = paging.query.clone();
     let (parent, rows, more) = st
         .store
         .read(move |c| {
             let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, now)?;
-            let (rows, more) = items::page(c, &parent, kind, &q, now)?;
+            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
+            ctx.read(&parent.sid)?;
+            let (rows, more) = items::page(c, &parent, kind, &q, ctx.now)?;
             Ok((parent, rows, more))
         })
         .await?;

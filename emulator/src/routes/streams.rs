@@ -14,6 +14,7 @@ use serde_json::json;
 use super::extract::{Form, Ids, MAX_MESSAGE_DATA};
 use super::render;
 use crate::error::SyncError;
+use crate::ratelimit::Op;
 use crate::sid::{new_sid, Prefix};
 use crate::state::Shared;
 use crate::store::objects::{self, Kind};
@@ -38,14 +39,15 @@ async fn publish(
         .unwrap_or_else(|| "{}".into());
     let ctx = st.write_ctx();
     let services = st.services();
+    let lookup = ctx.clone();
     let stream = st
         .store
         .read(move |c| {
             let svc = services.resolve(c, &service)?;
-            objects::get(c, &svc, Kind::Stream, &id, ctx.now)
+            objects::get(c, &svc, Kind::Stream, &id, lookup.now)
         })
         .await?;
-    st.write_ctx().touch(&stream.sid)?;
+    ctx.limit(&stream.sid, Op::StreamMessage)?;
     let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|_| json!({}));
     Ok(render::respond(
         StatusCode::CREATED,

@@ -178,7 +178,7 @@ pub fn create(
     key: Option<String>,
     w: ItemWrite,
 ) -> Result<ItemRow, SyncError> {
-    ctx.touch(&parent.sid)?;
+    ctx.touch(&parent.sid, w.data.as_ref().map_or(0, String::len))?;
     let key = match (kind, key) {
         (ItemKind::Map, Some(k)) => {
             let key = ItemKey::Key(k);
@@ -232,7 +232,7 @@ pub fn update(
     w: ItemWrite,
 ) -> Result<ItemRow, SyncError> {
     let mut row = get(conn, parent, kind, key, ctx.now)?;
-    ctx.touch(&parent.sid)?;
+    ctx.touch(&parent.sid, w.data.as_ref().map_or(0, String::len))?;
     if let Some(m) = &w.if_match {
         if !revision_matches(m, row.revision) {
             return Err(SyncError::RevisionMismatch(kind.revision_target()));
@@ -274,7 +274,7 @@ pub fn delete(
     if_match: Option<&str>,
 ) -> Result<(), SyncError> {
     let row = get(conn, parent, kind, key, ctx.now)?;
-    ctx.touch(&parent.sid)?;
+    ctx.touch(&parent.sid, 0)?;
     if let Some(m) = if_match {
         if !revision_matches(m, row.revision) {
             return Err(SyncError::RevisionMismatch(kind.revision_target()));

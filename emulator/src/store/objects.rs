@@ -229,7 +229,7 @@ pub fn update(
     upd: ObjectUpdate,
 ) -> Result<ObjectRow, SyncError> {
     let mut row = get(conn, service_sid, kind, id, ctx.now)?;
-    ctx.touch(&row.sid)?;
+    ctx.touch(&row.sid, upd.data.as_ref().map_or(0, String::len))?;
     if let Some(m) = &upd.if_match {
         if !revision_matches(m, row.revision) {
             return Err(SyncError::RevisionMismatch(RevisionTarget::Document));
@@ -266,7 +266,7 @@ pub fn delete(
     if_match: Option<&str>,
 ) -> Result<(), SyncError> {
     let row = get(conn, service_sid, kind, id, ctx.now)?;
-    ctx.touch(&row.sid)?;
+    ctx.touch(&row.sid, 0)?;
     if let Some(m) = if_match {
         if !revision_matches(m, row.revision) {
             return Err(SyncError::RevisionMismatch(RevisionTarget::Document));

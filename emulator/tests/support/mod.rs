@@ -18,6 +18,7 @@ pub struct Api {
 pub struct Reply {
     pub status: StatusCode,
     pub etag: Option<String>,
+    pub retry_after: Option<String>,
     pub body: Value,
 }
 
@@ -108,6 +109,11 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
         .get("etag")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let bytes = resp.bytes().await.expect("body read");
     let body = if bytes.is_empty() {
         Value::Null
@@ -119,5 +125,10 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
             )
         })
     };
-    Reply { status, etag, body }
+    Reply {
+        status,
+        etag,
+        retry_after,
+        body,
+    }
 }
