@@ -41,7 +41,7 @@ async fn create_fetch_update_delete_by_name_and_by_sid() {
     );
     assert_eq!(created.unique_name.as_deref(), Some("call-CA1"));
     assert_eq!(created.data.stage, "greeting");
-    assert_eq!(created.date_expires, None);
+    assert_eq!(created.meta.date_expires, None);
 
     let by_sid = sync
         .document(created.sid.clone())
@@ -115,7 +115,10 @@ async fn open_modes_follow_the_js_client() {
         .expect("creates");
     assert!(first.created);
     assert_eq!(first.value.data, json!({"v": 1}));
-    assert!(first.value.date_expires.is_some(), "TTL applied on create");
+    assert!(
+        first.value.meta.date_expires.is_some(),
+        "TTL applied on create"
+    );
 
     let again = doc
         .open_or_create(&json!({"v": 2}), None)
@@ -333,8 +336,8 @@ async fn ttl_expiry_is_seen_by_the_client() {
         .create(&json!({"a": 1}), Some(Ttl::secs(60)))
         .await
         .expect("create");
-    let created = d.date_created.expect("date_created");
-    let expires = d.date_expires.expect("date_expires");
+    let created = d.meta.date_created.expect("date_created");
+    let expires = d.meta.date_expires.expect("date_expires");
     assert_eq!((expires - created).whole_seconds(), 60);
 
     clock.advance(Duration::from_secs(30));
@@ -343,7 +346,7 @@ async fn ttl_expiry_is_seen_by_the_client() {
         .update_with(&json!({"a": 2}), &WriteOptions::new().ttl(Ttl::secs(60)))
         .await
         .expect("update");
-    assert!(pushed.date_expires.expect("expiry") > expires);
+    assert!(pushed.meta.date_expires.expect("expiry") > expires);
     clock.advance(Duration::from_secs(40));
     assert_eq!(
         doc.fetch::<Value>().await.expect("still alive").data,
@@ -367,7 +370,8 @@ async fn ttl_expiry_is_seen_by_the_client() {
         })
         .await
         .expect("mutate with ttl");
-    let pushed = m.value.date_expires.expect("expiry") - first.date_expires.expect("expiry");
+    let pushed =
+        m.value.meta.date_expires.expect("expiry") - first.meta.date_expires.expect("expiry");
     assert_eq!(pushed.whole_seconds(), 50);
     clock.advance(Duration::from_secs(30));
     live.fetch::<Value>()
@@ -380,7 +384,7 @@ async fn ttl_expiry_is_seen_by_the_client() {
         .await
         .expect("create");
     let cleared = keep.set_ttl(Ttl::NEVER).await.expect("clear ttl");
-    assert_eq!(cleared.date_expires, None);
+    assert_eq!(cleared.meta.date_expires, None);
     clock.advance(Duration::from_secs(3600));
     keep.fetch::<Value>().await.expect("no expiry any more");
     emu.shutdown().await;

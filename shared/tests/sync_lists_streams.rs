@@ -191,8 +191,8 @@ async fn list_item_ttls_expire() {
         )
         .await
         .expect("long, pushing the list's TTL out");
-    assert!(short.date_expires.is_some());
-    assert_eq!(long.date_expires, None);
+    assert!(short.meta.date_expires.is_some());
+    assert_eq!(long.meta.date_expires, None);
     clock.advance(Duration::from_secs(6));
     assert!(list
         .item(short.index)
@@ -245,7 +245,7 @@ async fn streams_publish() {
         Some("call-events")
     );
     let ttl = stream.set_ttl(Ttl::NEVER).await.expect("ttl");
-    assert_eq!(ttl.date_expires, None);
+    assert_eq!(ttl.meta.date_expires, None);
     let streams: Vec<SyncObject> = sync
         .streams()
         .stream(Some(10))

@@ -7,7 +7,7 @@ mod sync_support;
 use std::time::Duration;
 
 use axum::http::Method;
-use callflow::sync::{Document, ListItem, MapItem, PageOptions, SyncError};
+use callflow::sync::{Document, ListItem, MapItem, PageOptions, SyncError, TryFirst};
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_support::*;
@@ -157,7 +157,7 @@ async fn item_creates_and_beats_whose_answer_is_lost() {
     );
     let bob = map
         .item("bob")
-        .set_or_create(&json!({"s": "away"}), None)
+        .set_or_create(&json!({"s": "away"}), None, TryFirst::Update)
         .await
         .expect("beat");
     assert_eq!(bob.data, json!({"s": "away"}));

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use callflow::sync::{
-    Bounds, MapItem, OpenMode, Order, PageOptions, SyncError, SyncObject, Ttl, WriteOptions,
+    Bounds, MapItem, OpenMode, Order, PageOptions, SyncError, SyncObject, TryFirst, Ttl,
+    WriteOptions,
 };
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
@@ -32,7 +33,7 @@ async fn map_lifecycle_and_open_modes() {
         .expect("creates");
     assert!(opened.created);
     assert!(opened.value.sid.starts_with("MP"));
-    assert!(opened.value.date_expires.is_some());
+    assert!(opened.value.meta.date_expires.is_some());
     let again = map.open_or_create(None).await.expect("opens");
     assert!(!again.created);
     assert_eq!(again.value.sid, opened.value.sid);
@@ -48,7 +49,7 @@ async fn map_lifecycle_and_open_modes() {
         .expect("by sid");
     assert_eq!(by_sid.unique_name.as_deref(), Some("user-presence"));
     let cleared = map.set_ttl(Ttl::NEVER).await.expect("ttl");
-    assert_eq!(cleared.date_expires, None);
+    assert_eq!(cleared.meta.date_expires, None);
 
     let other = sync.map("other");
     let o = other
@@ -226,7 +227,11 @@ async fn set_or_create_is_a_presence_beat() {
     let (first, n) = counted(
         &sync,
         &emu,
-        alice.set_or_create(&json!({"status": "online"}), Some(Ttl::secs(300))),
+        alice.set_or_create(
+            &json!({"status": "online"}),
+            Some(Ttl::secs(300)),
+            TryFirst::Update,
+        ),
     )
     .await;
     let first = first.expect("first beat creates");
@@ -236,13 +241,18 @@ async fn set_or_create_is_a_presence_beat() {
     let (second, n) = counted(
         &sync,
         &emu,
-        alice.set_or_create(&json!({"status": "away"}), Some(Ttl::secs(300))),
+        alice.set_or_create(
+            &json!({"status": "away"}),
+            Some(Ttl::secs(300)),
+            TryFirst::Update,
+        ),
     )
     .await;
     let second = second.expect("second beat updates");
     assert_eq!(n, 1, "later beats: one update");
     assert_eq!(second.data, json!({"status": "away"}));
-    let moved = second.date_expires.expect("expiry") - first.date_expires.expect("expiry");
+    let moved =
+        second.meta.date_expires.expect("expiry") - first.meta.date_expires.expect("expiry");
     assert_eq!(
         moved.whole_seconds(),
         200,
@@ -263,7 +273,8 @@ async fn set_or_create_is_a_presence_beat() {
         merged.value.data,
         json!({"status": "away", "device": "phone"})
     );
-    let moved = merged.value.date_expires.expect("expiry") - second.date_expires.expect("expiry");
+    let moved =
+        merged.value.meta.date_expires.expect("expiry") - second.meta.date_expires.expect("expiry");
     assert_eq!(moved.whole_seconds(), 100);
 
     // Without beats the item expires.
@@ -274,7 +285,11 @@ async fn set_or_create_is_a_presence_beat() {
         .expect_err("expired")
         .is_not_found());
     let back = alice
-        .set_or_create(&json!({"status": "online"}), Some(Ttl::secs(300)))
+        .set_or_create(
+            &json!({"status": "online"}),
+            Some(Ttl::secs(300)),
+            TryFirst::Update,
+        )
         .await
         .expect("beat after expiry");
     assert_eq!(back.data, json!({"status": "online"}));
@@ -282,7 +297,8 @@ async fn set_or_create_is_a_presence_beat() {
     let (r, n) = counted(
         &sync,
         &emu,
-        map.item("bob").create_or_set(&json!({"s": 1}), None),
+        map.item("bob")
+            .set_or_create(&json!({"s": 1}), None, TryFirst::Create),
     )
     .await;
     r.expect("create first");
@@ -290,7 +306,8 @@ async fn set_or_create_is_a_presence_beat() {
     let (r, n) = counted(
         &sync,
         &emu,
-        map.item("bob").create_or_set(&json!({"s": 2}), None),
+        map.item("bob")
+            .set_or_create(&json!({"s": 2}), None, TryFirst::Create),
     )
     .await;
     assert_eq!(r.expect("then update").data, json!({"s": 2}));
@@ -300,7 +317,7 @@ async fn set_or_create_is_a_presence_beat() {
     let err = sync
         .map("no-map")
         .item("x")
-        .set_or_create(&json!({}), None)
+        .set_or_create(&json!({}), None, TryFirst::Update)
         .await
         .expect_err("no map");
     assert!(err.is_not_found());
@@ -317,7 +334,7 @@ async fn concurrent_set_or_create_ends_with_one_item() {
         .map(|i| {
             let item = map.item("k");
             tokio::spawn(async move {
-                item.set_or_create(&json!({"by": i}), Some(Ttl::secs(60)))
+                item.set_or_create(&json!({"by": i}), Some(Ttl::secs(60)), TryFirst::Update)
                     .await
             })
         })
@@ -352,9 +369,9 @@ async fn item_and_collection_ttls() {
         )
         .await
         .expect("create with both TTLs");
-    let meta = map.fetch().await.expect("map");
+    let fetched = map.fetch().await.expect("map");
     assert!(
-        meta.date_expires.is_some(),
+        fetched.meta.date_expires.is_some(),
         "CollectionTtl set the map's expiry"
     );
     map.item("b")
@@ -366,7 +383,7 @@ async fn item_and_collection_ttls() {
         .set_ttl(Ttl::secs(20))
         .await
         .expect("item ttl");
-    assert!(a.date_expires.is_some());
+    assert!(a.meta.date_expires.is_some());
 
     clock.advance(Duration::from_secs(21));
     assert!(map

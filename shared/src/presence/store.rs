@@ -11,7 +11,7 @@
 
 use futures_util::TryStreamExt;
 
-use crate::sync::{MapItem, PageOptions, SyncClient, SyncError, Ttl};
+use crate::sync::{MapItem, PageOptions, SyncClient, SyncError, TryFirst, Ttl};
 
 use super::model::{Beat, Presence, PresenceStatus, PRESENCE_MAP};
 
@@ -72,11 +72,15 @@ impl PresenceStore {
             };
         }
         let value = beat.presence(now);
-        let written = match item.set_or_create(&value, Some(self.ttl)).await {
+        let written = match item
+            .set_or_create(&value, Some(self.ttl), TryFirst::Update)
+            .await
+        {
             Err(SyncError::NotFound(_)) => {
                 // Item create answered 404: the map itself does not exist yet.
                 self.sync.map(map).create_or_fetch(None).await?;
-                item.set_or_create(&value, Some(self.ttl)).await?
+                item.set_or_create(&value, Some(self.ttl), TryFirst::Update)
+                    .await?
             }
             other => other?,
         };

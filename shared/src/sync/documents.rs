@@ -4,15 +4,15 @@ use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::client::{Req, SyncClient};
 use super::error::{SyncError, MAX_DATA_BYTES};
+use super::meta::Meta;
 use super::mutate::{self, data_json, Hint, Mutated};
 use super::open::{self, OpenMode, Opened};
 use super::pagination::{paginate, size_query};
 use super::retry::Repeat;
-use super::wire::{looks_like_sid, rfc3339_opt, segment, Ttl};
+use super::wire::{looks_like_sid, segment, Ttl};
 use super::write::WriteOptions;
 
 /// A Sync document as Sync returns it, with its data decoded as `T`.
@@ -25,31 +25,13 @@ pub struct Document<T = Value> {
     /// The unique name, if it has one.
     #[serde(default)]
     pub unique_name: Option<String>,
-    /// `AC…`
-    #[serde(default)]
-    pub account_sid: String,
-    /// `IS…`
-    #[serde(default)]
-    pub service_sid: String,
-    /// The resource URL.
-    #[serde(default)]
-    pub url: String,
     /// Changes on every write; the `If-Match` value for conditional writes.
     pub revision: String,
     /// The document's value.
     pub data: T,
-    /// When Sync will delete it; `None` for no expiry.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_expires: Option<OffsetDateTime>,
-    /// Creation time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_created: Option<OffsetDateTime>,
-    /// Last write time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_updated: Option<OffsetDateTime>,
-    /// The identity that created it (`system` for REST).
-    #[serde(default)]
-    pub created_by: Option<String>,
+    /// Account, service, URL, dates and creator.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One document, by SID or unique name. Made by [`SyncClient::document`]; cheap to clone.

@@ -4,17 +4,17 @@ use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::client::{Req, SyncClient};
 use super::error::{SyncError, MAX_DATA_BYTES};
-use super::mutate::{self, data_json, Hint, Mutated};
+use super::items::{InList, ItemHandle, ItemKind, Stored};
+use super::meta::Meta;
+use super::mutate::data_json;
 use super::objects::{object_methods, ObjectRef, LISTS};
-use super::open;
 use super::pagination::{paginate, PageOptions};
 use super::retry::Repeat;
-use super::wire::{rfc3339_opt, Ttl};
-use super::write::{item_ttls, WriteOptions};
+use super::wire::Ttl;
+use super::write::WriteOptions;
 
 /// A list item as Sync returns it, with its data decoded as `T`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,34 +22,16 @@ use super::write::{item_ttls, WriteOptions};
 pub struct ListItem<T = Value> {
     /// The item's index, assigned by Sync on append.
     pub index: u64,
-    /// `AC…`
-    #[serde(default)]
-    pub account_sid: String,
-    /// `IS…`
-    #[serde(default)]
-    pub service_sid: String,
     /// `ES…` of the list.
     #[serde(default)]
     pub list_sid: String,
-    /// The resource URL.
-    #[serde(default)]
-    pub url: String,
     /// Changes on every write; the `If-Match` value for conditional writes.
     pub revision: String,
     /// The item's value.
     pub data: T,
-    /// When Sync will delete it; `None` for no expiry.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_expires: Option<OffsetDateTime>,
-    /// Creation time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_created: Option<OffsetDateTime>,
-    /// Last write time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_updated: Option<OffsetDateTime>,
-    /// The identity that created it.
-    #[serde(default)]
-    pub created_by: Option<String>,
+    /// Account, service, URL, dates and creator.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One list, by SID or unique name. Made by [`SyncClient::list`]; cheap to clone.
@@ -90,9 +72,9 @@ impl ListHandle {
 
     /// A handle on the item at `index`.
     pub fn item(&self, index: u64) -> ListItemHandle {
-        ListItemHandle {
-            list: self.obj.clone(),
-            index,
+        ItemHandle {
+            parent: self.obj.clone(),
+            id: index,
         }
     }
 
@@ -165,94 +147,31 @@ impl ListItems {
     }
 }
 
-/// One list item, by index. Made by [`ListHandle::item`]; cheap to clone.
-#[derive(Debug, Clone)]
-pub struct ListItemHandle {
-    list: ObjectRef,
-    index: u64,
+/// One list item, by index. Made by [`ListHandle::item`]; cheap to clone. Its fetch,
+/// update, TTL, delete and `mutate` are [`ItemHandle`]'s, shared with map items.
+pub type ListItemHandle = ItemHandle<InList>;
+
+impl ItemKind for InList {
+    type Id = u64;
+    type Item<T> = ListItem<T>;
+
+    fn segment(index: &u64) -> Result<String, SyncError> {
+        Ok(index.to_string())
+    }
 }
 
-impl ListItemHandle {
+impl<T> Stored<T> for ListItem<T> {
+    fn data(&self) -> &T {
+        &self.data
+    }
+    fn revision(&self) -> &str {
+        &self.revision
+    }
+}
+
+impl ItemHandle<InList> {
     /// The item's index.
     pub fn index(&self) -> u64 {
-        self.index
-    }
-
-    fn url(&self) -> Result<String, SyncError> {
-        Ok(format!("{}/Items/{}", self.list.url()?, self.index))
-    }
-
-    fn client(&self) -> &SyncClient {
-        &self.list.client
-    }
-
-    /// The item, or `NotFound`. One request.
-    pub async fn fetch<T: DeserializeOwned>(&self) -> Result<ListItem<T>, SyncError> {
-        let dl = self.client().start();
-        open::fetch(self.client(), &self.url()?, &dl).await
-    }
-
-    /// Replaces the value (last writer wins).
-    pub async fn update<T: Serialize + DeserializeOwned>(
-        &self,
-        data: &T,
-    ) -> Result<ListItem<T>, SyncError> {
-        self.update_with(data, &WriteOptions::new()).await
-    }
-
-    /// Replaces the value with a condition and/or new TTLs.
-    pub async fn update_with<T: Serialize + DeserializeOwned>(
-        &self,
-        data: &T,
-        opts: &WriteOptions,
-    ) -> Result<ListItem<T>, SyncError> {
-        let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
-        form.extend(opts.item_form());
-        let req = Req::post(self.url()?, form, Repeat::Always).if_match(opts.if_match.clone());
-        let dl = self.client().start();
-        self.client().json(&req, &dl).await
-    }
-
-    /// Sets (or with [`Ttl::NEVER`] clears) the item's expiry without touching its value.
-    pub async fn set_ttl(&self, ttl: Ttl) -> Result<ListItem<Value>, SyncError> {
-        let req = Req::post(self.url()?, item_ttls(Some(ttl), None), Repeat::Always);
-        let dl = self.client().start();
-        self.client().json(&req, &dl).await
-    }
-
-    /// Deletes the item; `NotFound` if it does not exist.
-    pub async fn delete(&self) -> Result<(), SyncError> {
-        self.client().delete(Req::delete(self.url()?)).await
-    }
-
-    /// Deletes the item only at this revision (else `RevisionMismatch`).
-    pub async fn delete_if(&self, revision: impl Into<String>) -> Result<(), SyncError> {
-        self.client()
-            .delete(Req::delete(self.url()?).if_match(Some(revision.into())))
-            .await
-    }
-
-    /// Safe read-modify-write of the item's value (see
-    /// [`DocumentHandle::mutate`](super::DocumentHandle::mutate)).
-    pub async fn mutate<T, F>(&self, f: F) -> Result<Mutated<ListItem<T>>, SyncError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnMut(&mut T),
-    {
-        mutate::run(self.client(), &self.url()?, None, &[], f).await
-    }
-
-    /// `mutate` from a remembered item: first write straight out with `If-Match`.
-    pub async fn mutate_from<T, F>(
-        &self,
-        hint: Option<&ListItem<T>>,
-        f: F,
-    ) -> Result<Mutated<ListItem<T>>, SyncError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnMut(&mut T),
-    {
-        let hint = hint.map(|h| Hint::of(&h.data, &h.revision)).transpose()?;
-        mutate::run(self.client(), &self.url()?, hint, &[], f).await
+        self.id
     }
 }

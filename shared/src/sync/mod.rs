@@ -8,7 +8,7 @@
 //! What the usual Node code gets wrong, and where it is handled here:
 //! - overlapping webhooks losing each other's changes: [`DocumentHandle::mutate`]
 //!   (`If-Match` + re-read and re-apply), in `mutate.rs`;
-//! - the second presence beat failing on create: [`MapItemHandle::set_or_create`];
+//! - the second presence beat failing on create: [`MapItemHandle::set_or_create`] (with [`TryFirst::Update`]);
 //! - error codes that Sync does not send: [`SyncError`] classifies by status and code
 //!   together, in `error.rs`;
 //! - creates that race or lose their answer: the open modes in `open.rs`;
@@ -16,8 +16,9 @@
 //!
 //! Layout: `config` (settings, credentials), `client` (the request loop and counter),
 //! `error`, `retry`, `wire` (encoding, dates, [`Ttl`]), `write` ([`WriteOptions`]),
-//! `open` (open modes), `mutate`, `pagination`, `objects` (what maps, lists and streams
-//! share), `items` (set-or-create), then one file per resource: `documents`, `maps`,
+//! `open` (open modes), `mutate`, `pagination`, `meta` (the fields every resource
+//! has), `objects` (what maps, lists and streams share), `items` (what map and list
+//! items share: one [`ItemHandle`]), then one file per resource: `documents`, `maps`,
 //! `lists`, `streams`.
 
 mod client;
@@ -27,6 +28,7 @@ mod error;
 mod items;
 mod lists;
 mod maps;
+mod meta;
 mod mutate;
 mod objects;
 mod open;
@@ -40,8 +42,10 @@ pub use client::SyncClient;
 pub use config::{Credentials, SyncConfig, DEFAULT_BASE_URL};
 pub use documents::{Document, DocumentHandle, Documents};
 pub use error::{SyncError, TwilioError, MAX_DATA_BYTES, MAX_MESSAGE_BYTES};
+pub use items::{InList, InMap, ItemHandle, ItemKind, Stored, TryFirst};
 pub use lists::{ListHandle, ListItem, ListItemHandle, ListItems};
 pub use maps::{MapHandle, MapItem, MapItemHandle, MapItems};
+pub use meta::Meta;
 pub use mutate::Mutated;
 pub use objects::{Collection, SyncList, SyncMap, SyncObject, SyncStream};
 pub use open::{OpenMode, Opened};

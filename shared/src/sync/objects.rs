@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::client::{Req, SyncClient};
 use super::error::SyncError;
+use super::meta::Meta;
 use super::open::{self, OpenMode, Opened};
 use super::retry::Repeat;
-use super::wire::{looks_like_sid, rfc3339_opt, segment, Ttl};
+use super::wire::{looks_like_sid, segment, Ttl};
 
 /// A Sync map, list or stream as Sync returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,30 +20,12 @@ pub struct SyncObject {
     /// The unique name, if it has one.
     #[serde(default)]
     pub unique_name: Option<String>,
-    /// `AC…`
-    #[serde(default)]
-    pub account_sid: String,
-    /// `IS…`
-    #[serde(default)]
-    pub service_sid: String,
-    /// The resource URL.
-    #[serde(default)]
-    pub url: String,
     /// The object's revision (streams have none).
     #[serde(default)]
     pub revision: Option<String>,
-    /// When Sync will delete it; `None` for no expiry.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_expires: Option<OffsetDateTime>,
-    /// Creation time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_created: Option<OffsetDateTime>,
-    /// Last update time.
-    #[serde(default, with = "rfc3339_opt")]
-    pub date_updated: Option<OffsetDateTime>,
-    /// The identity that created it.
-    #[serde(default)]
-    pub created_by: Option<String>,
+    /// Account, service, URL, dates and creator.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// A Sync map's metadata.
