@@ -28,17 +28,21 @@
 //! - `routes`: the HTTP face, one file per resource (`services`, `documents`, `maps`,
 //!   `lists`, `streams`; `collections` holds the object routes maps, lists and streams
 //!   share), plus auth, request parsing, paging and JSON rendering.
-//! - `store`: SQLite; the writer thread with group commit, read pool, one file per table family.
+//! - `store`: SQLite; the writer thread with group commit, read pool, one file per table
+//!   family, and the per-object event log (`store::events`) realtime subscribers are fed from.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.
 //! - [`ratelimit`]: Sync's opt-in rate limits (Twilio's documented tiers), per object.
+//! - [`realtime`]: Sync's WebSocket protocol (twilsock) at `/v3/wsconnect`, for
+//!   twilio-sync.js: CDS requests, subscriptions and live events from every write.
 
 pub mod clock;
 pub mod config;
 pub mod error;
 mod purge;
 pub mod ratelimit;
+pub mod realtime;
 mod routes;
 pub mod server;
 pub mod sid;

@@ -31,6 +31,7 @@ pub fn router(state: Shared) -> Router {
         .merge(lists::routes())
         .merge(streams::routes())
         .merge(stats::routes())
+        .merge(crate::realtime::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -47,6 +48,10 @@ async fn method_not_allowed() -> SyncError {
 
 /// Checks credentials before anything else and counts the Sync API requests served.
 async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    // The realtime socket authenticates with the access token in its `init` frame.
+    if req.uri().path() == crate::realtime::PATH {
+        return next.run(req).await;
+    }
     if !auth::authorized(&st, req.headers()) {
         return SyncError::Unauthorized.into_response();
     }

@@ -168,7 +168,7 @@ impl Paging {
     }
 }
 
-fn encode_token(dir: char, key: &Value) -> String {
+pub fn encode_token(dir: char, key: &Value) -> String {
     let (ty, bytes) = match key {
         Value::Integer(i) => ('i', i.to_string().into_bytes()),
         Value::Text(s) => ('s', s.clone().into_bytes()),

@@ -89,7 +89,10 @@ async fn update(
 }
 
 async fn remove(State(st): State<Shared>, Ids(sid): Ids<String>) -> Result<Response, SyncError> {
-    st.store.write(move |c| services::delete(c, &sid)).await?;
+    let now = st.clock.now_ms();
+    st.store
+        .write(move |c| services::delete(c, &sid, now))
+        .await?;
     Ok(no_content())
 }
 

@@ -1,8 +1,8 @@
 //! `/v1/Services/{ServiceSid}/Streams[/{Sid}[/Messages]]`.
 //!
-//! Messages are published, not stored: without the realtime (websocket) side there is
-//! nobody to deliver them to, so publish checks the stream and the data and answers with
-//! the message SID and data as Twilio does.
+//! Messages are not stored: publishing appends a `stream_message_published` event, which
+//! the realtime side delivers to the stream's subscribers, and answers with the message
+//! SID and data as Twilio does.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,6 +17,7 @@ use crate::error::SyncError;
 use crate::ratelimit::Op;
 use crate::sid::{new_sid, Prefix};
 use crate::state::Shared;
+use crate::store::events;
 use crate::store::objects::{self, Kind};
 
 pub fn routes() -> Router<Shared> {
@@ -39,19 +40,21 @@ async fn publish(
         .unwrap_or_else(|| "{}".into());
     let ctx = st.write_ctx();
     let services = st.services();
-    let lookup = ctx.clone();
-    let stream = st
-        .store
-        .read(move |c| {
+    let sid = new_sid(Prefix::StreamMessage);
+    let message_sid = sid.clone();
+    let text = data.clone();
+    st.store
+        .write(move |c| {
             let svc = services.resolve(c, &service)?;
-            objects::get(c, &svc, Kind::Stream, &id, lookup.now)
+            let stream = objects::get(c, &svc, Kind::Stream, &id, ctx.now)?;
+            ctx.limit(&stream.sid, Op::StreamMessage)?;
+            events::message_published(c, ctx.now, &stream, &message_sid, &text)
         })
         .await?;
-    ctx.limit(&stream.sid, Op::StreamMessage)?;
     let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|_| json!({}));
     Ok(render::respond(
         StatusCode::CREATED,
-        json!({ "sid": new_sid(Prefix::StreamMessage), "data": data }),
+        json!({ "sid": sid, "data": data }),
         None,
     ))
 }

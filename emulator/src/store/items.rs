@@ -3,6 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::events;
 use super::objects::{self, expiry, revision_matches, Kind, ObjectRow};
 use super::page::PageQuery;
 use crate::error::{RevisionTarget, SyncError};
@@ -220,6 +221,7 @@ pub fn create(
         row.date_expires
     ])?;
     apply_collection_ttl(conn, ctx, parent, w.collection_ttl)?;
+    events::item_written(conn, ctx.now, parent, &row, true)?;
     Ok(row)
 }
 
@@ -262,6 +264,7 @@ pub fn update(
         key.to_value()
     ])?;
     apply_collection_ttl(conn, ctx, parent, w.collection_ttl)?;
+    events::item_written(conn, ctx.now, parent, &row, false)?;
     Ok(row)
 }
 
@@ -288,6 +291,7 @@ pub fn delete(
     );
     conn.prepare_cached(&sql)?
         .execute(params![parent.sid, key.to_value()])?;
+    events::item_removed(conn, ctx.now, parent, &row)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! from a small pool and sees the last committed state. `:memory:` has no second connection
 //! to the same database, so there reads run on the writer thread too.
 
+pub mod events;
 pub mod items;
 pub mod objects;
 pub mod page;
@@ -21,7 +22,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::error::SyncError;
 
@@ -42,6 +43,8 @@ type Job = Box<dyn FnOnce(&Connection) -> Outcome + Send>;
 pub struct Store {
     jobs: mpsc::UnboundedSender<Job>,
     readers: Option<Arc<ReadPool>>,
+    /// Committed events, in commit order (see [`events`]).
+    feed: broadcast::Sender<Arc<events::Event>>,
 }
 
 struct ReadPool {
@@ -95,6 +98,9 @@ impl Store {
         .map_err(sql_err)?;
         schema::configure_writer(&conn, memory).map_err(sql_err)?;
         schema::migrate(&conn).map_err(sql_err)?;
+        events::migrate(&conn).map_err(sql_err)?;
+        let feed = events::Feed::new(&conn).map_err(sql_err)?;
+        let feed_tx = feed.sender();
         let default_sid = services::ensure_default(&conn, now).map_err(|e| OpenError::Init {
             path: data.to_owned(),
             message: e.to_string(),
@@ -103,7 +109,7 @@ impl Store {
         let (tx, rx) = mpsc::unbounded_channel();
         std::thread::Builder::new()
             .name("sync-emulator-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, feed))
             .map_err(OpenError::Thread)?;
         let readers = (!memory).then(|| {
             Arc::new(ReadPool {
@@ -111,7 +117,14 @@ impl Store {
                 idle: Mutex::new(Vec::new()),
             })
         });
-        Ok((Store { jobs: tx, readers }, default_sid))
+        Ok((
+            Store {
+                jobs: tx,
+                readers,
+                feed: feed_tx,
+            },
+            default_sid,
+        ))
     }
 
     /// Runs `f` inside the writer's transaction and answers once it is committed.
@@ -136,6 +149,12 @@ impl Store {
             .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
         rx.await
             .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+    }
+
+    /// Events as they are committed. A receiver that falls more than the channel's
+    /// capacity behind gets `Lagged` and must re-read the log.
+    pub fn events(&self) -> broadcast::Receiver<Arc<events::Event>> {
+        self.feed.subscribe()
     }
 
     /// Runs `f` against committed state.
@@ -179,7 +198,7 @@ impl ReadPool {
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
+fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, mut feed: events::Feed) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -189,19 +208,22 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&conn, &mut batch);
+        if run_batch(&conn, &mut batch) {
+            feed.publish_committed(&conn);
+        }
     }
     tracing::debug!("writer thread stopping: all store handles dropped");
 }
 
-fn run_batch(conn: &Connection, batch: &mut Vec<Job>) {
+/// Returns whether a transaction was committed.
+fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> bool {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = format!("cannot begin transaction: {e}");
         for job in batch.drain(..) {
             drop(job); // dropping the job drops its reply sender: the caller sees an error
         }
         tracing::error!("{msg}");
-        return;
+        return false;
     }
     let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
@@ -224,13 +246,17 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) {
         let _ = conn.execute_batch("RELEASE job");
     }
     match conn.execute_batch("COMMIT") {
-        Ok(()) => finishes.into_iter().for_each(|f| f(Ok(()))),
+        Ok(()) => {
+            finishes.into_iter().for_each(|f| f(Ok(())));
+            true
+        }
         Err(e) => {
             tracing::error!(error = %e, "commit failed");
             let _ = conn.execute_batch("ROLLBACK");
             for f in finishes {
                 f(Err(SyncError::Internal(format!("commit failed: {e}"))));
             }
+            false
         }
     }
 }

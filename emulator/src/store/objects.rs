@@ -3,6 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::events;
 use super::page::PageQuery;
 use crate::error::{RevisionTarget, SyncError};
 use crate::ratelimit::WriteCtx;
@@ -171,7 +172,7 @@ pub fn create(
             })
             .optional()?;
         if let Some(sid) = stale {
-            remove(conn, &sid)?;
+            remove(conn, &sid, ctx.now)?;
         }
         if find(conn, service_sid, kind, name, ctx.now)?.is_some() {
             return Err(SyncError::UniqueNameExists(name.clone()));
@@ -254,6 +255,10 @@ pub fn update(
         row.date_expires,
         row.seq
     ])?;
+    // Only a Document's update changes what subscribers see; a collection's is its TTL.
+    if kind == Kind::Document {
+        events::document_updated(conn, ctx.now, &row)?;
+    }
     Ok(row)
 }
 
@@ -272,11 +277,12 @@ pub fn delete(
             return Err(SyncError::RevisionMismatch(RevisionTarget::Document));
         }
     }
-    remove(conn, &row.sid)
+    remove(conn, &row.sid, ctx.now)
 }
 
-/// Deletes an object and everything in it.
-pub fn remove(conn: &Connection, sid: &str) -> Result<(), SyncError> {
+/// Deletes an object and everything in it, logging its removal event.
+pub fn remove(conn: &Connection, sid: &str, now: i64) -> Result<(), SyncError> {
+    events::object_removed(conn, now, sid)?;
     conn.prepare_cached("DELETE FROM map_items WHERE map_sid = ?1")?
         .execute([sid])?;
     conn.prepare_cached("DELETE FROM list_items WHERE list_sid = ?1")?
@@ -337,8 +343,9 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, SyncError> {
         .query_map([now], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for sid in &expired {
-        remove(conn, sid)?;
+        remove(conn, sid, now)?;
     }
+    events::items_expiring(conn, now)?;
     let mut n = expired.len();
     for table in ["map_items", "list_items"] {
         n += conn

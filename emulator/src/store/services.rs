@@ -204,7 +204,7 @@ pub fn update(
 }
 
 /// Deletes a service and everything in it. The `default` service cannot be deleted.
-pub fn delete(conn: &Connection, id: &str) -> Result<(), SyncError> {
+pub fn delete(conn: &Connection, id: &str, now: i64) -> Result<(), SyncError> {
     let row = get(conn, id)?;
     if row.unique_name.as_deref() == Some(DEFAULT) {
         return Err(SyncError::Forbidden(
@@ -216,7 +216,7 @@ pub fn delete(conn: &Connection, id: &str) -> Result<(), SyncError> {
         .query_map([&row.sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for sid in &sids {
-        objects::remove(conn, sid)?;
+        objects::remove(conn, sid, now)?;
     }
     conn.prepare_cached("DELETE FROM services WHERE seq = ?1")?
         .execute([row.seq])?;

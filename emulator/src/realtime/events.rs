@@ -1,0 +1,83 @@
+//! Rendering logged events as the notifications twilio-sync.js consumes.
+//!
+//! A notification payload is `{event_type, event, correlation_id?}`; the client routes it
+//! by the frame's `message_type` and then by the `<kind>_sid` field of `event`, and drops
+//! any event whose `id` is not above what it has (`dist/subscriptions.js`,
+//! `syncdocument.js`, `syncmap.js`, `synclist.js`, `streams/syncstream.js`).
+
+use serde_json::{json, Value};
+
+use super::cds::item_url;
+use crate::routes::render::iso;
+use crate::store::events::Event;
+use crate::store::objects::Kind;
+
+/// The message type of replays and subscription lifecycle notifications (and of live
+/// Stream messages, for which the client registers no type of its own).
+pub const SYNC_EVENT: &str = "twilio.sync.event";
+
+/// The message type a live event of this kind is delivered with.
+pub fn live_message_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Document => "com.twilio.rtd.cds.document",
+        Kind::Map => "com.twilio.rtd.cds.map",
+        Kind::List => "com.twilio.rtd.cds.list",
+        Kind::Stream => SYNC_EVENT,
+    }
+}
+
+/// The `event` object: the logged fields plus id, object SID, date and item URL.
+pub fn render(e: &Event, base: &str) -> Value {
+    let mut v = match &e.body {
+        Value::Object(m) => Value::Object(m.clone()),
+        _ => json!({}),
+    };
+    v["id"] = json!(e.id);
+    v[format!("{}_sid", e.kind.tag())] = json!(e.object_sid);
+    v["date_created"] = iso(e.date_created);
+    if let Some(key) = &e.item_key {
+        v["item_url"] = json!(item_url(base, e.kind, &e.object_sid, key));
+    }
+    v
+}
+
+/// A notification payload carrying one event.
+pub fn payload(e: &Event, base: &str, correlation_id: Option<&Value>) -> Value {
+    let mut p = json!({ "event_type": e.event_type, "event": render(e, base) });
+    if let Some(c) = correlation_id {
+        p["correlation_id"] = c.clone();
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_item_event_has_what_the_client_reads() {
+        let e = Event {
+            seq: 7,
+            object_sid: "MP1".into(),
+            id: 3,
+            kind: Kind::Map,
+            event_type: "map_item_updated".into(),
+            item_key: Some("a b".into()),
+            body: json!({"item_key": "a b", "item_revision": "1", "item_data": {"x": 1}}),
+            date_created: 1_438_286_400_000,
+        };
+        let p = payload(&e, "https://cds.example", Some(&json!(42)));
+        assert_eq!(p["event_type"], "map_item_updated");
+        assert_eq!(p["correlation_id"], 42);
+        let ev = &p["event"];
+        assert_eq!(ev["id"], 3);
+        assert_eq!(ev["map_sid"], "MP1");
+        assert_eq!(ev["item_key"], "a b");
+        assert_eq!(ev["item_data"], json!({"x": 1}));
+        assert_eq!(ev["date_created"], "2015-07-30T20:00:00Z");
+        assert_eq!(
+            ev["item_url"],
+            "https://cds.example/v3/Maps/MP1/Items/a%20b"
+        );
+    }
+}

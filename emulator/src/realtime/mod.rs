@@ -1,0 +1,45 @@
+//! The realtime face: Twilio Sync's WebSocket protocol (twilsock V3) at `/v3/wsconnect`,
+//! on the same router and store as REST v1, so the unmodified twilio-sync.js client works
+//! against the emulator (`new SyncClient(token, { twilsock: { uri: 'ws://HOST/v3/wsconnect' } })`).
+//!
+//! # Layout
+//! - [`frame`]: parsing and encoding `TWILSOCK V3.0` frames.
+//! - [`token`]: checking the access token of `init` / `update` (HS256 with a known API key
+//!   secret, account, expiry, Sync grant).
+//! - `session`: one connection: init, CDS requests, subscriptions, event delivery, expiry.
+//! - `cds`: the CDS API carried in `message` frames (`/v3/Documents`, `/v3/Maps`, …).
+//! - `events`: rendering logged events as the notifications the client consumes.
+//!
+//! Events themselves are written by the store (`store::events`): every write appends to a
+//! per-object log in its own transaction, and the store's writer publishes each commit's
+//! events on a broadcast channel that sessions listen to.
+
+mod cds;
+mod events;
+pub mod frame;
+mod session;
+pub mod token;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::Shared;
+
+/// The path twilio-sync.js connects to.
+pub const PATH: &str = "/v3/wsconnect";
+
+/// Largest frame accepted from a client: Sync data is at most 16 KiB, so this leaves room.
+const MAX_MESSAGE: usize = 256 * 1024;
+
+pub fn routes() -> Router<Shared> {
+    Router::new().route(PATH, get(upgrade))
+}
+
+async fn upgrade(State(st): State<Shared>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| session::run(socket, st))
+}

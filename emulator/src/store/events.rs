@@ -1,0 +1,445 @@
+//! The per-object event log that realtime subscriptions are served from.
+//!
+//! Every write to a Document, Map, List or Stream, whether it comes over REST v1, over the
+//! realtime socket or from the TTL purge, appends one row here inside the same transaction
+//! as the write itself, so an event exists exactly when its write was committed. Each
+//! object numbers its events 1, 2, 3, … (`id`, what Twilio calls the event id); the global
+//! `seq` gives commit order and lets the [`Feed`] publish, right after each commit, what
+//! that commit appended, without the writer ever waiting on a subscriber.
+//!
+//! Retention: the last [`RETAIN_PER_OBJECT`] events of each live object (pruned in steps of
+//! [`PRUNE_STEP`], so at most `RETAIN_PER_OBJECT + PRUNE_STEP` rows). When an object is
+//! removed only its removal event is kept (so ids keep increasing and a subscriber still
+//! gets it), and removal events are dropped [`TOMBSTONE_MS`] after the removal.
+
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+use super::items::{ItemKey, ItemRow};
+use super::objects::{revision_str, Kind, ObjectRow};
+use crate::error::SyncError;
+
+/// Events kept per live object; a subscriber that is further behind on a Document gets the
+/// current value instead, on a Map or List the retained events only.
+pub const RETAIN_PER_OBJECT: i64 = 1000;
+/// Pruning runs when an object's event id is a multiple of this.
+pub const PRUNE_STEP: i64 = 64;
+/// How long the removal event of a removed object is kept.
+pub const TOMBSTONE_MS: i64 = 24 * 3600 * 1000;
+/// Events buffered for subscribers that have not caught up; a slower one re-reads the log.
+const FEED_CAPACITY: usize = 4096;
+
+/// One committed event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub seq: i64,
+    pub object_sid: String,
+    /// The object's own event number: 1, 2, 3, …
+    pub id: i64,
+    pub kind: Kind,
+    /// `document_updated`, `map_item_added`, …
+    pub event_type: String,
+    /// Map key or List index as text, for item events.
+    pub item_key: Option<String>,
+    /// The event's own fields (data, revisions, expiry); ids, SIDs, dates and URLs are
+    /// added when it is rendered for a client.
+    pub body: Value,
+    pub date_created: i64,
+}
+
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "
+        CREATE TABLE IF NOT EXISTS sync_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            object_sid TEXT NOT NULL,
+            id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            item_key TEXT,
+            body TEXT NOT NULL,
+            date_created INTEGER NOT NULL,
+            removal INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS sync_events_by_object ON sync_events(object_sid, id);
+        CREATE INDEX IF NOT EXISTS sync_events_by_item
+            ON sync_events(object_sid, item_key, id) WHERE item_key IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS sync_events_removals
+            ON sync_events(date_created) WHERE removal = 1;
+        ",
+    )
+}
+
+const COLS: &str = "seq, object_sid, id, kind, event_type, item_key, body, date_created";
+
+fn kind_of(tag: &str) -> Kind {
+    match tag {
+        "map" => Kind::Map,
+        "list" => Kind::List,
+        "stream" => Kind::Stream,
+        _ => Kind::Document,
+    }
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let kind: String = r.get(3)?;
+    let body: String = r.get(6)?;
+    Ok(Event {
+        seq: r.get(0)?,
+        object_sid: r.get(1)?,
+        id: r.get(2)?,
+        kind: kind_of(&kind),
+        event_type: r.get(4)?,
+        item_key: r.get(5)?,
+        body: serde_json::from_str(&body).unwrap_or_else(|_| json!({})),
+        date_created: r.get(7)?,
+    })
+}
+
+/// The id of the newest event of an object; 0 if it has none.
+pub fn last_id(conn: &Connection, object_sid: &str) -> Result<i64, SyncError> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT MAX(id) FROM sync_events WHERE object_sid = ?1")?
+        .query_row([object_sid], |r| r.get(0))?;
+    Ok(id.unwrap_or(0))
+}
+
+/// The id of the newest retained event about one item; 0 if none is retained.
+pub fn item_last_id(conn: &Connection, object_sid: &str, key: &ItemKey) -> Result<i64, SyncError> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT MAX(id) FROM sync_events WHERE object_sid = ?1 AND item_key = ?2")?
+        .query_row(params![object_sid, key.path_text()], |r| r.get(0))?;
+    Ok(id.unwrap_or(0))
+}
+
+/// The oldest retained event id of an object, if any.
+pub fn first_id(conn: &Connection, object_sid: &str) -> Result<Option<i64>, SyncError> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT MIN(id) FROM sync_events WHERE object_sid = ?1")?
+        .query_row([object_sid], |r| r.get(0))?;
+    Ok(id)
+}
+
+/// Up to `limit` events of an object with ids above `after`, oldest first.
+pub fn since(
+    conn: &Connection,
+    object_sid: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Event>, SyncError> {
+    let sql = format!(
+        "SELECT {COLS} FROM sync_events WHERE object_sid = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![object_sid, after, i64::try_from(limit).unwrap_or(i64::MAX)],
+            from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// An event about to be appended.
+struct NewEvent<'a> {
+    object_sid: &'a str,
+    kind: Kind,
+    event_type: String,
+    item_key: Option<String>,
+    body: Value,
+    /// The object's removal: its earlier events are dropped.
+    removal: bool,
+}
+
+/// Appends one event and returns its id.
+fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError> {
+    let NewEvent {
+        object_sid,
+        kind,
+        event_type,
+        item_key,
+        body,
+        removal,
+    } = e;
+    let id = last_id(conn, object_sid)? + 1;
+    conn.prepare_cached(
+        "INSERT INTO sync_events (object_sid, id, kind, event_type, item_key, body, \
+         date_created, removal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        object_sid,
+        id,
+        kind.tag(),
+        event_type,
+        item_key,
+        body.to_string(),
+        now,
+        removal
+    ])?;
+    if removal {
+        conn.prepare_cached("DELETE FROM sync_events WHERE object_sid = ?1 AND id < ?2")?
+            .execute(params![object_sid, id])?;
+    } else if id % PRUNE_STEP == 0 && id > RETAIN_PER_OBJECT {
+        conn.prepare_cached("DELETE FROM sync_events WHERE object_sid = ?1 AND id <= ?2")?
+            .execute(params![object_sid, id - RETAIN_PER_OBJECT])?;
+    }
+    Ok(id)
+}
+
+fn iso_opt(ms: Option<i64>) -> Value {
+    ms.map(crate::routes::render::iso).unwrap_or(Value::Null)
+}
+
+fn data_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+}
+
+/// A Document's new value.
+pub fn document_updated(conn: &Connection, now: i64, row: &ObjectRow) -> Result<i64, SyncError> {
+    let body = json!({
+        "document_revision": revision_str(row.revision),
+        "document_data": data_value(row.data.as_deref().unwrap_or("{}")),
+        "date_expires": iso_opt(row.date_expires),
+    });
+    append(
+        conn,
+        now,
+        NewEvent {
+            object_sid: &row.sid,
+            kind: Kind::Document,
+            event_type: "document_updated".into(),
+            item_key: None,
+            body,
+            removal: false,
+        },
+    )
+}
+
+/// An object is gone (deleted or expired): `document_removed`, `map_removed`, ….
+pub fn object_removed(conn: &Connection, now: i64, sid: &str) -> Result<(), SyncError> {
+    let tag: Option<String> = conn
+        .prepare_cached("SELECT kind FROM objects WHERE sid = ?1")?
+        .query_row([sid], |r| r.get(0))
+        .optional()?;
+    let Some(tag) = tag else { return Ok(()) };
+    let kind = kind_of(&tag);
+    append(
+        conn,
+        now,
+        NewEvent {
+            object_sid: sid,
+            kind,
+            event_type: format!("{}_removed", kind.tag()),
+            item_key: None,
+            body: json!({}),
+            removal: true,
+        },
+    )?;
+    Ok(())
+}
+
+/// The event-name prefix, the key and the key's field name of an item.
+fn item_fields(item: &ItemRow) -> (&'static str, Value, &'static str) {
+    match &item.key {
+        ItemKey::Key(k) => ("map", json!(k), "item_key"),
+        ItemKey::Index(i) => ("list", json!(i), "item_index"),
+    }
+}
+
+/// An item was added (`added`) or changed.
+pub fn item_written(
+    conn: &Connection,
+    now: i64,
+    parent: &ObjectRow,
+    item: &ItemRow,
+    added: bool,
+) -> Result<i64, SyncError> {
+    let (prefix, key, key_field) = item_fields(item);
+    let mut body = json!({
+        "item_revision": revision_str(item.revision),
+        "item_data": data_value(&item.data),
+        "date_expires": iso_opt(item.date_expires),
+    });
+    body[key_field] = key;
+    body[format!("{prefix}_revision")] = json!(revision_str(parent.revision));
+    let verb = if added { "added" } else { "updated" };
+    append(
+        conn,
+        now,
+        NewEvent {
+            object_sid: &parent.sid,
+            kind: parent.kind,
+            event_type: format!("{prefix}_item_{verb}"),
+            item_key: Some(item.key.path_text()),
+            body,
+            removal: false,
+        },
+    )
+}
+
+/// An item was deleted or expired; the event carries its last value.
+pub fn item_removed(
+    conn: &Connection,
+    now: i64,
+    parent: &ObjectRow,
+    item: &ItemRow,
+) -> Result<i64, SyncError> {
+    let (prefix, key, key_field) = item_fields(item);
+    let mut body = json!({ "item_data": data_value(&item.data) });
+    body[key_field] = key;
+    body[format!("{prefix}_revision")] = json!(revision_str(parent.revision));
+    append(
+        conn,
+        now,
+        NewEvent {
+            object_sid: &parent.sid,
+            kind: parent.kind,
+            event_type: format!("{prefix}_item_removed"),
+            item_key: Some(item.key.path_text()),
+            body,
+            removal: false,
+        },
+    )
+}
+
+/// A Stream message (messages are not stored, only their events).
+pub fn message_published(
+    conn: &Connection,
+    now: i64,
+    stream: &ObjectRow,
+    message_sid: &str,
+    data: &str,
+) -> Result<i64, SyncError> {
+    let body = json!({ "message_sid": message_sid, "message_data": data_value(data) });
+    append(
+        conn,
+        now,
+        NewEvent {
+            object_sid: &stream.sid,
+            kind: Kind::Stream,
+            event_type: "stream_message_published".into(),
+            item_key: None,
+            body,
+            removal: false,
+        },
+    )
+}
+
+/// Logs the removal of every item that expired by `now`, before the purge deletes them.
+pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
+    for (table, key_col, parent_col) in [
+        ("map_items", "key", "map_sid"),
+        ("list_items", "idx", "list_sid"),
+    ] {
+        let sql = format!(
+            "SELECT o.seq, o.sid, o.service_sid, o.kind, o.revision, i.{key_col}, i.data \
+             FROM {table} i JOIN objects o ON o.sid = i.{parent_col} \
+             WHERE i.date_expires IS NOT NULL AND i.date_expires <= ?1 \
+             AND (o.date_expires IS NULL OR o.date_expires > ?1)"
+        );
+        let expired = conn
+            .prepare_cached(&sql)?
+            .query_map([now], |r| {
+                let kind: String = r.get(3)?;
+                let key = match table {
+                    "map_items" => ItemKey::Key(r.get(5)?),
+                    _ => ItemKey::Index(r.get(5)?),
+                };
+                Ok((
+                    ObjectRow {
+                        seq: r.get(0)?,
+                        sid: r.get(1)?,
+                        service_sid: r.get(2)?,
+                        kind: kind_of(&kind),
+                        unique_name: None,
+                        data: None,
+                        revision: r.get(4)?,
+                        created_by: String::new(),
+                        date_created: 0,
+                        date_updated: 0,
+                        date_expires: None,
+                    },
+                    key,
+                    r.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (parent, key, data) in expired {
+            let item = ItemRow {
+                parent_sid: parent.sid.clone(),
+                key,
+                data,
+                revision: 0,
+                created_by: String::new(),
+                date_created: 0,
+                date_updated: 0,
+                date_expires: None,
+            };
+            item_removed(conn, now, &parent, &item)?;
+        }
+    }
+    // Removal events of long-gone objects are no longer needed by anyone.
+    conn.prepare_cached("DELETE FROM sync_events WHERE removal = 1 AND date_created < ?1")?
+        .execute([now - TOMBSTONE_MS])?;
+    Ok(())
+}
+
+/// Publishes committed events to subscribers. Lives in the writer thread, which calls
+/// [`Feed::publish_committed`] after every commit; publishing never blocks (a broadcast
+/// channel), and a subscriber that falls behind re-reads the log.
+pub struct Feed {
+    last_seq: i64,
+    tx: broadcast::Sender<Arc<Event>>,
+}
+
+impl Feed {
+    pub fn new(conn: &Connection) -> rusqlite::Result<Feed> {
+        let (tx, _) = broadcast::channel(FEED_CAPACITY);
+        Ok(Feed {
+            last_seq: head(conn)?,
+            tx,
+        })
+    }
+
+    pub fn sender(&self) -> broadcast::Sender<Arc<Event>> {
+        self.tx.clone()
+    }
+
+    /// Sends every event committed since the last call.
+    pub fn publish_committed(&mut self, conn: &Connection) {
+        if self.tx.receiver_count() == 0 {
+            // Nobody listens: skip what was committed. A subscriber that arrives later reads
+            // the log when it subscribes, which already holds all of it.
+            match head(conn) {
+                Ok(seq) => self.last_seq = seq,
+                Err(e) => tracing::warn!(error = %e, "event feed: cannot read the log head"),
+            }
+            return;
+        }
+        let sql = format!("SELECT {COLS} FROM sync_events WHERE seq > ?1 ORDER BY seq");
+        let events = conn.prepare_cached(&sql).and_then(|mut s| {
+            s.query_map([self.last_seq], from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        match events {
+            Ok(events) => {
+                for e in events {
+                    self.last_seq = e.seq;
+                    // An error only means every receiver is gone meanwhile.
+                    let _ = self.tx.send(Arc::new(e));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "event feed: cannot read new events"),
+        }
+    }
+}
+
+fn head(conn: &Connection) -> rusqlite::Result<i64> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT MAX(seq) FROM sync_events")?
+        .query_row([], |r| r.get(0))?;
+    Ok(seq.unwrap_or(0))
+}

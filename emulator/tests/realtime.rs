@@ -1,0 +1,810 @@
+//! The realtime face on loopback: a small twilsock client (tokio-tungstenite) drives
+//! `/v3/wsconnect` of a real emulator: token checks, CDS requests, subscriptions, events
+//! from socket and REST writes and TTL expiry, replay after a restart, bad frames.
+
+mod support;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Map, Value};
+use support::{Api, ACCOUNT, TOKEN};
+use sync_emulator::realtime::frame::Frame;
+use sync_emulator::{spawn, Clock, EmulatorConfig, RunningEmulator};
+use tokio_tungstenite::tungstenite::Message;
+
+const KEY_SID: &str = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const KEY_SECRET: &str = "realtime-key-secret";
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn config() -> EmulatorConfig {
+    let mut c = EmulatorConfig::in_memory(ACCOUNT, TOKEN);
+    c.api_keys = vec![(KEY_SID.to_owned(), KEY_SECRET.to_owned())];
+    c
+}
+
+async fn start(c: EmulatorConfig) -> (RunningEmulator, Api) {
+    let emu = spawn(c).await.expect("emulator starts");
+    let api = Api {
+        base: emu.base_url(),
+        http: reqwest::Client::new(),
+    };
+    (emu, api)
+}
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// What twilio-python's `AccessToken` + `SyncGrant` builds.
+fn token_with(secret: &str, service: &str, exp: i64) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.cty = Some("twilio-fpa;v=1".into());
+    let claims = json!({
+        "jti": format!("{KEY_SID}-{}", now_s()),
+        "iss": KEY_SID,
+        "sub": ACCOUNT,
+        "exp": exp,
+        "grants": {"identity": "agent-1", "data_sync": {"service_sid": service}},
+    });
+    encode(
+        &header,
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()).expect("key"),
+    )
+    .expect("token")
+}
+
+fn good_token() -> String {
+    token_with(KEY_SECRET, "default", now_s() + 3600)
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// A minimal twilsock client: frames in and out, acks notifications, keeps the ones not
+/// yet asked for.
+struct Client {
+    ws: Ws,
+    next: u64,
+    notifications: VecDeque<(String, Value)>,
+}
+
+impl Client {
+    async fn connect(emu: &RunningEmulator) -> Client {
+        let url = format!("ws://{}/v3/wsconnect", emu.addr());
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connects");
+        Client {
+            ws,
+            next: 0,
+            notifications: VecDeque::new(),
+        }
+    }
+
+    async fn connected(emu: &RunningEmulator) -> Client {
+        let mut c = Client::connect(emu).await;
+        let reply = c.init(&good_token()).await;
+        assert_eq!(reply.header["status"]["code"], 200, "{:?}", reply.header);
+        c
+    }
+
+    async fn send(&mut self, mut header: Map<String, Value>, payload: Option<&Value>) -> String {
+        self.next += 1;
+        let id = format!("TMtest{}", self.next);
+        header.insert("id".into(), json!(id));
+        let f = Frame {
+            header,
+            payload: payload
+                .map(|p| p.to_string().into_bytes())
+                .unwrap_or_default(),
+        };
+        self.ws
+            .send(Message::Binary(f.encode().into()))
+            .await
+            .expect("frame sent");
+        id
+    }
+
+    /// The next frame, or None when the server closed the socket.
+    async fn recv(&mut self) -> Option<Frame> {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("a frame within 5 s")?;
+            match msg.ok()? {
+                Message::Binary(b) => return Some(Frame::parse(&b).expect("server frame parses")),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Waits for the reply to `id`, keeping notifications for later.
+    async fn reply_to(&mut self, id: &str) -> Frame {
+        loop {
+            let f = self.recv().await.expect("socket open");
+            match f.method() {
+                Some("reply") if f.id() == Some(id) => return f,
+                Some("notification") => {
+                    let ack = obj(json!({"method": "reply", "id": f.id()}));
+                    self.send(ack, None).await;
+                    let t = f.header["message_type"].as_str().unwrap_or("").to_owned();
+                    self.notifications
+                        .push_back((t, f.json_payload().expect("json payload")));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    async fn init(&mut self, token: &str) -> Frame {
+        let h = obj(json!({
+            "method": "init", "token": token, "continuation_token": null,
+            "capabilities": ["client_update", "offline_storage", "telemetry.v1"],
+            "registrations": [{"product": "data_sync", "type": "ers",
+                               "notification_protocol_version": 0, "message_types": []}],
+        }));
+        let id = self.send(h, None).await;
+        self.reply_to(&id).await
+    }
+
+    /// A CDS request; returns the HTTP status and body.
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        params: Value,
+        if_match: Option<&str>,
+        body: Option<Value>,
+    ) -> (u64, Value) {
+        let mut headers = json!({"Content-Type": "application/json"});
+        if let Some(m) = if_match {
+            headers["If-Match"] = json!(m);
+        }
+        let h = obj(json!({
+            "method": "message", "active_grant": "data_sync", "payload_type": "application/json",
+            "http_request": {"host": "cds.us1.twilio.com", "path": path, "method": method,
+                             "params": params, "headers": headers},
+        }));
+        let id = self.send(h, body.as_ref()).await;
+        let f = self.reply_to(&id).await;
+        assert_eq!(f.header["status"]["code"], 200, "{:?}", f.header);
+        let code = f.header["http_status"]["code"]
+            .as_u64()
+            .expect("http_status");
+        (code, f.json_payload().expect("json"))
+    }
+
+    async fn subscribe(&mut self, sid: &str, kind: &str, last: Value) -> (u64, Value) {
+        let body = json!({
+            "event_protocol_version": 4, "action": "establish", "correlation_id": 7,
+            "retried_requests": 0, "ttl_in_s": -1,
+            "requests": [{"object_sid": sid, "object_type": kind, "last_event_id": last}],
+        });
+        self.request("POST", "/v4/Subscriptions", json!({}), None, Some(body))
+            .await
+    }
+
+    /// The next notification, within `within`.
+    async fn notification(&mut self, within: Duration) -> (String, Value) {
+        if let Some(n) = self.notifications.pop_front() {
+            return n;
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let f = tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .expect("a notification in time")
+                .expect("socket open");
+            if f.method() == Some("notification") {
+                let ack = obj(json!({"method": "reply", "id": f.id()}));
+                self.send(ack, None).await;
+                let t = f.header["message_type"].as_str().unwrap_or("").to_owned();
+                return (t, f.json_payload().expect("json payload"));
+            }
+        }
+    }
+
+    /// Subscribes and returns the replayed events, up to `subscription_established`.
+    async fn subscribe_and_replay(
+        &mut self,
+        sid: &str,
+        kind: &str,
+        last: Value,
+    ) -> (Vec<Value>, Value) {
+        let (code, body) = self.subscribe(sid, kind, last).await;
+        assert_eq!(code, 200, "{body}");
+        assert!(body["estimated_delivery_in_ms"]
+            .as_u64()
+            .is_some_and(|n| n > 0));
+        let mut replayed = Vec::new();
+        loop {
+            let (t, p) = self.notification(Duration::from_secs(2)).await;
+            assert_eq!(t, "twilio.sync.event");
+            assert_eq!(p["correlation_id"], 7, "{p}");
+            if p["event_type"] == "subscription_established" {
+                assert_eq!(p["event"]["replay_status"], "completed");
+                return (replayed, p["event"].clone());
+            }
+            replayed.push(p);
+        }
+    }
+}
+
+#[tokio::test]
+async fn documents_over_the_socket_and_events_from_socket_and_rest_writes() {
+    let (emu, api) = start(config()).await;
+    let mut a = Client::connected(&emu).await;
+    let mut b = Client::connected(&emu).await;
+
+    let (code, doc) = a
+        .request(
+            "POST",
+            "/v3/Documents",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "call-1", "data": {"stage": "menu"}, "ttl": 600})),
+        )
+        .await;
+    assert_eq!(code, 201, "{doc}");
+    let sid = doc["sid"].as_str().expect("sid").to_owned();
+    assert_eq!(doc["last_event_id"], 0);
+    assert_eq!(doc["data"], json!({"stage": "menu"}));
+    assert!(doc["date_expires"].is_string());
+    assert_eq!(
+        doc["url"],
+        format!("https://cds.us1.twilio.com/v3/Documents/{sid}")
+    );
+
+    // Open by unique name, as open_or_create does; a second create is a 409.
+    let (code, got) = b
+        .request("GET", "/v3/Documents/call-1", json!({}), None, None)
+        .await;
+    assert_eq!((code, got["sid"].clone()), (200, json!(sid)));
+    let (code, dup) = b
+        .request(
+            "POST",
+            "/v3/Documents",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "call-1"})),
+        )
+        .await;
+    assert_eq!((code, dup["code"].clone()), (409, json!(54301)));
+
+    let (replayed, est) = b.subscribe_and_replay(&sid, "document", json!(0)).await;
+    assert!(replayed.is_empty());
+    assert_eq!(est["last_event_id"], 0);
+
+    // A socket write with If-Match: the event reaches the other client.
+    let (code, upd) = a
+        .request(
+            "POST",
+            &format!("/v3/Documents/{sid}"),
+            json!({}),
+            Some(doc["revision"].as_str().unwrap_or("")),
+            Some(json!({"data": {"stage": "queue"}})),
+        )
+        .await;
+    assert_eq!(code, 200, "{upd}");
+    assert_eq!(upd["last_event_id"], 1);
+    let (t, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(t, "com.twilio.rtd.cds.document");
+    assert_eq!(p["event_type"], "document_updated");
+    assert_eq!(p["event"]["id"], 1);
+    assert_eq!(p["event"]["document_sid"], json!(sid));
+    assert_eq!(p["event"]["document_data"], json!({"stage": "queue"}));
+    assert_eq!(p["event"]["document_revision"], upd["revision"]);
+
+    // A stale If-Match is refused with Twilio's code, and produces no event.
+    let (code, err) = a
+        .request(
+            "POST",
+            &format!("/v3/Documents/{sid}"),
+            json!({}),
+            Some("0"),
+            Some(json!({"data": {"stage": "lost"}})),
+        )
+        .await;
+    assert_eq!((code, err["code"].clone()), (412, json!(54103)));
+
+    // A REST v1 write (what the functions do) is the next event, with the next id.
+    let r = api
+        .post(
+            &format!("/v1/Services/default/Documents/{sid}"),
+            &[("Data", r#"{"stage":"agent"}"#)],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event"]["id"], 2);
+    assert_eq!(p["event"]["document_data"], json!({"stage": "agent"}));
+
+    // Deleting it over REST: the subscriber is told.
+    let r = api
+        .delete(&format!("/v1/Services/default/Documents/{sid}"))
+        .await;
+    assert_eq!(r.status.as_u16(), 204);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event_type"], "document_removed");
+    assert_eq!(p["event"]["id"], 3);
+    let (code, _) = a
+        .request(
+            "GET",
+            &format!("/v3/Documents/{sid}"),
+            json!({}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test]
+async fn map_items_page_both_ways_and_expiry_is_an_event() {
+    let clock = Clock::manual_now();
+    let (emu, _api) = start(config().clock(clock.clone())).await;
+    let mut a = Client::connected(&emu).await;
+    let mut b = Client::connected(&emu).await;
+    let (code, map) = a
+        .request(
+            "POST",
+            "/v3/Maps",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "user-presence"})),
+        )
+        .await;
+    assert_eq!(code, 201, "{map}");
+    let sid = map["sid"].as_str().expect("sid").to_owned();
+    let items = map["links"]["items"]
+        .as_str()
+        .expect("links.items")
+        .to_owned();
+    assert!(items.ends_with("/Items"));
+    let (_, est) = b.subscribe_and_replay(&sid, "map", json!(0)).await;
+    assert_eq!(est["last_event_id"], 0);
+
+    let path = format!("/v3/Maps/{sid}/Items");
+    for key in ["a", "b c", "d", "e"] {
+        let (code, item) = a
+            .request(
+                "PUT",
+                &format!("{path}/{}", key.replace(' ', "%20")),
+                json!({}),
+                None,
+                Some(json!({"data": {"k": key}})),
+            )
+            .await;
+        assert_eq!(code, 201, "{item}");
+        assert_eq!(item["key"], key);
+        let (t, p) = b.notification(Duration::from_secs(1)).await;
+        assert_eq!(t, "com.twilio.rtd.cds.map");
+        assert_eq!(p["event_type"], "map_item_added");
+        assert_eq!(p["event"]["item_key"], key);
+        assert_eq!(p["event"]["item_url"], item["url"]);
+    }
+    // If-Match -1 only creates.
+    let (code, err) = a
+        .request(
+            "PUT",
+            &format!("{path}/a"),
+            json!({}),
+            Some("-1"),
+            Some(json!({"data": {"k": 0}})),
+        )
+        .await;
+    assert_eq!((code, err["code"].clone()), (412, json!(54205)));
+
+    // Paging as the client does it: From (inclusive), PageSize, Order; tokens say more.
+    let (_, page) = a
+        .request(
+            "GET",
+            &path,
+            json!({"HideExpired": "true", "PageSize": "2", "Order": "asc"}),
+            None,
+            None,
+        )
+        .await;
+    let keys: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["a", "b c"]);
+    assert!(page["meta"]["previous_token"].is_null());
+    assert!(page["meta"]["next_token"].is_string());
+    let (_, page) = a
+        .request(
+            "GET",
+            &path,
+            json!({"From": "b%20c", "PageSize": "3", "Order": "asc"}),
+            None,
+            None,
+        )
+        .await;
+    let keys: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["b c", "d", "e"]);
+    assert!(page["meta"]["previous_token"].is_string());
+    assert!(page["meta"]["next_token"].is_null());
+    let (_, page) = a
+        .request(
+            "GET",
+            &path,
+            json!({"PageSize": "3", "Order": "desc"}),
+            None,
+            None,
+        )
+        .await;
+    let keys: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["e", "d", "b c"]);
+    assert!(page["meta"]["next_token"].is_string());
+    let (_, one) = a
+        .request("GET", &path, json!({"Key": "d"}), None, None)
+        .await;
+    assert_eq!(one["items"][0]["data"], json!({"k": "d"}));
+    assert!(one["items"][0]["last_event_id"]
+        .as_i64()
+        .is_some_and(|n| n > 0));
+
+    // An item with a TTL: when the clock passes it, subscribers see it removed.
+    let (code, _) = a
+        .request(
+            "PUT",
+            &format!("{path}/beat"),
+            json!({}),
+            None,
+            Some(json!({"data": {"s": "online"}, "ttl": 30})),
+        )
+        .await;
+    assert_eq!(code, 201);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event_type"], "map_item_added");
+    clock.advance(Duration::from_secs(31));
+    let (_, p) = b.notification(Duration::from_secs(2)).await;
+    assert_eq!(p["event_type"], "map_item_removed");
+    assert_eq!(p["event"]["item_key"], "beat");
+    assert_eq!(p["event"]["item_data"], json!({"s": "online"}));
+
+    // Deleting an item answers with the event id the client records.
+    let (code, del) = a
+        .request("DELETE", &format!("{path}/a"), json!({}), None, None)
+        .await;
+    assert_eq!(code, 200);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event"]["id"], del["last_event_id"]);
+}
+
+#[tokio::test]
+async fn lists_and_streams() {
+    let (emu, api) = start(config()).await;
+    let mut a = Client::connected(&emu).await;
+    let mut b = Client::connected(&emu).await;
+    let (code, list) = a
+        .request(
+            "POST",
+            "/v3/Lists",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "log"})),
+        )
+        .await;
+    assert_eq!(code, 201, "{list}");
+    let lsid = list["sid"].as_str().expect("sid").to_owned();
+    b.subscribe_and_replay(&lsid, "list", json!(0)).await;
+    let (code, item) = a
+        .request(
+            "POST",
+            &format!("/v3/Lists/{lsid}/Items"),
+            json!({}),
+            None,
+            Some(json!({"data": {"n": 1}})),
+        )
+        .await;
+    assert_eq!((code, item["index"].clone()), (201, json!(0)));
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event_type"], "list_item_added");
+    assert_eq!(p["event"]["item_index"], 0);
+    assert_eq!(p["event"]["list_sid"], json!(lsid));
+    let (code, _) = a
+        .request(
+            "POST",
+            &format!("/v3/Lists/{lsid}/Items/0"),
+            json!({}),
+            Some("0"),
+            Some(json!({"data": {"n": 2}})),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event_type"], "list_item_updated");
+    assert_eq!(p["event"]["item_data"], json!({"n": 2}));
+
+    let (code, stream) = a
+        .request(
+            "POST",
+            "/v3/Streams",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "alerts"})),
+        )
+        .await;
+    assert_eq!(code, 201, "{stream}");
+    let ssid = stream["sid"].as_str().expect("sid").to_owned();
+    b.subscribe_and_replay(&ssid, "stream", Value::Null).await;
+    let (code, msg) = a
+        .request(
+            "POST",
+            &format!("/v3/Streams/{ssid}/Messages"),
+            json!({}),
+            None,
+            Some(json!({"data": {"alert": 1}})),
+        )
+        .await;
+    assert_eq!(code, 201, "{msg}");
+    let (t, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(t, "twilio.sync.event");
+    assert_eq!(p["event_type"], "stream_message_published");
+    assert_eq!(p["event"]["message_sid"], msg["sid"]);
+    assert_eq!(p["event"]["message_data"], json!({"alert": 1}));
+    // A REST publish reaches socket subscribers too.
+    let r = api
+        .post(
+            &format!("/v1/Services/default/Streams/{ssid}/Messages"),
+            &[("Data", r#"{"alert":2}"#)],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201);
+    let (_, p) = b.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event"]["message_data"], json!({"alert": 2}));
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let (emu, api) = start(config()).await;
+    let other = api.post("/v1/Services", &[("FriendlyName", "other")]).await;
+    assert_eq!(other.status.as_u16(), 201);
+    let cases = [
+        (
+            "expired",
+            token_with(KEY_SECRET, "default", now_s() - 10),
+            20104,
+        ),
+        (
+            "other secret",
+            token_with("not-the-secret", "default", now_s() + 600),
+            20101,
+        ),
+        (
+            "no such service",
+            token_with(
+                KEY_SECRET,
+                "ISffffffffffffffffffffffffffffffff",
+                now_s() + 600,
+            ),
+            20151,
+        ),
+        ("garbage", "x.y.z".to_owned(), 20101),
+    ];
+    for (what, token, code) in cases {
+        let mut c = Client::connect(&emu).await;
+        let reply = c.init(&token).await;
+        assert_eq!(
+            reply.header["status"]["code"], 401,
+            "{what}: {:?}",
+            reply.header
+        );
+        assert_eq!(reply.header["status"]["errorCode"], code, "{what}");
+        assert!(
+            c.recv().await.is_none(),
+            "{what}: the server closes after refusing"
+        );
+    }
+    // A token for a service that exists, by SID, is good.
+    let sid = other.body["sid"].as_str().expect("sid");
+    let mut c = Client::connect(&emu).await;
+    let reply = c.init(&token_with(KEY_SECRET, sid, now_s() + 600)).await;
+    assert_eq!(reply.header["status"]["code"], 200);
+    assert!(reply.header["offline_storage"]["data_sync"]["storage_id"].is_string());
+}
+
+#[tokio::test]
+async fn a_connection_is_closed_when_its_token_expires() {
+    let clock = Clock::manual_now();
+    let (emu, _api) = start(config().clock(clock.clone())).await;
+    let mut c = Client::connect(&emu).await;
+    let exp = clock.now_ms() / 1000 + 60;
+    let reply = c.init(&token_with(KEY_SECRET, "default", exp)).await;
+    assert_eq!(reply.header["status"]["code"], 200);
+    clock.advance(Duration::from_secs(40));
+    let f = c.recv().await.expect("client_update");
+    assert_eq!(f.method(), Some("client_update"));
+    assert_eq!(f.header["client_update_type"], "token_about_to_expire");
+    clock.advance(Duration::from_secs(30));
+    let f = c.recv().await.expect("close");
+    assert_eq!(f.method(), Some("close"));
+    assert_eq!(f.header["status"]["code"], 410);
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_answers_and_the_server_keeps_serving() {
+    let (emu, _api) = start(config()).await;
+    let mut c = Client::connect(&emu).await;
+    // A CDS request before init.
+    let h = obj(
+        json!({"method": "message", "http_request": {"method": "GET", "path": "/v3/Documents/x"}}),
+    );
+    let id = c.send(h, None).await;
+    let f = c.reply_to(&id).await;
+    assert_eq!(f.header["http_status"]["code"], 401);
+    assert_eq!(f.json_payload().expect("json")["code"], 20003);
+    let reply = c.init(&good_token()).await;
+    assert_eq!(reply.header["status"]["code"], 200);
+    // Unknown path, bad JSON payload, a body that is not an object, a missing http_request.
+    let (code, body) = c.request("GET", "/v3/Nope", json!({}), None, None).await;
+    assert_eq!((code, body["code"].clone()), (404, json!(20404)));
+    let h = obj(
+        json!({"method": "message", "http_request": {"method": "POST", "path": "/v3/Documents"}}),
+    );
+    c.next += 1;
+    let id = format!("TMraw{}", c.next);
+    let mut h2 = h.clone();
+    h2.insert("id".into(), json!(id));
+    let raw = Frame {
+        header: h2,
+        payload: b"{not json".to_vec(),
+    };
+    c.ws.send(Message::Binary(raw.encode().into()))
+        .await
+        .expect("sent");
+    let f = c.reply_to(&id).await;
+    assert_eq!(f.header["http_status"]["code"], 400);
+    let (code, body) = c
+        .request(
+            "POST",
+            "/v3/Documents",
+            json!({}),
+            None,
+            Some(json!([1, 2])),
+        )
+        .await;
+    assert_eq!((code, body["code"].clone()), (400, json!(54008)));
+    let (code, body) = c
+        .request(
+            "POST",
+            "/v3/Documents",
+            json!({}),
+            None,
+            Some(json!({"ttl": -5})),
+        )
+        .await;
+    assert_eq!((code, body["code"].clone()), (400, json!(54011)));
+    let id = c.send(obj(json!({"method": "message"})), None).await;
+    let f = c.reply_to(&id).await;
+    assert_eq!(f.header["http_status"]["code"], 400);
+    let id = c.send(obj(json!({"method": "frobnicate"})), None).await;
+    let f = c.reply_to(&id).await;
+    assert_eq!(f.header["status"]["code"], 400);
+    // Garbage that is not a frame: the server says it cannot parse it and closes.
+    c.ws.send(Message::Binary(b"GET / HTTP/1.1".to_vec().into()))
+        .await
+        .expect("sent");
+    let f = c.recv().await.expect("close frame");
+    assert_eq!(f.method(), Some("close"));
+    assert_eq!(f.header["status"]["code"], 406);
+    // Others are still served.
+    let mut d = Client::connected(&emu).await;
+    let (code, _) = d
+        .request("POST", "/v3/Documents", json!({}), None, Some(json!({})))
+        .await;
+    assert_eq!(code, 201);
+}
+
+#[tokio::test]
+async fn event_ids_survive_a_restart_and_missed_events_are_replayed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("sync.sqlite3").display().to_string();
+    let file_config = || {
+        let mut c = EmulatorConfig::with_file(ACCOUNT, TOKEN, data.clone());
+        c.api_keys = vec![(KEY_SID.to_owned(), KEY_SECRET.to_owned())];
+        c
+    };
+    let (emu, api) = start(file_config()).await;
+    let r = api
+        .post(
+            "/v1/Services/default/Documents",
+            &[("UniqueName", "call-9"), ("Data", r#"{"n":0}"#)],
+        )
+        .await;
+    let sid = r.body["sid"].as_str().expect("sid").to_owned();
+    let mut c = Client::connected(&emu).await;
+    let (_, est) = c.subscribe_and_replay(&sid, "document", json!(0)).await;
+    assert_eq!(est["last_event_id"], 0);
+    for n in 1..=2 {
+        api.post(
+            &format!("/v1/Services/default/Documents/{sid}"),
+            &[("Data", &format!(r#"{{"n":{n}}}"#))],
+        )
+        .await;
+        let (_, p) = c.notification(Duration::from_secs(1)).await;
+        assert_eq!(p["event"]["id"], n);
+    }
+    drop(c);
+    emu.shutdown().await;
+
+    // Written while the client was away, then the emulator restarts on the same file.
+    let (emu, api) = start(file_config()).await;
+    for n in 3..=4 {
+        let r = api
+            .post(
+                &format!("/v1/Services/default/Documents/{sid}"),
+                &[("Data", &format!(r#"{{"n":{n}}}"#))],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200);
+    }
+    emu.shutdown().await;
+    let (emu, api) = start(file_config()).await;
+    let mut c = Client::connected(&emu).await;
+    let (replayed, est) = c.subscribe_and_replay(&sid, "document", json!(2)).await;
+    let ids: Vec<i64> = replayed
+        .iter()
+        .filter_map(|p| p["event"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [3, 4]);
+    assert_eq!(replayed[1]["event"]["document_data"], json!({"n": 4}));
+    assert_eq!(est["last_event_id"], 4);
+    // And the next live event continues the sequence.
+    api.post(
+        &format!("/v1/Services/default/Documents/{sid}"),
+        &[("Data", r#"{"n":5}"#)],
+    )
+    .await;
+    let (_, p) = c.notification(Duration::from_secs(1)).await;
+    assert_eq!(p["event"]["id"], 5);
+}
+
+/// Guards the accept loop's timeouts: an idle HTTP connection may be closed, an
+/// established socket must not be.
+#[tokio::test]
+async fn an_idle_socket_stays_open_and_still_gets_events() {
+    let (emu, api) = start(config()).await;
+    let r = api
+        .post("/v1/Services/default/Documents", &[("UniqueName", "idle")])
+        .await;
+    let sid = r.body["sid"].as_str().expect("sid").to_owned();
+    let mut c = Client::connected(&emu).await;
+    c.subscribe_and_replay(&sid, "document", json!(0)).await;
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    api.post(
+        &format!("/v1/Services/default/Documents/{sid}"),
+        &[("Data", r#"{"late":true}"#)],
+    )
+    .await;
+    let (_, p) = c.notification(Duration::from_secs(2)).await;
+    assert_eq!(p["event"]["document_data"], json!({"late": true}));
+}
