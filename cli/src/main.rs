@@ -51,6 +51,9 @@ enum Command {
         call_state_ttl: Option<u64>,
         #[arg(long, env = "PRESENCE_TTL")]
         presence_ttl: Option<u64>,
+        /// Sync map listing every call (what the dashboard at / subscribes to)
+        #[arg(long, env = "CALL_INDEX_MAP", default_value = "calls")]
+        call_index_map: String,
         /// Do not check X-Twilio-Signature (local experiments only)
         #[arg(long)]
         insecure_no_signature: bool,
@@ -144,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
             flow,
             call_state_ttl,
             presence_ttl,
+            call_index_map,
             insecure_no_signature,
         } => {
             let served = serve::start(serve::ServeOptions {
@@ -159,6 +163,7 @@ async fn main() -> anyhow::Result<()> {
                 insecure_no_signature,
                 call_state_ttl,
                 presence_ttl,
+                call_index_map,
             })
             .await?;
             println!("{}", serve::banner(&served));

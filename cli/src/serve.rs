@@ -95,6 +95,8 @@ pub struct ServeOptions {
     pub insecure_no_signature: bool,
     pub call_state_ttl: Option<u64>,
     pub presence_ttl: Option<u64>,
+    /// The Sync map listing every call (`CALL_INDEX_MAP`), for the dashboard.
+    pub call_index_map: String,
 }
 
 /// A running dev server.
@@ -170,6 +172,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     if let Some(ttl) = options.presence_ttl {
         vars.push(("PRESENCE_TTL", ttl.to_string()));
     }
+    vars.push(("CALL_INDEX_MAP", options.call_index_map.clone()));
     let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;

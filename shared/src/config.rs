@@ -15,6 +15,7 @@
 //! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url), or `auto` for the API Gateway domain ([`public_base_from_request`](Config::public_base_from_request)) | required unless signatures are off |
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
 //! | `PRESENCE_SHARDS` | [`presence_shards`](Config::presence_shards): presence maps, 1 to 64 | 1 |
+//! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing every call, for realtime dashboards | unset: no index |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
 //! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true` turns [`verify_signatures`](Config::verify_signatures) off | signatures on |
@@ -68,6 +69,9 @@ pub struct Config {
     /// `PRESENCE_SHARDS`: how many Sync maps presence is spread over (1 to
     /// [`MAX_PRESENCE_SHARDS`]). Sync takes about 20 writes/s per map, items included.
     pub presence_shards: u32,
+    /// `CALL_INDEX_MAP`: a Sync map where every new call gets an item (key: CallSid), so
+    /// realtime clients can find the call documents; one more write per new call.
+    pub call_index_map: Option<String>,
     /// `CALLFLOW_API_TOKEN`: bearer token for JSON reads that do not come from Twilio.
     pub api_token: Option<String>,
     /// `CALLFLOW_FLOW`: path of a flow definition file (`None`: the bundled flow).
@@ -96,6 +100,7 @@ impl fmt::Debug for Config {
             .field("call_state_ttl", &self.call_state_ttl)
             .field("presence_ttl", &self.presence_ttl)
             .field("presence_shards", &self.presence_shards)
+            .field("call_index_map", &self.call_index_map)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("flow_path", &self.flow_path)
             .field("public_base_from_request", &self.public_base_from_request)
@@ -331,6 +336,15 @@ impl Config {
                 ),
             },
         };
+        let call_index_map = match get("CALL_INDEX_MAP") {
+            None => None,
+            Some(name) if is_unique_name(name) => Some(name.to_owned()),
+            Some(name) => malformed(
+                &mut problems,
+                "CALL_INDEX_MAP",
+                &format!("not a Sync unique name (letters, digits, - and _, at most 320, not a SID): {name:?}"),
+            ),
+        };
         let api_token = get("CALLFLOW_API_TOKEN").map(str::to_owned);
         let flow_path = get("CALLFLOW_FLOW").map(PathBuf::from);
 
@@ -346,6 +360,7 @@ impl Config {
                 call_state_ttl,
                 presence_ttl,
                 presence_shards,
+                call_index_map,
                 api_token,
                 flow_path,
                 verify_signatures,
@@ -378,6 +393,7 @@ const KNOWN_VARS: &[&str] = &[
     "CALL_STATE_TTL",
     "PRESENCE_TTL",
     "PRESENCE_SHARDS",
+    "CALL_INDEX_MAP",
     "CALLFLOW_API_TOKEN",
     "CALLFLOW_FLOW",
     "CALLFLOW_INSECURE_NO_SIGNATURE",
@@ -400,6 +416,19 @@ fn malformed<T: Default>(problems: &mut Vec<ConfigProblem>, var: &'static str, r
         reason: reason.to_owned(),
     });
     T::default()
+}
+
+/// A name this code is willing to give a Sync object: plain characters only (it ends up in
+/// URLs), at most Sync's 320, and not shaped like a SID (Sync reads those as SIDs).
+fn is_unique_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 320
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !(name.len() == 34
+            && name.is_char_boundary(2)
+            && name[2..].chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn http_url(value: &str) -> Result<Url, String> {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use lambda_http::{Body, Request, Response};
 
-use crate::call_state::CallStateStore;
+use crate::call_state::{CallIndex, CallStateStore};
 use crate::config::{Config, ConfigError};
 use crate::flow::{Flow, FlowError};
 use crate::http::{ErrorResponse, WebhookVerifier};
@@ -59,11 +59,12 @@ impl Services {
         let flow = Arc::new(Flow::load(config.flow_path.as_deref())?);
         let sync = SyncClient::new(sync_config(&config))?;
         let verifier = WebhookVerifier::from_config(&config);
-        let call_states = CallStateStore::new(
-            sync.clone(),
-            flow,
-            Ttl::secs(clamp_ttl(config.call_state_ttl)),
-        );
+        let call_ttl = Ttl::secs(clamp_ttl(config.call_state_ttl));
+        let mut call_states = CallStateStore::new(sync.clone(), flow, call_ttl);
+        if let Some(map) = &config.call_index_map {
+            call_states =
+                call_states.with_index(CallIndex::new(sync.clone(), map.clone(), call_ttl));
+        }
         let presence = PresenceStore::new(sync.clone(), Ttl::secs(clamp_ttl(config.presence_ttl)))
             .with_shards(config.presence_shards);
         Ok(Services {

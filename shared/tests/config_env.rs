@@ -274,3 +274,20 @@ fn from_env_reads_the_process_environment() {
     let bad = run(&[("PRESENCE_TTL", "43")]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn the_call_index_map_is_off_by_default_and_must_be_a_plain_unique_name() {
+    assert_eq!(
+        Config::from_vars(with(&[])).expect("valid").call_index_map,
+        None
+    );
+    let on = Config::from_vars(with(&[("CALL_INDEX_MAP", "calls")])).expect("valid");
+    assert_eq!(on.call_index_map.as_deref(), Some("calls"));
+    for bad in ["calls/../x", "MP0123456789abcdef0123456789abcdef", "a b"] {
+        let problems = Config::from_vars(with(&[("CALL_INDEX_MAP", bad)]))
+            .expect_err("refused")
+            .problems;
+        assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+        assert!(problems[0].to_string().contains("CALL_INDEX_MAP"), "{bad}");
+    }
+}

@@ -2,6 +2,7 @@
 //! real emulator: the state after each step, concurrency, redelivery and round trips.
 
 use callflow_e2e::*;
+use futures_util::TryStreamExt as _;
 use lambda_http::http::StatusCode;
 
 async fn store(
@@ -401,4 +402,59 @@ async fn progress_callbacks_record_the_status_in_order() {
     let state = state_of(&stack, &sid).await;
     assert_eq!(state["status"], "in-progress");
     assert!(state["endTime"].is_null());
+}
+
+/// With `CALL_INDEX_MAP`, every new call is listed in that map (what a realtime dashboard
+/// subscribes to), for one more Sync request per new call and none per later step.
+#[tokio::test]
+async fn the_call_index_lists_each_new_call_once() {
+    let stack = Stack::with_vars(&[("CALL_INDEX_MAP", "calls")]).await;
+    let mut first_costs = Vec::new();
+    for n in [1, 2] {
+        let sid = call_sid(100 + n);
+        let before = stack.sync_requests();
+        let response = store(
+            &stack,
+            "/store-call-state",
+            &voice_params(&sid, "ringing", &[]),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        first_costs.push(stack.sync_requests() - before);
+        let before = stack.sync_requests();
+        let response = store(
+            &stack,
+            "/store-call-state?stage=welcome",
+            &voice_params(&sid, "in-progress", &[("Digits", "2")]),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            stack.sync_requests() - before,
+            1,
+            "a gather step is not indexed again"
+        );
+    }
+    eprintln!(
+        "Sync requests for a new call with the index (first call ever, second): {first_costs:?}"
+    );
+    // The very first call also creates the map (item 404, map create, item create).
+    assert_eq!(first_costs, vec![4, 2]);
+
+    let items = stack
+        .services
+        .sync
+        .map("calls")
+        .items()
+        .stream::<callflow::call_state::IndexEntry>(callflow::sync::PageOptions::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("index readable");
+    let mut listed: Vec<_> = items.into_iter().map(|item| item.data).collect();
+    listed.sort_by(|a, b| a.call_sid.cmp(&b.call_sid));
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].call_sid, call_sid(101));
+    assert_eq!(listed[0].document, format!("call-{}", call_sid(101)));
+    assert_eq!(listed[0].from, "+15005550006");
+    assert_eq!(listed[1].call_sid, call_sid(102));
 }

@@ -2,11 +2,14 @@
 //!
 //! `model` holds the document and the pure rules that change it; the store (next to it)
 //! reads and writes it in Sync document `call-{CallSid}` with as few round trips as the
-//! design allows.
+//! design allows; `index` optionally lists the calls in a Sync map, for realtime
+//! dashboards.
 
+mod index;
 mod model;
 mod store;
 
+pub use index::{CallIndex, IndexEntry};
 pub use model::{
     is_final, Applied, CallState, GatherAnswer, Selection, StatusUpdate, FINAL_STATUSES,
     REMEMBERED_TOKENS,

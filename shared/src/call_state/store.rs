@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use crate::flow::Flow;
 use crate::sync::{Document, SyncClient, SyncError, Ttl};
 
+use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
 
 /// How many calls a warm instance remembers. A Lambda instance serves one request at a
@@ -38,6 +39,8 @@ pub struct CallStateStore {
     ttl: Ttl,
     cache: Arc<Mutex<Cache>>,
     turns: Arc<CallLocks>,
+    /// Where new calls are listed, if anywhere.
+    index: Option<CallIndex>,
 }
 
 /// Who is calling, as the first webhook says.
@@ -62,7 +65,38 @@ impl CallStateStore {
             ttl,
             cache: Arc::new(Mutex::new(Cache::default())),
             turns: Arc::new(CallLocks::new()),
+            index: None,
         }
+    }
+
+    /// Also lists every new call in `index` (written concurrently with the call's create).
+    pub fn with_index(mut self, index: CallIndex) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    /// The call index, if calls are listed.
+    pub fn index(&self) -> Option<&CallIndex> {
+        self.index.as_ref()
+    }
+
+    /// Runs `create` and, when an index is configured, lists the call at the same time. A
+    /// failed index write is logged, not returned: the caller must not lose the call
+    /// because a dashboard would not see it.
+    async fn listing<T>(
+        &self,
+        call: NewCall<'_>,
+        now: &str,
+        create: impl std::future::Future<Output = T>,
+    ) -> T {
+        let Some(index) = &self.index else {
+            return create.await;
+        };
+        let (created, listed) = tokio::join!(create, index.add(call, now));
+        if let Err(error) = listed {
+            tracing::warn!(call_sid = call.call_sid, %error, map = index.map(), "could not list the call in the call index");
+        }
+        created
     }
 
     /// The flow calls move through.
@@ -86,7 +120,8 @@ impl CallStateStore {
         let opened = if self.cached(call.call_sid).is_some() {
             handle.open_or_create(&initial, Some(self.ttl)).await?
         } else {
-            handle.create_or_fetch(&initial, Some(self.ttl)).await?
+            self.listing(call, now, handle.create_or_fetch(&initial, Some(self.ttl)))
+                .await?
         };
         self.remember(call.call_sid, &opened.value);
         Ok(opened.value.data)
@@ -156,7 +191,9 @@ impl CallStateStore {
                 self.forget(call.call_sid);
                 let mut fresh = self.initial(call, now);
                 let applied = apply(&mut fresh);
-                let opened = handle.create_or_fetch(&fresh, Some(self.ttl)).await?;
+                let opened = self
+                    .listing(call, now, handle.create_or_fetch(&fresh, Some(self.ttl)))
+                    .await?;
                 if opened.created {
                     self.remember(call.call_sid, &opened.value);
                     return Ok((opened.value.data, applied));
