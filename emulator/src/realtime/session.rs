@@ -387,9 +387,15 @@ impl Session {
                 Value::Null => None,
                 other => Some(other.to_string()),
             });
-        let body = f
-            .json_payload()
-            .map_err(|e| SyncError::InvalidData(format!("the payload is not JSON: {e}")))?;
+        let body = match f.json_payload() {
+            Ok(b) => b,
+            // twilio-sync.js passes its product id where twilsock expects a DELETE body,
+            // so a DELETE arrives with the payload `data_sync`; GET and DELETE have no body.
+            Err(_) if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("DELETE") => {
+                Value::Null
+            }
+            Err(e) => return Err(SyncError::InvalidData(format!("the payload is not JSON: {e}"))),
+        };
         Ok(Request {
             method: method.to_owned(),
             path: path.to_owned(),

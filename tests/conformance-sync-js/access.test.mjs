@@ -1,0 +1,107 @@
+// Tokens the emulator must refuse, and a restart the clients must not notice (beyond a
+// reconnect): the unmodified twilio-sync.js client against a sync-emulator process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import twilio from "twilio";
+import {
+  ACCOUNT_SID, AUTH_TOKEN, client, eventually, nextEvent, reachState, record, shutdown, startEmulator, token,
+} from "./support.mjs";
+
+test("expired, wrongly signed and other-service tokens are refused, never served", async () => {
+  const emu = await startEmulator();
+  try {
+    const cases = {
+      expired: token({ ttl: -60 }),
+      "signed with another secret": token({ secret: "not-the-key-secret" }),
+      "for another service": token({ service: "ISffffffffffffffffffffffffffffffff" }),
+    };
+    for (const [what, jwt] of Object.entries(cases)) {
+      const c = client(emu.socketUrl, jwt);
+      try {
+        await reachState(c, "denied", 5000).catch((e) => assert.fail(`${what}: ${e.message} (${c.connectionState})`));
+        // Nothing is served on a refused connection.
+        await assert.rejects(c.document({ id: "secret-doc", mode: "open_or_create" }), `${what}: open refused`);
+      } finally {
+        await shutdown(c);
+      }
+    }
+    // The expired one is told why.
+    const c = client(emu.socketUrl, token({ ttl: -60 }));
+    try {
+      await nextEvent(c, "tokenExpired", () => true, 5000);
+    } finally {
+      await shutdown(c);
+    }
+    // And a good token on the same emulator is served.
+    const ok = client(emu.socketUrl);
+    try {
+      await reachState(ok, "connected");
+      const doc = await ok.document({ id: "secret-doc", mode: "open_or_create", data: { ok: true } });
+      assert.deepEqual(doc.data, { ok: true });
+    } finally {
+      await shutdown(ok);
+    }
+  } finally {
+    await emu.stop();
+  }
+});
+
+test("after an emulator restart (file database) clients reconnect and miss nothing", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sync-js-restart-"));
+  const data = join(dir, "sync.sqlite3");
+  let emu = await startEmulator({ data });
+  const port = emu.port;
+  const c = client(emu.socketUrl);
+  try {
+    await reachState(c, "connected");
+    const doc = await c.document({ id: "restart-doc", mode: "create_new", data: { n: 0 } });
+    const map = await c.map({ id: "restart-map", mode: "create_new" });
+    await map.set("kept", { v: 1 });
+    await map.set("gone", { v: 1 });
+    const docUpdates = record(doc, "updated");
+    const added = record(map, "itemAdded");
+    const updated = record(map, "itemUpdated");
+    const removed = record(map, "itemRemoved");
+    // Subscriptions are live before the emulator goes away.
+    await eventually(() => doc.lastEventId === 0 && map.lastEventId >= 2, 2000, "opened");
+    await new Promise((r) => setTimeout(r, 300));
+
+    await emu.stop();
+    await reachState(c, "connecting", 5000);
+    // Written while the clients are away, by another emulator process on the same file.
+    const side = await startEmulator({ data });
+    const rest = twilio(ACCOUNT_SID, AUTH_TOKEN);
+    rest.sync.baseUrl = side.baseUrl;
+    const svc = rest.sync.v1.services("default");
+    await svc.documents("restart-doc").update({ data: { n: 1 } });
+    await svc.documents("restart-doc").update({ data: { n: 2 } });
+    await svc.syncMaps("restart-map").syncMapItems.create({ key: "new", data: { v: 2 } });
+    await svc.syncMaps("restart-map").syncMapItems("kept").update({ data: { v: 3 } });
+    await svc.syncMaps("restart-map").syncMapItems("gone").remove();
+    await side.stop();
+
+    // The emulator comes back on the same port; the client reconnects by itself.
+    emu = await startEmulator({ data, port });
+    await reachState(c, "connected", 30000);
+    await eventually(() => docUpdates.length === 2, 5000, "both missed document updates replayed");
+    assert.deepEqual(docUpdates.map((u) => u.data.n), [1, 2]);
+    assert.deepEqual(doc.data, { n: 2 });
+    await eventually(() => added.length === 1 && updated.length === 1 && removed.length === 1, 5000,
+      "missed map changes replayed");
+    assert.equal(added[0].item.key, "new");
+    assert.deepEqual(updated[0].item.data, { v: 3 });
+    assert.equal(removed[0].key, "gone");
+    // And it is live again.
+    const live = twilio(ACCOUNT_SID, AUTH_TOKEN);
+    live.sync.baseUrl = emu.baseUrl;
+    await live.sync.v1.services("default").documents("restart-doc").update({ data: { n: 3 } });
+    await eventually(() => doc.data.n === 3, 1000, "a live update after the restart");
+  } finally {
+    await shutdown(c);
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
