@@ -391,10 +391,16 @@ impl Session {
             Ok(b) => b,
             // twilio-sync.js passes its product id where twilsock expects a DELETE body,
             // so a DELETE arrives with the payload `data_sync`; GET and DELETE have no body.
-            Err(_) if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("DELETE") => {
+            Err(_)
+                if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("DELETE") =>
+            {
                 Value::Null
             }
-            Err(e) => return Err(SyncError::InvalidData(format!("the payload is not JSON: {e}"))),
+            Err(e) => {
+                return Err(SyncError::InvalidData(format!(
+                    "the payload is not JSON: {e}"
+                )))
+            }
         };
         Ok(Request {
             method: method.to_owned(),
