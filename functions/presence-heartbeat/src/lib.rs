@@ -9,7 +9,7 @@
 use callflow::http::{self as web, ErrorResponse, FORM_CONTENT_TYPE, MAX_BODY_BYTES};
 use callflow::presence::{BeatOutcome, RawBeat};
 use callflow::service::{Answer, Function, Services};
-use callflow::timestamp;
+use callflow::timestamp::Timestamp;
 use callflow::webhook::Form;
 use lambda_http::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use lambda_http::http::{Method, StatusCode};
@@ -48,7 +48,7 @@ async fn beat(services: &Services, req: &Request) -> Answer {
     let beat = raw
         .validate()
         .map_err(|e| ErrorResponse::bad_request(e.to_string()))?;
-    let outcome = services.presence.beat(&beat, &timestamp::now()).await?;
+    let outcome = services.presence.beat(&beat, Timestamp::now()).await?;
     Ok(match outcome {
         BeatOutcome::Present(presence) => web::json(StatusCode::OK, &presence),
         BeatOutcome::Removed => web::json(

@@ -16,8 +16,8 @@
 use callflow::call_state::{CallState, GatherAnswer, NewCall, StatusUpdate};
 use callflow::http as web;
 use callflow::service::{Answer, Function, Services};
-use callflow::timestamp;
-use callflow::webhook::{Form, StatusCallback, VoiceRequest};
+use callflow::timestamp::Timestamp;
+use callflow::webhook::{CallStatus, Form, StatusCallback, VoiceRequest};
 use lambda_http::http::{header::ACCEPT, StatusCode};
 use lambda_http::Request;
 
@@ -41,17 +41,13 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         .get(IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty());
-    let now = timestamp::now();
-    let status = voice
-        .call_status
-        .as_ref()
-        .map(|s| s.as_str())
-        .unwrap_or("in-progress");
+    let now = Timestamp::now();
+    let status = voice.call_status.clone().unwrap_or(CallStatus::InProgress);
     let call = NewCall {
         call_sid: &voice.call_sid,
         from: voice.from.as_deref().unwrap_or_default(),
         to: voice.to.as_deref().unwrap_or_default(),
-        status,
+        status: &status,
     };
     let store = &services.call_states;
     let wants_json = wants_json(req, &query);
@@ -59,16 +55,15 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     // Final statuses only come in status callbacks; progress callbacks (ringing,
     // answered) say so with `CallbackSource`. Neither gets TwiML: Twilio ignores it.
     let progress_callback = form.get("CallbackSource") == Some("call-progress-events");
-    if callflow::call_state::is_final(status) || progress_callback {
+    if status.is_final() || progress_callback {
         let callback = StatusCallback::from_form(&form)?;
-        let at = callback.timestamp.map(timestamp::iso8601);
         let update = StatusUpdate {
-            status,
+            status: status.clone(),
             duration: callback.call_duration,
             sequence: callback.sequence_number,
-            at: at.as_deref(),
+            at: callback.timestamp.map(Timestamp::from),
         };
-        let (state, _) = store.record_status(call, &update, token, &now).await?;
+        let (state, _) = store.record_status(call, &update, token, now).await?;
         return Ok(if wants_json {
             web::json(StatusCode::OK, &state)
         } else {
@@ -85,9 +80,9 @@ async fn handle(services: &Services, req: &Request) -> Answer {
             speech: voice.speech_result.as_deref(),
             confidence: form.get("Confidence"),
         };
-        store.record_gather(call, &answer, token, &now).await?.0
+        store.record_gather(call, &answer, token, now).await?.0
     } else {
-        store.start(call, &now).await?
+        store.start(call, now).await?
     };
     Ok(if wants_json {
         web::json(StatusCode::OK, &state)

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::sync::{SyncClient, SyncError, TryFirst, Ttl};
+use crate::timestamp::Timestamp;
 
 use super::store::NewCall;
 
@@ -23,7 +24,7 @@ pub struct IndexEntry {
     pub document: String,
     pub from: String,
     pub to: String,
-    pub start_time: String,
+    pub start_time: Timestamp,
 }
 
 /// Writes index items.
@@ -50,13 +51,13 @@ impl CallIndex {
 
     /// Adds (or refreshes) a call's item: one request, two more the first time (the map
     /// does not exist yet).
-    pub async fn add(&self, call: NewCall<'_>, now: &str) -> Result<(), SyncError> {
+    pub async fn add(&self, call: NewCall<'_>, now: Timestamp) -> Result<(), SyncError> {
         let entry = IndexEntry {
             call_sid: call.call_sid.to_owned(),
             document: super::document_name(call.call_sid),
             from: call.from.to_owned(),
             to: call.to.to_owned(),
-            start_time: now.to_owned(),
+            start_time: now,
         };
         let item = self.sync.map(self.map.clone()).item(call.call_sid);
         match item

@@ -10,8 +10,5 @@ mod model;
 mod store;
 
 pub use index::{CallIndex, IndexEntry};
-pub use model::{
-    is_final, Applied, CallState, GatherAnswer, Selection, StatusUpdate, FINAL_STATUSES,
-    REMEMBERED_TOKENS,
-};
+pub use model::{Applied, CallState, GatherAnswer, Selection, StatusUpdate, REMEMBERED_TOKENS};
 pub use store::{document_name, CallStateStore, NewCall};

@@ -7,14 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::flow::{Flow, Input};
+use crate::timestamp::Timestamp;
+use crate::webhook::CallStatus;
 
 /// How many idempotency tokens a document remembers. Twilio redelivers within seconds, so
 /// the last few dozen deliveries are the ones that can come back; the bound keeps the
 /// document far below Sync's 16 KiB.
 pub const REMEMBERED_TOKENS: usize = 64;
-
-/// Call statuses after which Twilio sends no more voice webhooks for the call.
-pub const FINAL_STATUSES: [&str; 5] = ["completed", "busy", "no-answer", "failed", "canceled"];
 
 /// The JSON value of document `call-{CallSid}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,16 +28,17 @@ pub struct CallState {
     /// Every input the caller gave, in the order it was applied.
     #[serde(default)]
     pub selections: Vec<Selection>,
-    pub start_time: String,
-    pub updated_at: String,
+    pub start_time: Timestamp,
+    pub updated_at: Timestamp,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
     pub to: String,
     /// Twilio's `CallStatus`.
-    pub status: String,
+    pub status: CallStatus,
+    /// When a final status ended the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
+    pub end_time: Option<Timestamp>,
     /// `CallDuration` of the final status callback, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<u64>,
@@ -69,7 +69,7 @@ pub struct Selection {
     /// concurrent delivery): kept, but it moves nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
-    pub at: String,
+    pub at: Timestamp,
 }
 
 /// A caller's answer to a gather, as the store applies it.
@@ -84,13 +84,13 @@ pub struct GatherAnswer<'a> {
 
 /// A status callback's contents.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatusUpdate<'a> {
-    pub status: &'a str,
+pub struct StatusUpdate {
+    pub status: CallStatus,
     pub duration: Option<u64>,
     pub sequence: Option<u64>,
-    /// When Twilio says it happened (the callback's `Timestamp`), as ISO 8601; the end
-    /// time of a final status. Without it, the time the callback arrived.
-    pub at: Option<&'a str>,
+    /// When Twilio says it happened (the callback's `Timestamp`); the end time of a
+    /// final status. Without it, the time the callback arrived.
+    pub at: Option<Timestamp>,
 }
 
 /// Whether applying an event changed the document.
@@ -103,17 +103,24 @@ pub enum Applied {
 
 impl CallState {
     /// The state of a call Twilio has just told us about.
-    pub fn new(call_sid: &str, from: &str, to: &str, status: &str, flow: &Flow, now: &str) -> Self {
+    pub fn new(
+        call_sid: &str,
+        from: &str,
+        to: &str,
+        status: CallStatus,
+        flow: &Flow,
+        now: Timestamp,
+    ) -> Self {
         CallState {
             call_sid: call_sid.to_owned(),
             stage: flow.start.clone(),
             retries: 0,
             selections: Vec::new(),
-            start_time: now.to_owned(),
-            updated_at: now.to_owned(),
+            start_time: now,
+            updated_at: now,
             from: from.to_owned(),
             to: to.to_owned(),
-            status: status.to_owned(),
+            status,
             end_time: None,
             duration: None,
             status_sequence: None,
@@ -126,13 +133,13 @@ impl CallState {
         token.is_some_and(|t| self.applied_tokens.iter().any(|seen| seen == t))
     }
 
-    fn remember(&mut self, token: Option<&str>, now: &str) {
+    fn remember(&mut self, token: Option<&str>, now: Timestamp) {
         if let Some(token) = token {
             self.applied_tokens.push(token.to_owned());
             let excess = self.applied_tokens.len().saturating_sub(REMEMBERED_TOKENS);
             self.applied_tokens.drain(..excess);
         }
-        self.updated_at = now.to_owned();
+        self.updated_at = now;
     }
 
     /// Records a gather answer and moves the call through the flow.
@@ -141,7 +148,7 @@ impl CallState {
         flow: &Flow,
         answer: &GatherAnswer<'_>,
         token: Option<&str>,
-        now: &str,
+        now: Timestamp,
     ) -> Applied {
         if self.has_applied(token) {
             return Applied::Unchanged;
@@ -164,7 +171,7 @@ impl CallState {
             confidence: non_empty(answer.confidence),
             accepted,
             stale,
-            at: now.to_owned(),
+            at: now,
         });
         self.remember(token, now);
         Applied::Changed
@@ -173,9 +180,9 @@ impl CallState {
     /// Records a call-progress update (a status callback, or the status on a voice webhook).
     pub fn apply_status(
         &mut self,
-        update: &StatusUpdate<'_>,
+        update: &StatusUpdate,
         token: Option<&str>,
-        now: &str,
+        now: Timestamp,
     ) -> Applied {
         if self.has_applied(token) {
             return Applied::Unchanged;
@@ -183,17 +190,16 @@ impl CallState {
         // Callbacks may arrive out of order: an older sequence number, or any non-final
         // status after a final one, must not roll the call back.
         let older = matches!((update.sequence, self.status_sequence), (Some(new), Some(seen)) if new <= seen);
-        let after_final = self.is_final() && !is_final(update.status);
+        let after_final = self.status.is_final() && !update.status.is_final();
         if older || after_final {
             return Applied::Unchanged;
         }
-        self.status = update.status.to_owned();
+        self.status = update.status.clone();
         if let Some(sequence) = update.sequence {
             self.status_sequence = Some(sequence);
         }
-        if is_final(update.status) {
-            self.end_time
-                .get_or_insert_with(|| update.at.unwrap_or(now).to_owned());
+        if update.status.is_final() {
+            self.end_time.get_or_insert(update.at.unwrap_or(now));
             if update.duration.is_some() {
                 self.duration = update.duration;
             }
@@ -201,16 +207,6 @@ impl CallState {
         self.remember(token, now);
         Applied::Changed
     }
-
-    /// Whether the call has ended.
-    pub fn is_final(&self) -> bool {
-        is_final(&self.status)
-    }
-}
-
-/// Whether `status` is one after which the call is over.
-pub fn is_final(status: &str) -> bool {
-    FINAL_STATUSES.contains(&status)
 }
 
 fn non_empty(value: Option<&str>) -> Option<String> {
@@ -221,12 +217,28 @@ fn non_empty(value: Option<&str>) -> Option<String> {
 mod tests {
     use super::*;
 
-    const T0: &str = "2026-11-25T10:00:00Z";
-    const T1: &str = "2026-11-25T10:00:05Z";
+    fn at(text: &str) -> Timestamp {
+        text.parse().expect("an RFC 3339 time")
+    }
+
+    fn t0() -> Timestamp {
+        at("2026-11-25T10:00:00Z")
+    }
+
+    fn t1() -> Timestamp {
+        at("2026-11-25T10:00:05Z")
+    }
 
     fn fresh() -> (Flow, CallState) {
         let flow = Flow::example();
-        let state = CallState::new("CA1", "+15550001", "+15550002", "ringing", &flow, T0);
+        let state = CallState::new(
+            "CA1",
+            "+15550001",
+            "+15550002",
+            CallStatus::Ringing,
+            &flow,
+            t0(),
+        );
         (flow, state)
     }
 
@@ -243,20 +255,20 @@ mod tests {
     fn a_gather_records_and_moves_on() {
         let (flow, mut state) = fresh();
         assert_eq!(state.stage, "welcome");
-        let applied = state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), T1);
+        let applied = state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), t1());
         assert_eq!(applied, Applied::Changed);
         assert_eq!(state.stage, "technical");
         assert_eq!(state.selections.len(), 1);
         assert_eq!(state.selections[0].digits.as_deref(), Some("2"));
         assert!(state.selections[0].accepted);
-        assert_eq!(state.updated_at, T1);
+        assert_eq!(state.updated_at, t1());
     }
 
     #[test]
     fn a_redelivery_is_not_applied_twice() {
         let (flow, mut state) = fresh();
-        state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), T1);
-        let again = state.apply_gather(&flow, &digits("technical", "1"), Some("tok-1"), T1);
+        state.apply_gather(&flow, &digits("welcome", "2"), Some("tok-1"), t1());
+        let again = state.apply_gather(&flow, &digits("technical", "1"), Some("tok-1"), t1());
         assert_eq!(again, Applied::Unchanged);
         assert_eq!(state.selections.len(), 1);
         assert_eq!(state.stage, "technical");
@@ -265,8 +277,8 @@ mod tests {
     #[test]
     fn a_stale_answer_is_kept_but_moves_nothing() {
         let (flow, mut state) = fresh();
-        state.apply_gather(&flow, &digits("welcome", "2"), None, T1);
-        state.apply_gather(&flow, &digits("welcome", "3"), None, T1);
+        state.apply_gather(&flow, &digits("welcome", "2"), None, t1());
+        state.apply_gather(&flow, &digits("welcome", "3"), None, t1());
         assert_eq!(state.stage, "technical");
         assert_eq!(state.selections.len(), 2);
         assert!(state.selections[1].stale);
@@ -277,7 +289,7 @@ mod tests {
         let (flow, mut state) = fresh();
         for i in 0..(REMEMBERED_TOKENS + 10) {
             let token = format!("tok-{i}");
-            state.apply_gather(&flow, &digits("welcome", "9"), Some(&token), T1);
+            state.apply_gather(&flow, &digits("welcome", "9"), Some(&token), t1());
         }
         assert_eq!(state.applied_tokens.len(), REMEMBERED_TOKENS);
         assert!(state.has_applied(Some(&format!("tok-{}", REMEMBERED_TOKENS + 9))));
@@ -288,36 +300,37 @@ mod tests {
     fn final_status_records_end_and_is_not_rolled_back() {
         let (_, mut state) = fresh();
         let done = StatusUpdate {
-            status: "completed",
+            status: CallStatus::Completed,
             duration: Some(42),
             sequence: Some(3),
             at: None,
         };
-        assert_eq!(state.apply_status(&done, None, T1), Applied::Changed);
-        assert_eq!(state.end_time.as_deref(), Some(T1));
+        assert_eq!(state.apply_status(&done, None, t1()), Applied::Changed);
+        assert_eq!(state.end_time, Some(t1()));
         assert_eq!(state.duration, Some(42));
         let late = StatusUpdate {
-            status: "in-progress",
+            status: CallStatus::InProgress,
             duration: None,
             sequence: Some(2),
             at: None,
         };
-        assert_eq!(state.apply_status(&late, None, T1), Applied::Unchanged);
-        assert_eq!(state.status, "completed");
+        assert_eq!(state.apply_status(&late, None, t1()), Applied::Unchanged);
+        assert_eq!(state.status, CallStatus::Completed);
     }
 
     #[test]
     fn the_end_time_is_twilios_timestamp_when_given() {
         let (_, mut state) = fresh();
+        let twilio_says = at("2026-11-25T09:59:59Z");
         let done = StatusUpdate {
-            status: "busy",
+            status: CallStatus::Busy,
             duration: None,
             sequence: None,
-            at: Some("2026-11-25T09:59:59Z"),
+            at: Some(twilio_says),
         };
-        state.apply_status(&done, None, T1);
-        assert_eq!(state.end_time.as_deref(), Some("2026-11-25T09:59:59Z"));
-        assert_eq!(state.updated_at, T1);
+        state.apply_status(&done, None, t1());
+        assert_eq!(state.end_time, Some(twilio_says));
+        assert_eq!(state.updated_at, t1());
     }
 
     #[test]
@@ -325,7 +338,8 @@ mod tests {
         let (_, state) = fresh();
         let json = serde_json::to_value(&state).expect("serialises");
         assert_eq!(json["callSid"], "CA1");
-        assert_eq!(json["startTime"], T0);
+        assert_eq!(json["startTime"], "2026-11-25T10:00:00Z");
+        assert_eq!(json["status"], "ringing");
         assert!(
             json.get("appliedTokens").is_none(),
             "empty lists are left out"

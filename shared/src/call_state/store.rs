@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::flow::Flow;
 use crate::sync::{Document, SyncClient, SyncError, Ttl};
+use crate::timestamp::Timestamp;
+use crate::webhook::CallStatus;
 
 use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
@@ -49,7 +51,7 @@ pub struct NewCall<'a> {
     pub call_sid: &'a str,
     pub from: &'a str,
     pub to: &'a str,
-    pub status: &'a str,
+    pub status: &'a CallStatus,
 }
 
 /// The name of a call's document.
@@ -86,7 +88,7 @@ impl CallStateStore {
     async fn listing<T>(
         &self,
         call: NewCall<'_>,
-        now: &str,
+        now: Timestamp,
         create: impl std::future::Future<Output = T>,
     ) -> T {
         let Some(index) = &self.index else {
@@ -111,7 +113,7 @@ impl CallStateStore {
 
     /// The state of a call that (re)enters the flow without input: creates it on the
     /// first webhook, returns it as stored otherwise.
-    pub async fn start(&self, call: NewCall<'_>, now: &str) -> Result<CallState, SyncError> {
+    pub async fn start(&self, call: NewCall<'_>, now: Timestamp) -> Result<CallState, SyncError> {
         let initial = self.initial(call, now);
         let handle = self.sync.document(document_name(call.call_sid));
         // A call this instance has seen exists: read first (one request). A new call:
@@ -133,7 +135,7 @@ impl CallStateStore {
         call: NewCall<'_>,
         answer: &GatherAnswer<'_>,
         token: Option<&str>,
-        now: &str,
+        now: Timestamp,
     ) -> Result<(CallState, Applied), SyncError> {
         let flow = Arc::clone(&self.flow);
         self.change(call, now, move |state| {
@@ -146,9 +148,9 @@ impl CallStateStore {
     pub async fn record_status(
         &self,
         call: NewCall<'_>,
-        update: &StatusUpdate<'_>,
+        update: &StatusUpdate,
         token: Option<&str>,
-        now: &str,
+        now: Timestamp,
     ) -> Result<(CallState, Applied), SyncError> {
         self.change(call, now, |state| state.apply_status(update, token, now))
             .await
@@ -167,7 +169,7 @@ impl CallStateStore {
     async fn change<F>(
         &self,
         call: NewCall<'_>,
-        now: &str,
+        now: Timestamp,
         mut apply: F,
     ) -> Result<(CallState, Applied), SyncError>
     where
@@ -216,12 +218,12 @@ impl CallStateStore {
     }
 
     /// The state of a call this store has never seen, in the flow's first stage.
-    fn initial(&self, call: NewCall<'_>, now: &str) -> CallState {
+    fn initial(&self, call: NewCall<'_>, now: Timestamp) -> CallState {
         CallState::new(
             call.call_sid,
             call.from,
             call.to,
-            call.status,
+            call.status.clone(),
             &self.flow,
             now,
         )

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// Name of the Sync map that holds presence, one item per identity.
 pub const PRESENCE_MAP: &str = "user-presence";
 
@@ -61,7 +63,7 @@ pub struct Presence {
     pub status: PresenceStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
-    pub last_seen: String,
+    pub last_seen: Timestamp,
 }
 
 /// A beat that cannot be accepted; the message names the field.
@@ -125,12 +127,12 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Presen
 
 impl Beat {
     /// The map item value this beat writes.
-    pub fn presence(&self, now: &str) -> Presence {
+    pub fn presence(&self, now: Timestamp) -> Presence {
         Presence {
             identity: self.identity.clone(),
             status: self.status,
             device: self.device.clone(),
-            last_seen: now.to_owned(),
+            last_seen: now,
         }
     }
 }
@@ -151,7 +153,7 @@ mod tests {
     fn a_good_beat_validates() {
         let beat = raw("alice", "away").validate().expect("valid");
         assert_eq!(beat.status, PresenceStatus::Away);
-        let item = beat.presence("2026-11-25T10:00:00Z");
+        let item = beat.presence("2026-11-25T10:00:00Z".parse().expect("time"));
         let json = serde_json::to_value(item).expect("json");
         assert_eq!(json["status"], "away");
         assert_eq!(json["lastSeen"], "2026-11-25T10:00:00Z");

@@ -12,6 +12,7 @@
 use futures_util::TryStreamExt;
 
 use crate::sync::{MapItem, PageOptions, SyncClient, SyncError, TryFirst, Ttl};
+use crate::timestamp::Timestamp;
 
 use super::model::{Beat, Presence, PresenceStatus, PRESENCE_MAP};
 
@@ -62,7 +63,7 @@ impl PresenceStore {
     }
 
     /// Applies one beat.
-    pub async fn beat(&self, beat: &Beat, now: &str) -> Result<BeatOutcome, SyncError> {
+    pub async fn beat(&self, beat: &Beat, now: Timestamp) -> Result<BeatOutcome, SyncError> {
         let map = self.map_for(&beat.identity);
         let item = self.sync.map(map.clone()).item(beat.identity.clone());
         if beat.status == PresenceStatus::Offline {

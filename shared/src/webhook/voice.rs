@@ -349,6 +349,20 @@ impl std::fmt::Display for CallStatus {
     }
 }
 
+/// As Twilio spells it (`"in-progress"`), so stored call states read like the webhook.
+impl serde::Serialize for CallStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
 /// `Direction`. Unknown values are kept, as for [`CallStatus`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Direction {
