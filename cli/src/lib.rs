@@ -2,13 +2,17 @@
 //!
 //! Layout:
 //! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
+//! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
-//! - [`serve`]: `callflow serve`, the three functions and the Sync emulator on one port.
+//! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
 //! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
+//! - [`token`]: `callflow token`, a Twilio access token for twilio-sync.js, minted locally.
 //! - [`twiml_doc`]: reads TwiML answers back into a tree for the simulator.
 
 pub mod call;
+pub mod dev_credentials;
 pub mod graph;
 pub mod serve;
 pub mod sign;
+pub mod token;
 pub mod twiml_doc;

@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use url::Url;
 
-use callflow_cli::{call, graph, serve, sign};
+use callflow_cli::{call, graph, serve, sign, token};
 
 #[derive(Parser)]
 #[command(
@@ -41,9 +41,18 @@ enum Command {
         /// The URL prefix signatures are computed over (default: the served address)
         #[arg(long, env = "PUBLIC_BASE_URL")]
         public_base_url: Option<String>,
-        /// Bearer token for JSON reads
+        /// Bearer token for JSON reads and sync-token (default: the development one)
         #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
         api_token: Option<String>,
+        /// API key SID (SK…) that signs access tokens (default: the development one)
+        #[arg(long, env = "TWILIO_API_KEY")]
+        api_key: Option<String>,
+        /// Secret of --api-key
+        #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
+        api_secret: Option<String>,
+        /// Lifetime of sync-token's access tokens, and the most a request may ask for, in seconds (1 to 86400)
+        #[arg(long, env = "SYNC_TOKEN_TTL")]
+        sync_token_ttl: Option<u64>,
         /// Flow definition file (default: the bundled support menu)
         #[arg(long, env = "CALLFLOW_FLOW")]
         flow: Option<std::path::PathBuf>,
@@ -96,6 +105,28 @@ enum Command {
         #[command(subcommand)]
         command: FlowCommand,
     },
+    /// Print a Twilio access token for twilio-sync.js, minted locally with an API key.
+    Token {
+        /// The user the token is for (grants.identity)
+        #[arg(long)]
+        identity: String,
+        /// Lifetime in seconds (1 to 86400)
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// Issue time in Unix seconds (default: now); pins the token for reproducible tests
+        #[arg(long)]
+        issued_at: Option<u64>,
+        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        account_sid: String,
+        /// API key SID (SK…) whose secret signs the token
+        #[arg(long, env = "TWILIO_API_KEY")]
+        api_key: String,
+        #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
+        api_secret: String,
+        /// Sync service SID (IS…); "default" or unset leaves it out (Twilio's default service)
+        #[arg(long, env = "TWILIO_SYNC_SERVICE_SID")]
+        service_sid: Option<String>,
+    },
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
     Sign {
         /// The full public URL Twilio calls, query included
@@ -144,6 +175,9 @@ async fn main() -> anyhow::Result<()> {
             auth_token,
             public_base_url,
             api_token,
+            api_key,
+            api_secret,
+            sync_token_ttl,
             flow,
             call_state_ttl,
             presence_ttl,
@@ -159,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
                 auth_token,
                 public_base_url,
                 api_token,
+                api_key,
+                api_secret,
+                sync_token_ttl,
                 flow,
                 insecure_no_signature,
                 call_state_ttl,
@@ -184,6 +221,26 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{text}"),
             }
+        }
+        Command::Token {
+            identity,
+            ttl,
+            issued_at,
+            account_sid,
+            api_key,
+            api_secret,
+            service_sid,
+        } => {
+            let jwt = token::mint(&token::TokenOptions {
+                account_sid,
+                api_key,
+                api_secret,
+                service_sid,
+                identity,
+                ttl,
+                issued_at,
+            })?;
+            println!("{jwt}");
         }
         Command::Sign {
             url,

@@ -22,12 +22,15 @@ use lambda_http::Body as LambdaBody;
 use sync_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
 
+use crate::dev_credentials::{self, DevCredentials};
+
 /// The functions `serve` runs, each at the path `template.yaml` deploys it at. A new
 /// function is one line here.
 pub const FUNCTIONS: &[Function] = &[
     store_call_state::FUNCTION,
     get_call_state::FUNCTION,
     presence_heartbeat::FUNCTION,
+    sync_token::FUNCTION,
 ];
 
 /// Bodies are read up to this size; anything larger is refused with 413 before a
@@ -91,12 +94,16 @@ pub struct ServeOptions {
     pub auth_token: Option<String>,
     pub public_base_url: Option<String>,
     pub api_token: Option<String>,
+    /// API key (`SK…`) and secret that sign `sync-token`'s access tokens.
+    pub api_key: Option<String>,
+    pub api_secret: Option<String>,
     pub flow: Option<PathBuf>,
     pub insecure_no_signature: bool,
     pub call_state_ttl: Option<u64>,
     pub presence_ttl: Option<u64>,
     /// The Sync map listing every call (`CALL_INDEX_MAP`), for the dashboard.
     pub call_index_map: String,
+    pub sync_token_ttl: Option<u64>,
 }
 
 /// A running dev server.
@@ -106,6 +113,8 @@ pub struct Served {
     pub account_sid: String,
     pub auth_token: String,
     pub api_token: Option<String>,
+    /// The API key that signs access tokens (`None`: `sync-token` cannot sign).
+    pub api_key: Option<(String, String)>,
     pub sync_url: String,
     pub embedded_emulator: bool,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -126,10 +135,22 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
-    let (account_sid, auth_token) = credentials(&options)?;
+    let creds = credentials(&options)?;
+    let (account_sid, auth_token) = (creds.account_sid.clone(), creds.auth_token.clone());
+    let embedded = options.sync_url.is_none();
+    // The API key signs access tokens, and the embedded emulator is told about it so that
+    // its realtime socket accepts them (and REST calls made with it).
+    let api_key = match (&options.api_key, &options.api_secret) {
+        (Some(sid), Some(secret)) => Some((sid.clone(), secret.clone())),
+        (None, None) if embedded || options.account_sid.is_none() => {
+            Some((creds.api_key_sid.clone(), creds.api_key_secret.clone()))
+        }
+        (None, None) => None,
+        _ => anyhow::bail!("give both TWILIO_API_KEY and TWILIO_API_SECRET, or neither"),
+    };
+    let api_token = options.api_token.clone().unwrap_or(creds.api_token);
 
     let mut router = Router::new();
-    let embedded = options.sync_url.is_none();
     let sync_url = match &options.sync_url {
         Some(url) => url.clone(),
         None => {
@@ -141,6 +162,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
             }
             let mut config = EmulatorConfig::with_file(&account_sid, &auth_token, &options.data);
             config.public_base_url = Some(base_url.clone());
+            config.api_keys.extend(api_key.clone());
             let emulator = Emulator::open(config)?;
             router = router.merge(emulator.router());
             base_url.clone()
@@ -157,8 +179,13 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         ("TWILIO_SYNC_URL", sync_url.clone()),
         ("PUBLIC_BASE_URL", public_base_url),
     ];
-    if let Some(token) = &options.api_token {
-        vars.push(("CALLFLOW_API_TOKEN", token.clone()));
+    vars.push(("CALLFLOW_API_TOKEN", api_token.clone()));
+    if let Some((sid, secret)) = &api_key {
+        vars.push(("TWILIO_API_KEY", sid.clone()));
+        vars.push(("TWILIO_API_SECRET", secret.clone()));
+    }
+    if let Some(ttl) = options.sync_token_ttl {
+        vars.push(("SYNC_TOKEN_TTL", ttl.to_string()));
     }
     if let Some(flow) = &options.flow {
         vars.push(("CALLFLOW_FLOW", flow.display().to_string()));
@@ -183,44 +210,27 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         base_url,
         account_sid,
         auth_token,
-        api_token: options.api_token,
+        api_token: Some(api_token),
+        api_key,
         sync_url,
         embedded_emulator: embedded,
         server,
     })
 }
 
-/// Given credentials, or a development pair kept under `./.callflow/` so that the
-/// emulator's data and signed test requests stay valid from one run to the next.
-fn credentials(options: &ServeOptions) -> anyhow::Result<(String, String)> {
+/// Given credentials, or the development set kept under `./.callflow/` so that the
+/// emulator's data and signed test requests stay valid from one run to the next. With
+/// given credentials, the API key and bearer token not given are random for this run.
+fn credentials(options: &ServeOptions) -> anyhow::Result<DevCredentials> {
     match (&options.account_sid, &options.auth_token) {
-        (Some(sid), Some(token)) => Ok((sid.clone(), token.clone())),
-        (None, None) => dev_credentials(Path::new(".callflow/dev-credentials")),
+        (Some(sid), Some(token)) => Ok(DevCredentials {
+            account_sid: sid.clone(),
+            auth_token: token.clone(),
+            ..DevCredentials::random()
+        }),
+        (None, None) => DevCredentials::load_or_create(Path::new(dev_credentials::PATH)),
         _ => anyhow::bail!("give both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither"),
     }
-}
-
-fn dev_credentials(path: &Path) -> anyhow::Result<(String, String)> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        let mut lines = text.lines();
-        if let (Some(sid), Some(token)) = (lines.next(), lines.next()) {
-            if callflow::webhook::is_sid(sid, "AC") && !token.is_empty() {
-                return Ok((sid.to_owned(), token.to_owned()));
-            }
-        }
-    }
-    let hex = |n: usize| -> String {
-        (0..n)
-            .map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
-            .collect()
-    };
-    let (sid, token) = (format!("AC{}", hex(32)), hex(32));
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(path, format!("{sid}\n{token}\n"))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok((sid, token))
 }
 
 /// What `serve` prints once it accepts connections.
@@ -242,8 +252,19 @@ pub fn banner(served: &Served) -> String {
          \x20   TWILIO_AUTH_TOKEN={}\n",
         served.account_sid, served.auth_token
     ));
+    if let Some((sid, secret)) = &served.api_key {
+        text.push_str(&format!(
+            "    TWILIO_API_KEY={sid}\n    TWILIO_API_SECRET={secret}   (signs access tokens)\n"
+        ));
+    }
     if let Some(token) = &served.api_token {
         text.push_str(&format!("    CALLFLOW_API_TOKEN={token}\n"));
+        if served.api_key.is_some() {
+            text.push_str(&format!(
+                "  token: curl -H 'Authorization: Bearer {token}' '{b}{}?identity=alice'\n",
+                sync_token::FUNCTION.path
+            ));
+        }
     }
     text.push_str(&format!(
         "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} callflow call --to {b}{} --digits 2,1\n",

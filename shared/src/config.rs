@@ -14,6 +14,7 @@
 //! | `TWILIO_SYNC_URL` | [`sync_url`](Config::sync_url) | `https://sync.twilio.com` |
 //! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url), or `auto` for the API Gateway domain ([`public_base_from_request`](Config::public_base_from_request)) | required unless signatures are off |
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
+//! | `SYNC_TOKEN_TTL` | [`sync_token_ttl`](Config::sync_token_ttl): lifetime of `sync-token`'s tokens and the most a request may ask for, 1 to 86 400 s | 3600 |
 //! | `PRESENCE_SHARDS` | [`presence_shards`](Config::presence_shards): presence maps, 1 to 64 | 1 |
 //! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing every call, for realtime dashboards | unset: no index |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
@@ -31,6 +32,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
+use crate::access_token;
 use crate::webhook::is_sid;
 
 /// Most presence maps (`PRESENCE_SHARDS`): 64 maps at ~20 writes/s take a beat every
@@ -66,6 +68,10 @@ pub struct Config {
     pub call_state_ttl: u64,
     /// `PRESENCE_TTL` in seconds.
     pub presence_ttl: u64,
+    /// `SYNC_TOKEN_TTL` in seconds: how long the access tokens `sync-token` mints are
+    /// valid, and the longest a request may ask for (1 to
+    /// [`access_token::MAX_TTL`](crate::access_token::MAX_TTL), Twilio's 24 h).
+    pub sync_token_ttl: u64,
     /// `PRESENCE_SHARDS`: how many Sync maps presence is spread over (1 to
     /// [`MAX_PRESENCE_SHARDS`]). Sync takes about 20 writes/s per map, items included.
     pub presence_shards: u32,
@@ -99,6 +105,7 @@ impl fmt::Debug for Config {
             )
             .field("call_state_ttl", &self.call_state_ttl)
             .field("presence_ttl", &self.presence_ttl)
+            .field("sync_token_ttl", &self.sync_token_ttl)
             .field("presence_shards", &self.presence_shards)
             .field("call_index_map", &self.call_index_map)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
@@ -325,6 +332,20 @@ impl Config {
         };
         let call_state_ttl = ttl(&mut problems, "CALL_STATE_TTL", get("CALL_STATE_TTL"), 3600);
         let presence_ttl = ttl(&mut problems, "PRESENCE_TTL", get("PRESENCE_TTL"), 300);
+        let sync_token_ttl = match get("SYNC_TOKEN_TTL") {
+            None => access_token::DEFAULT_TTL,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=access_token::MAX_TTL).contains(&n) => n,
+                _ => malformed(
+                    &mut problems,
+                    "SYNC_TOKEN_TTL",
+                    &format!(
+                        "not a number of seconds from 1 to {} (Twilio's 24 h limit): {v:?}",
+                        access_token::MAX_TTL
+                    ),
+                ),
+            },
+        };
         let presence_shards = match get("PRESENCE_SHARDS") {
             None => 1,
             Some(v) => match v.parse::<u32>() {
@@ -359,6 +380,7 @@ impl Config {
                 public_base_from_request,
                 call_state_ttl,
                 presence_ttl,
+                sync_token_ttl,
                 presence_shards,
                 call_index_map,
                 api_token,
@@ -392,6 +414,7 @@ const KNOWN_VARS: &[&str] = &[
     "PUBLIC_BASE_URL",
     "CALL_STATE_TTL",
     "PRESENCE_TTL",
+    "SYNC_TOKEN_TTL",
     "PRESENCE_SHARDS",
     "CALL_INDEX_MAP",
     "CALLFLOW_API_TOKEN",

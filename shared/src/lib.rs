@@ -8,6 +8,8 @@
 //! - [`twiml`]: the TwiML voice builder, byte-identical to twilio-python's output.
 //! - [`call_state`]: a call's progress (stage, selections, status) and its Sync store.
 //! - [`flow`]: the call flow as data (stages, routes, retries), validated at start.
+//! - [`access_token`]: Twilio access tokens (JWT) for twilio-sync.js, as twilio-python
+//!   builds them.
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`timestamp`]: ISO 8601 UTC timestamps as written into Sync values.
 //! - [`service`]: what every function builds once per process; store errors as answers.
@@ -16,6 +18,7 @@
 //! - [`http`]: glue between HTTP requests/responses and the above: the webhook
 //!   verifier (405/415/413/400/403), bearer reads, TwiML/JSON/error responses.
 
+pub mod access_token;
 pub mod call_state;
 pub mod config;
 pub mod flow;

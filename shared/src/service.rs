@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use lambda_http::{Body, Request, Response};
 
+use crate::access_token::SyncTokenIssuer;
 use crate::call_state::{CallIndex, CallStateStore};
 use crate::config::{Config, ConfigError};
 use crate::flow::{Flow, FlowError};
@@ -46,6 +47,8 @@ pub struct Services {
     pub sync: SyncClient,
     pub call_states: CallStateStore,
     pub presence: PresenceStore,
+    /// Access tokens for twilio-sync.js (`sync-token`).
+    pub sync_tokens: SyncTokenIssuer,
 }
 
 impl Services {
@@ -67,12 +70,14 @@ impl Services {
         }
         let presence = PresenceStore::new(sync.clone(), Ttl::secs(clamp_ttl(config.presence_ttl)))
             .with_shards(config.presence_shards);
+        let sync_tokens = SyncTokenIssuer::from_config(&config, &sync);
         Ok(Services {
             config: Arc::new(config),
             verifier,
             sync,
             call_states,
             presence,
+            sync_tokens,
         })
     }
 

@@ -11,6 +11,10 @@ use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const AUTH_TOKEN: &str = "e2e-auth-token";
 pub const API_TOKEN: &str = "e2e-api-token";
+/// An API key the emulator knows; functions use it only when a test passes it in
+/// (`TWILIO_API_KEY` / `TWILIO_API_SECRET`), e.g. to sign access tokens.
+pub const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
+pub const API_KEY_SECRET: &str = "e2e-api-key-secret";
 /// The public URL the functions believe Twilio calls.
 pub const PUBLIC_BASE: &str = "https://voice.example.com";
 
@@ -35,11 +39,11 @@ impl Stack {
     /// With extra environment variables for the functions (e.g. `PRESENCE_TTL`).
     pub async fn with_vars(extra: &[(&str, &str)]) -> Stack {
         let clock = Clock::manual_now();
-        let emulator = sync_emulator::spawn(
-            EmulatorConfig::in_memory(ACCOUNT_SID, AUTH_TOKEN).clock(clock.clone()),
-        )
-        .await
-        .expect("emulator starts");
+        let mut config = EmulatorConfig::in_memory(ACCOUNT_SID, AUTH_TOKEN).clock(clock.clone());
+        config
+            .api_keys
+            .push((API_KEY_SID.to_owned(), API_KEY_SECRET.to_owned()));
+        let emulator = sync_emulator::spawn(config).await.expect("emulator starts");
         let services = services_for(&emulator.base_url(), extra);
         Stack {
             emulator,

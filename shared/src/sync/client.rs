@@ -193,6 +193,11 @@ impl SyncClient {
         self.deadline
     }
 
+    /// `{base}/v1/Services/{service}`.
+    pub(crate) fn service_url(&self) -> &str {
+        &self.inner.service_url
+    }
+
     /// `{base}/v1/Services/{service}/{rest}`; `rest` segments must already be encoded.
     pub(crate) fn url(&self, rest: &str) -> String {
         format!("{}/{}", self.inner.service_url, rest)

@@ -16,7 +16,8 @@
 //!
 //! Layout: `config` (settings, credentials), `client` (the request loop and counter),
 //! `error`, `retry`, `wire` (encoding, dates, [`Ttl`]), `write` ([`WriteOptions`]),
-//! `open` (open modes), `mutate`, `pagination`, `meta` (the fields every resource
+//! `open` (open modes), `service` (the service resource),
+//! `mutate`, `pagination`, `meta` (the fields every resource
 //! has), `objects` (what maps, lists and streams share), `items` (what map and list
 //! items share: one [`ItemHandle`]), then one file per resource: `documents`, `maps`,
 //! `lists`, `streams`.
@@ -34,6 +35,7 @@ mod objects;
 mod open;
 mod pagination;
 mod retry;
+mod service;
 mod streams;
 mod wire;
 mod write;
@@ -50,6 +52,7 @@ pub use mutate::Mutated;
 pub use objects::{Collection, SyncList, SyncMap, SyncObject, SyncStream};
 pub use open::{OpenMode, Opened};
 pub use pagination::{Bounds, Order, PageOptions};
+pub use service::ServiceInfo;
 pub use streams::{StreamHandle, StreamMessage};
 pub use wire::Ttl;
 pub use write::WriteOptions;
