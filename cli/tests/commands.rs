@@ -12,7 +12,21 @@ struct Server {
     base_url: String,
     account_sid: String,
     auth_token: String,
+    /// Every line `serve` printed before READY.
+    banner: Vec<String>,
     _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// The value of a `NAME=value` line of the banner.
+    fn var(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}=");
+        self.banner.iter().find_map(|l| {
+            l.trim()
+                .strip_prefix(&prefix)
+                .map(|v| v.split_whitespace().next().unwrap_or_default())
+        })
+    }
 }
 
 impl Drop for Server {
@@ -33,14 +47,19 @@ fn serve(extra: &[&str]) -> Server {
         .env_remove("TWILIO_SYNC_URL")
         .env_remove("PUBLIC_BASE_URL")
         .env_remove("CALLFLOW_API_TOKEN")
+        .env_remove("TWILIO_API_KEY")
+        .env_remove("TWILIO_API_SECRET")
+        .env_remove("SYNC_TOKEN_TTL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("callflow serve starts");
     let stdout = child.stdout.take().expect("stdout");
     let (mut base_url, mut account_sid, mut auth_token) = (None, None, None);
+    let mut banner = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("banner line");
+        banner.push(line.clone());
         let line = line.trim();
         if let Some(v) = line.strip_prefix("TWILIO_ACCOUNT_SID=") {
             account_sid = Some(v.to_owned());
@@ -56,6 +75,7 @@ fn serve(extra: &[&str]) -> Server {
         base_url: base_url.expect("READY line"),
         account_sid: account_sid.expect("account SID printed"),
         auth_token: auth_token.expect("auth token printed"),
+        banner,
         _dir: dir,
     }
 }
@@ -271,4 +291,101 @@ fn flow_graph_writes_dot_and_mermaid_and_refuses_a_bad_flow() {
         .expect("runs");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("nowhere"));
+}
+
+/// The `token:` command `serve` prints, run as printed (its header and URL), answers a
+/// token signed with the printed API key, naming the embedded emulator's default service,
+/// and the emulator accepts that API key too.
+#[test]
+fn the_printed_token_command_gets_a_token_the_emulator_can_check() {
+    let server = serve(&[]);
+    let line = server
+        .banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .expect("token command printed");
+    let parts: Vec<&str> = line.split('\'').collect();
+    assert_eq!(parts.first().map(|p| p.trim()), Some("curl -H"), "{line}");
+    let (header, url) = (parts[1], parts[3]);
+    let (name, value) = header.split_once(": ").expect("header");
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .get(url)
+        .header(name, value)
+        .send()
+        .expect("request")
+        .error_for_status()
+        .expect("200")
+        .json()
+        .expect("JSON");
+    let (key, secret) = (
+        server.var("TWILIO_API_KEY").expect("API key printed"),
+        server.var("TWILIO_API_SECRET").expect("API secret printed"),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let claims =
+        callflow::access_token::decode(answer["token"].as_str().expect("token"), secret, now)
+            .expect("signed with the printed secret");
+    assert_eq!(claims.grants.identity, "alice");
+    assert_eq!(claims.iss, key);
+    assert_eq!(claims.sub, server.account_sid);
+
+    // The emulator knows the key: REST with it works and shows the service the token names.
+    let service: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/Services/default", server.base_url))
+        .basic_auth(key, Some(secret))
+        .send()
+        .expect("request")
+        .error_for_status()
+        .expect("the emulator accepts the dev API key")
+        .json()
+        .expect("JSON");
+    assert_eq!(
+        claims.grants.data_sync.service_sid.as_deref(),
+        service["sid"].as_str()
+    );
+}
+
+/// The development API key and bearer token are kept with the account, so a restarted
+/// `serve` in the same directory prints (and accepts) the same ones.
+#[test]
+fn dev_credentials_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let printed = |dir: &std::path::Path| {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--data", ":memory:"])
+            .current_dir(dir)
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .env_remove("TWILIO_API_KEY")
+            .env_remove("TWILIO_API_SECRET")
+            .env_remove("CALLFLOW_API_TOKEN")
+            .env_remove("TWILIO_SYNC_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.starts_with("READY"))
+            .filter(|l| l.trim().starts_with("TWILIO_") || l.trim().starts_with("CALLFLOW_"))
+            .collect();
+        let _ = child.kill();
+        let _ = child.wait();
+        lines
+    };
+    let first = printed(dir.path());
+    assert!(
+        first.iter().any(|l| l.contains("TWILIO_API_KEY=SK")),
+        "{first:?}"
+    );
+    assert!(
+        first.iter().any(|l| l.contains("CALLFLOW_API_TOKEN=")),
+        "{first:?}"
+    );
+    assert_eq!(printed(dir.path()), first);
 }
