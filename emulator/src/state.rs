@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use crate::clock::Clock;
 use crate::error::SyncError;
 use crate::ratelimit::{RateLimiter, WriteCtx};
+use crate::store::objects::{self, Kind, ObjectRow};
 use crate::store::{services, Store};
 
 /// Everything a request needs. Held in an `Arc`; there are no globals, so several
@@ -53,11 +54,59 @@ impl AppState {
         self.purge_wake.notify_one();
     }
 
+    /// Runs `f` in the writer's transaction (see [`Store::write`]) inside the service the
+    /// `{ServiceSid}` path segment names: a SID, a unique name or `default` (404 if none).
+    pub async fn write_in<T, F>(&self, service: String, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&InService<'_>) -> Result<T, SyncError> + Send + 'static,
+    {
+        let (ctx, services) = (self.write_ctx(), self.services());
+        self.store
+            .write(move |conn| {
+                let sid = services.resolve(conn, &service)?;
+                f(&InService { conn, sid, ctx })
+            })
+            .await
+    }
+
+    /// [`write_in`](Self::write_in) for reads: against committed state (see
+    /// [`Store::read`]).
+    pub async fn read_in<T, F>(&self, service: String, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&InService<'_>) -> Result<T, SyncError> + Send + 'static,
+    {
+        let (ctx, services) = (self.write_ctx(), self.services());
+        self.store
+            .read(move |conn| {
+                let sid = services.resolve(conn, &service)?;
+                f(&InService { conn, sid, ctx })
+            })
+            .await
+    }
+
     /// A resolver for the service path segment that can move into a store closure.
     pub fn services(&self) -> ServiceResolver {
         ServiceResolver {
             default_sid: self.default_service_sid.clone(),
         }
+    }
+}
+
+/// A store call inside one service: the connection, the service's SID, and the time
+/// and limiter of the request.
+pub struct InService<'c> {
+    pub conn: &'c Connection,
+    /// The resolved `IS…` SID.
+    pub sid: String,
+    pub ctx: WriteCtx,
+}
+
+impl InService<'_> {
+    /// A live object of this service by SID or unique name, or 404.
+    pub fn object(&self, kind: Kind, id: &str) -> Result<ObjectRow, SyncError> {
+        objects::get(self.conn, &self.sid, kind, id, self.ctx.now)
     }
 }
 

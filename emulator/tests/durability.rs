@@ -144,3 +144,140 @@ async fn every_acknowledged_write_survives_sigkill_under_load() {
     kill9(child);
     assert!(missing.is_empty(), "lost acknowledged writes: {missing:?}");
 }
+
+/// Rows in `table` whose parent column names `sid`, counted straight from the file.
+fn children(data: &Path, table: &str, parent_col: &str, sid: &str) -> i64 {
+    let conn = rusqlite::Connection::open(data).expect("open the data file");
+    conn.query_row(
+        &format!("SELECT COUNT(*) FROM {table} WHERE {parent_col} = ?1"),
+        [sid],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+#[tokio::test]
+async fn deleting_a_map_or_a_service_leaves_no_rows_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("sync.sqlite3");
+    let (_emu, api) = support::start(sync_emulator::EmulatorConfig::with_file(
+        ACCOUNT,
+        TOKEN,
+        data.to_string_lossy().into_owned(),
+    ))
+    .await;
+    let svc = api
+        .post("/v1/Services", &[("FriendlyName", "doomed")])
+        .await;
+    assert_eq!(svc.status, StatusCode::CREATED, "{}", svc.body);
+    let svc = svc.body["sid"].as_str().expect("service sid").to_owned();
+    let map = api
+        .post(&format!("/v1/Services/{svc}/Maps"), &[("UniqueName", "m")])
+        .await;
+    let map = map.body["sid"].as_str().expect("map sid").to_owned();
+    let list = api
+        .post(&format!("/v1/Services/{svc}/Lists"), &[("UniqueName", "l")])
+        .await;
+    let list = list.body["sid"].as_str().expect("list sid").to_owned();
+    for key in ["a", "b"] {
+        let r = api
+            .post(
+                &format!("/v1/Services/{svc}/Maps/m/Items"),
+                &[("Key", key), ("Data", "{}")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = api
+            .post(
+                &format!("/v1/Services/{svc}/Lists/l/Items"),
+                &[("Data", "{}")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    assert_eq!(children(&data, "map_items", "map_sid", &map), 2);
+
+    // A deleted map takes its items; a new map of the same name starts empty.
+    assert_eq!(
+        api.delete(&format!("/v1/Services/{svc}/Maps/m"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(children(&data, "map_items", "map_sid", &map), 0);
+    api.post(&format!("/v1/Services/{svc}/Maps"), &[("UniqueName", "m")])
+        .await;
+    let items = api.get(&format!("/v1/Services/{svc}/Maps/m/Items")).await;
+    assert_eq!(items.body["items"], serde_json::json!([]), "{}", items.body);
+
+    // A deleted service takes its objects and their items.
+    assert_eq!(children(&data, "list_items", "list_sid", &list), 2);
+    assert_eq!(
+        api.delete(&format!("/v1/Services/{svc}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(children(&data, "objects", "service_sid", &svc), 0);
+    assert_eq!(children(&data, "list_items", "list_sid", &list), 0);
+}
+
+#[tokio::test]
+async fn a_database_from_before_foreign_keys_is_migrated_keeping_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("sync.sqlite3");
+    let sid = "MP00000000000000000000000000000001";
+    {
+        // The layout older emulators wrote: no foreign keys, and an orphaned item whose
+        // map was deleted by hand.
+        let conn = rusqlite::Connection::open(&data).expect("create file");
+        conn.execute_batch(&format!(
+            "CREATE TABLE services (seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,
+                unique_name TEXT UNIQUE, friendly_name TEXT, webhook_url TEXT,
+                webhooks_from_rest_enabled INTEGER NOT NULL DEFAULT 0,
+                reachability_webhooks_enabled INTEGER NOT NULL DEFAULT 0,
+                acl_enabled INTEGER NOT NULL DEFAULT 0,
+                reachability_debouncing_enabled INTEGER NOT NULL DEFAULT 0,
+                reachability_debouncing_window INTEGER NOT NULL DEFAULT 5000,
+                date_created INTEGER NOT NULL, date_updated INTEGER NOT NULL);
+             CREATE TABLE objects (seq INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,
+                service_sid TEXT NOT NULL, kind TEXT NOT NULL, unique_name TEXT, data TEXT,
+                revision INTEGER NOT NULL DEFAULT 0, next_index INTEGER NOT NULL DEFAULT 0,
+                created_by TEXT NOT NULL, date_created INTEGER NOT NULL,
+                date_updated INTEGER NOT NULL, date_expires INTEGER);
+             CREATE TABLE map_items (map_sid TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+                revision INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL,
+                date_created INTEGER NOT NULL, date_updated INTEGER NOT NULL,
+                date_expires INTEGER, PRIMARY KEY (map_sid, key)) WITHOUT ROWID;
+             CREATE TABLE list_items (list_sid TEXT NOT NULL, idx INTEGER NOT NULL,
+                data TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL,
+                date_created INTEGER NOT NULL, date_updated INTEGER NOT NULL,
+                date_expires INTEGER, PRIMARY KEY (list_sid, idx)) WITHOUT ROWID;
+             INSERT INTO services (sid, unique_name, friendly_name, date_created, date_updated)
+                VALUES ('IS00000000000000000000000000000001', 'default', 'Default Service', 0, 0);
+             INSERT INTO objects (sid, service_sid, kind, unique_name, created_by, date_created, date_updated)
+                VALUES ('{sid}', 'IS00000000000000000000000000000001', 'map', 'kept', 'system', 0, 0);
+             INSERT INTO map_items VALUES ('{sid}', 'k', '{{\"v\":1}}', 0, 'system', 0, 0, NULL);
+             INSERT INTO map_items VALUES ('MP00000000000000000000000000000002', 'orphan', '{{}}', 0, 'system', 0, 0, NULL);"
+        ))
+        .expect("old schema");
+    }
+    let (child, api) = launch(&data);
+    let item = api.get("/v1/Services/default/Maps/kept/Items/k").await;
+    assert_eq!(item.status, StatusCode::OK, "{}", item.body);
+    assert_eq!(item.body["data"], serde_json::json!({"v": 1}));
+    assert_eq!(
+        children(
+            &data,
+            "map_items",
+            "map_sid",
+            "MP00000000000000000000000000000002"
+        ),
+        0,
+        "the orphan is dropped"
+    );
+    assert_eq!(
+        api.delete("/v1/Services/default/Maps/kept").await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(children(&data, "map_items", "map_sid", sid), 0);
+    kill9(child);
+}

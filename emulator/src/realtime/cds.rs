@@ -99,12 +99,10 @@ pub async fn dispatch(st: &Shared, service_sid: &str, req: Request) -> Result<Re
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = req.method.to_ascii_uppercase();
     let kind = match segs.get(..2) {
-        Some(["v3", "Documents"]) => Kind::Document,
-        Some(["v3", "Maps"]) => Kind::Map,
-        Some(["v3", "Lists"]) => Kind::List,
-        Some(["v3", "Streams"]) => Kind::Stream,
-        _ => return Err(SyncError::NotFound(req.path.clone())),
-    };
+        Some(["v3", collection]) => Kind::from_collection(collection),
+        _ => None,
+    }
+    .ok_or_else(|| SyncError::NotFound(req.path.clone()))?;
     let cx = Cx {
         st: st.clone(),
         service: service_sid.to_owned(),

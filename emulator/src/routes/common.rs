@@ -1,4 +1,5 @@
-//! Handlers shared by the four object kinds (fetch, delete, list) and by both item kinds.
+//! Handlers shared by the four object kinds and by both item kinds. Each runs one store
+//! call inside the named service ([`AppState::write_in`](crate::state::AppState::write_in)).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +11,7 @@ use super::render;
 use crate::error::SyncError;
 use crate::state::Shared;
 use crate::store::items::{self, ItemKey, ItemKind, ItemWrite};
-use crate::store::objects::{self, Kind, NewObject, ObjectUpdate};
+use crate::store::objects::{self, Kind, NewObject, ObjectRow, ObjectUpdate};
 
 pub async fn fetch_object(
     st: Shared,
@@ -19,14 +20,10 @@ pub async fn fetch_object(
     kind: Kind,
     id: String,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let row = st
-        .store
-        .read(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let row = objects::get(c, &svc, kind, &id, ctx.now)?;
-            ctx.read(&row.sid)?;
+        .read_in(service, move |s| {
+            let row = s.object(kind, &id)?;
+            s.ctx.read(&row.sid)?;
             Ok(row)
         })
         .await?;
@@ -45,14 +42,10 @@ pub async fn delete_object(
     id: String,
     if_match: Option<String>,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
-    st.store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            objects::delete(c, &ctx, &svc, kind, &id, if_match.as_deref())
-        })
-        .await?;
+    st.write_in(service, move |s| {
+        objects::delete(s.conn, &s.ctx, &s.sid, kind, &id, if_match.as_deref())
+    })
+    .await?;
     Ok(no_content())
 }
 
@@ -68,15 +61,11 @@ pub async fn list_objects(
     params: &Params,
 ) -> Result<Response, SyncError> {
     let paging = Paging::parse(params)?;
-    let now = st.clock.now_ms();
-    let services = st.services();
     let q = paging.query.clone();
     let (svc, rows, more) = st
-        .store
-        .read(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let (rows, more) = objects::page(c, &svc, kind, &q, now)?;
-            Ok((svc, rows, more))
+        .read_in(service, move |s| {
+            let (rows, more) = objects::page(s.conn, &s.sid, kind, &q, s.ctx.now)?;
+            Ok((s.sid.clone(), rows, more))
         })
         .await?;
     let key = kind.collection().to_ascii_lowercase();
@@ -117,15 +106,11 @@ pub async fn create_item(
     key: Option<String>,
     w: ItemWrite,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let expiries = [w.item_ttl, w.collection_ttl];
     let (parent, row) = st
-        .store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
-            let row = items::create(c, &ctx, &parent, kind, key, w)?;
+        .write_in(service, move |s| {
+            let parent = s.object(kind.parent_kind(), &parent_id)?;
+            let row = items::create(s.conn, &s.ctx, &parent, kind, key, w)?;
             Ok((parent, row))
         })
         .await?;
@@ -147,15 +132,11 @@ pub async fn fetch_item(
     kind: ItemKind,
     key: ItemKey,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let (parent, row) = st
-        .store
-        .read(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
-            ctx.read(&parent.sid)?;
-            let row = items::get(c, &parent, kind, &key, ctx.now)?;
+        .read_in(service, move |s| {
+            let parent = s.object(kind.parent_kind(), &parent_id)?;
+            s.ctx.read(&parent.sid)?;
+            let row = items::get(s.conn, &parent, kind, &key, s.ctx.now)?;
             Ok((parent, row))
         })
         .await?;
@@ -175,15 +156,11 @@ pub async fn update_item(
     key: ItemKey,
     w: ItemWrite,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let expiries = [w.item_ttl, w.collection_ttl];
     let (parent, row) = st
-        .store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
-            let row = items::update(c, &ctx, &parent, kind, &key, w)?;
+        .write_in(service, move |s| {
+            let parent = s.object(kind.parent_kind(), &parent_id)?;
+            let row = items::update(s.conn, &s.ctx, &parent, kind, &key, w)?;
             Ok((parent, row))
         })
         .await?;
@@ -205,15 +182,11 @@ pub async fn delete_item(
     key: ItemKey,
     if_match: Option<String>,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
-    st.store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
-            items::delete(c, &ctx, &parent, kind, &key, if_match.as_deref())
-        })
-        .await?;
+    st.write_in(service, move |s| {
+        let parent = s.object(kind.parent_kind(), &parent_id)?;
+        items::delete(s.conn, &s.ctx, &parent, kind, &key, if_match.as_deref())
+    })
+    .await?;
     Ok(no_content())
 }
 
@@ -230,16 +203,12 @@ pub async fn list_items(
         ItemKind::List => KeyType::Integer,
     };
     let paging = Paging::parse_items(params, key_type)?;
-    let ctx = st.write_ctx();
-    let services = st.services();
     let q = paging.query.clone();
     let (parent, rows, more) = st
-        .store
-        .read(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let parent = objects::get(c, &svc, kind.parent_kind(), &parent_id, ctx.now)?;
-            ctx.read(&parent.sid)?;
-            let (rows, more) = items::page(c, &parent, kind, &q, ctx.now)?;
+        .read_in(service, move |s| {
+            let parent = s.object(kind.parent_kind(), &parent_id)?;
+            s.ctx.read(&parent.sid)?;
+            let (rows, more) = items::page(s.conn, &parent, kind, &q, s.ctx.now)?;
             Ok((parent, rows, more))
         })
         .await?;
@@ -266,32 +235,22 @@ pub fn collection_ttl(p: &Params) -> Result<Option<u32>, SyncError> {
     p.ttl_of(&["CollectionTtl", "Ttl"])
 }
 
-pub async fn create_collection(
+pub async fn create_object(
     st: Shared,
     base: &str,
     service: String,
     kind: Kind,
     new: NewObject,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let row = st
-        .store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            objects::create(c, &ctx, &svc, kind, new)
+        .write_in(service, move |s| {
+            objects::create(s.conn, &s.ctx, &s.sid, kind, new)
         })
         .await?;
-    st.note_expiry(row.date_expires);
-    let rev = (kind != Kind::Stream).then_some(row.revision);
-    Ok(render::respond(
-        StatusCode::CREATED,
-        render::object(base, &st.account_sid, &row),
-        rev,
-    ))
+    Ok(written_object(&st, base, StatusCode::CREATED, &row))
 }
 
-pub async fn update_collection(
+pub async fn update_object(
     st: Shared,
     base: &str,
     service: String,
@@ -299,20 +258,17 @@ pub async fn update_collection(
     id: String,
     upd: ObjectUpdate,
 ) -> Result<Response, SyncError> {
-    let ctx = st.write_ctx();
-    let services = st.services();
     let row = st
-        .store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            objects::update(c, &ctx, &svc, kind, &id, upd)
+        .write_in(service, move |s| {
+            objects::update(s.conn, &s.ctx, &s.sid, kind, &id, upd)
         })
         .await?;
+    Ok(written_object(&st, base, StatusCode::OK, &row))
+}
+
+/// The answer to an object create or update; the purge task hears of a new expiry.
+fn written_object(st: &Shared, base: &str, status: StatusCode, row: &ObjectRow) -> Response {
     st.note_expiry(row.date_expires);
-    let rev = (kind != Kind::Stream).then_some(row.revision);
-    Ok(render::respond(
-        StatusCode::OK,
-        render::object(base, &st.account_sid, &row),
-        rev,
-    ))
+    let rev = (row.kind != Kind::Stream).then_some(row.revision);
+    render::respond(status, render::object(base, &st.account_sid, row), rev)
 }

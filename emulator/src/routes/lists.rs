@@ -15,7 +15,7 @@ use crate::store::objects::Kind;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .merge(super::collections::routes(Kind::List))
+        .merge(super::objects::routes(Kind::List))
         .route(
             "/v1/Services/{service}/Lists/{id}/Items",
             get(list_items).post(create_item),

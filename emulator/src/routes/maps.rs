@@ -18,7 +18,7 @@ const MAX_KEY_CHARS: usize = 320;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .merge(super::collections::routes(Kind::Map))
+        .merge(super::objects::routes(Kind::Map))
         .route(
             "/v1/Services/{service}/Maps/{id}/Items",
             get(list_items).post(create_item),

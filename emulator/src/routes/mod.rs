@@ -2,12 +2,11 @@
 //! Basic auth and request counting, with Twilio-shaped answers for unknown paths.
 
 mod auth;
-mod collections;
 mod common;
-mod documents;
 pub mod extract;
 mod lists;
 mod maps;
+mod objects;
 pub mod paging;
 pub mod render;
 mod services;
@@ -26,7 +25,7 @@ use crate::state::Shared;
 pub fn router(state: Shared) -> Router {
     Router::new()
         .merge(services::routes())
-        .merge(documents::routes())
+        .merge(objects::routes(crate::store::objects::Kind::Document))
         .merge(maps::routes())
         .merge(lists::routes())
         .merge(streams::routes())

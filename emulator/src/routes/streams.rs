@@ -18,11 +18,11 @@ use crate::ratelimit::Op;
 use crate::sid::{new_sid, Prefix};
 use crate::state::Shared;
 use crate::store::events;
-use crate::store::objects::{self, Kind};
+use crate::store::objects::Kind;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .merge(super::collections::routes(Kind::Stream))
+        .merge(super::objects::routes(Kind::Stream))
         .route(
             "/v1/Services/{service}/Streams/{id}/Messages",
             post(publish),
@@ -38,19 +38,15 @@ async fn publish(
     let data = p
         .json_data(MAX_MESSAGE_DATA)?
         .unwrap_or_else(|| "{}".into());
-    let ctx = st.write_ctx();
-    let services = st.services();
     let sid = new_sid(Prefix::StreamMessage);
     let message_sid = sid.clone();
     let text = data.clone();
-    st.store
-        .write(move |c| {
-            let svc = services.resolve(c, &service)?;
-            let stream = objects::get(c, &svc, Kind::Stream, &id, ctx.now)?;
-            ctx.limit(&stream.sid, Op::StreamMessage)?;
-            events::message_published(c, ctx.now, &stream, &message_sid, &text)
-        })
-        .await?;
+    st.write_in(service, move |s| {
+        let stream = s.object(Kind::Stream, &id)?;
+        s.ctx.limit(&stream.sid, Op::StreamMessage)?;
+        events::message_published(s.conn, s.ctx.now, &stream, &message_sid, &text)
+    })
+    .await?;
     let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|_| json!({}));
     Ok(render::respond(
         StatusCode::CREATED,

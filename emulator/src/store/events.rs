@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use super::items::{ItemKey, ItemRow};
+use super::items::{ItemKey, ItemKind, ItemRow};
 use super::objects::{revision_str, Kind, ObjectRow};
 use crate::error::SyncError;
 
@@ -76,12 +76,7 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 const COLS: &str = "seq, object_sid, id, kind, event_type, item_key, body, date_created";
 
 fn kind_of(tag: &str) -> Kind {
-    match tag {
-        "map" => Kind::Map,
-        "list" => Kind::List,
-        "stream" => Kind::Stream,
-        _ => Kind::Document,
-    }
+    Kind::from_tag(tag).unwrap_or(Kind::Document)
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
@@ -330,10 +325,12 @@ pub fn message_published(
 
 /// Logs the removal of every item that expired by `now`, before the purge deletes them.
 pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
-    for (table, key_col, parent_col) in [
-        ("map_items", "key", "map_sid"),
-        ("list_items", "idx", "list_sid"),
-    ] {
+    for item_kind in ItemKind::ALL {
+        let (table, key_col, parent_col) = (
+            item_kind.table(),
+            item_kind.key_col(),
+            item_kind.parent_col(),
+        );
         let sql = format!(
             "SELECT o.seq, o.sid, o.service_sid, o.kind, o.revision, i.{key_col}, i.data \
              FROM {table} i JOIN objects o ON o.sid = i.{parent_col} \
@@ -344,9 +341,9 @@ pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
             .prepare_cached(&sql)?
             .query_map([now], |r| {
                 let kind: String = r.get(3)?;
-                let key = match table {
-                    "map_items" => ItemKey::Key(r.get(5)?),
-                    _ => ItemKey::Index(r.get(5)?),
+                let key = match item_kind {
+                    ItemKind::Map => ItemKey::Key(r.get(5)?),
+                    ItemKind::List => ItemKey::Index(r.get(5)?),
                 };
                 Ok((
                     ObjectRow {

@@ -16,40 +16,59 @@ pub enum ItemKind {
     List,
 }
 
+/// The facts that differ between map and list items, one row per kind.
+#[derive(Debug)]
+struct ItemFacts {
+    table: &'static str,
+    parent_col: &'static str,
+    key_col: &'static str,
+    parent_kind: Kind,
+    revision_target: RevisionTarget,
+}
+
+/// In [`ItemKind`]'s order.
+const ITEM_KINDS: [ItemFacts; 2] = [
+    ItemFacts {
+        table: "map_items",
+        parent_col: "map_sid",
+        key_col: "key",
+        parent_kind: Kind::Map,
+        revision_target: RevisionTarget::MapItem,
+    },
+    ItemFacts {
+        table: "list_items",
+        parent_col: "list_sid",
+        key_col: "idx",
+        parent_kind: Kind::List,
+        revision_target: RevisionTarget::ListItem,
+    },
+];
+
 impl ItemKind {
-    fn table(self) -> &'static str {
-        match self {
-            ItemKind::Map => "map_items",
-            ItemKind::List => "list_items",
-        }
+    pub const ALL: [ItemKind; 2] = [ItemKind::Map, ItemKind::List];
+
+    fn facts(self) -> &'static ItemFacts {
+        &ITEM_KINDS[self as usize]
     }
 
-    fn parent_col(self) -> &'static str {
-        match self {
-            ItemKind::Map => "map_sid",
-            ItemKind::List => "list_sid",
-        }
+    pub fn table(self) -> &'static str {
+        self.facts().table
+    }
+
+    pub fn parent_col(self) -> &'static str {
+        self.facts().parent_col
     }
 
     pub fn key_col(self) -> &'static str {
-        match self {
-            ItemKind::Map => "key",
-            ItemKind::List => "idx",
-        }
+        self.facts().key_col
     }
 
     pub fn parent_kind(self) -> Kind {
-        match self {
-            ItemKind::Map => Kind::Map,
-            ItemKind::List => Kind::List,
-        }
+        self.facts().parent_kind
     }
 
     fn revision_target(self) -> RevisionTarget {
-        match self {
-            ItemKind::Map => RevisionTarget::MapItem,
-            ItemKind::List => RevisionTarget::ListItem,
-        }
+        self.facts().revision_target
     }
 }
 

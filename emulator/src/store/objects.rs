@@ -4,6 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::events;
+use super::items::ItemKind;
 use super::page::PageQuery;
 use crate::error::{RevisionTarget, SyncError};
 use crate::ratelimit::WriteCtx;
@@ -18,33 +19,74 @@ pub enum Kind {
     Stream,
 }
 
+/// The facts that differ between kinds, one row per kind: adding a kind is one row here.
+#[derive(Debug)]
+pub struct KindFacts {
+    pub kind: Kind,
+    /// The `kind` column value, e.g. `map`.
+    pub tag: &'static str,
+    pub prefix: Prefix,
+    /// The path segment of the collection (REST v1 and the socket's `/v3`), e.g. `Maps`.
+    pub collection: &'static str,
+}
+
+/// Every kind, in [`Kind`]'s order.
+pub const KINDS: [KindFacts; 4] = [
+    KindFacts {
+        kind: Kind::Document,
+        tag: "document",
+        prefix: Prefix::Document,
+        collection: "Documents",
+    },
+    KindFacts {
+        kind: Kind::Map,
+        tag: "map",
+        prefix: Prefix::Map,
+        collection: "Maps",
+    },
+    KindFacts {
+        kind: Kind::List,
+        tag: "list",
+        prefix: Prefix::List,
+        collection: "Lists",
+    },
+    KindFacts {
+        kind: Kind::Stream,
+        tag: "stream",
+        prefix: Prefix::Stream,
+        collection: "Streams",
+    },
+];
+
 impl Kind {
+    fn facts(self) -> &'static KindFacts {
+        &KINDS[self as usize]
+    }
+
     pub fn tag(self) -> &'static str {
-        match self {
-            Kind::Document => "document",
-            Kind::Map => "map",
-            Kind::List => "list",
-            Kind::Stream => "stream",
-        }
+        self.facts().tag
     }
 
     pub fn prefix(self) -> Prefix {
-        match self {
-            Kind::Document => Prefix::Document,
-            Kind::Map => Prefix::Map,
-            Kind::List => Prefix::List,
-            Kind::Stream => Prefix::Stream,
-        }
+        self.facts().prefix
     }
 
     /// The path segment of the collection, e.g. `Documents`.
     pub fn collection(self) -> &'static str {
-        match self {
-            Kind::Document => "Documents",
-            Kind::Map => "Maps",
-            Kind::List => "Lists",
-            Kind::Stream => "Streams",
-        }
+        self.facts().collection
+    }
+
+    /// The kind stored under this `kind` column value.
+    pub fn from_tag(tag: &str) -> Option<Kind> {
+        KINDS.iter().find(|f| f.tag == tag).map(|f| f.kind)
+    }
+
+    /// The kind whose collection is this path segment (`Maps` → map).
+    pub fn from_collection(segment: &str) -> Option<Kind> {
+        KINDS
+            .iter()
+            .find(|f| f.collection == segment)
+            .map(|f| f.kind)
     }
 }
 
@@ -280,13 +322,10 @@ pub fn delete(
     remove(conn, &row.sid, ctx.now)
 }
 
-/// Deletes an object and everything in it, logging its removal event.
+/// Deletes an object, logging its removal event; its items go with it (the item
+/// tables' foreign keys cascade).
 pub fn remove(conn: &Connection, sid: &str, now: i64) -> Result<(), SyncError> {
     events::object_removed(conn, now, sid)?;
-    conn.prepare_cached("DELETE FROM map_items WHERE map_sid = ?1")?
-        .execute([sid])?;
-    conn.prepare_cached("DELETE FROM list_items WHERE list_sid = ?1")?
-        .execute([sid])?;
     conn.prepare_cached("DELETE FROM objects WHERE sid = ?1")?
         .execute([sid])?;
     Ok(())
@@ -347,10 +386,11 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, SyncError> {
     }
     events::items_expiring(conn, now)?;
     let mut n = expired.len();
-    for table in ["map_items", "list_items"] {
+    for kind in ItemKind::ALL {
         n += conn
             .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE date_expires IS NOT NULL AND date_expires <= ?1"
+                "DELETE FROM {} WHERE date_expires IS NOT NULL AND date_expires <= ?1",
+                kind.table()
             ))?
             .execute([now])?;
     }

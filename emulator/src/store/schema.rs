@@ -12,7 +12,6 @@ pub fn configure_writer(conn: &Connection, memory: bool) -> rusqlite::Result<()>
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
     }
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -24,11 +23,18 @@ pub fn configure_reader(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Creates the tables if they are missing. Times are Unix milliseconds.
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "
-        CREATE TABLE IF NOT EXISTS services (
+/// The object tables. Children name their parent with a foreign key that cascades, so
+/// deleting a service deletes its objects and deleting a map or list deletes its items,
+/// in SQLite, with no hand-written cleanup to forget.
+/// A child table's column that names its parent, and the parent table.
+type Parent = Option<(&'static str, &'static str)>;
+
+/// Each table with its parent, if it has one, and its definition.
+const TABLES: [(&str, Parent, &str); 4] = [
+    (
+        "services",
+        None,
+        "CREATE TABLE IF NOT EXISTS services (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             sid TEXT NOT NULL UNIQUE,
             unique_name TEXT UNIQUE,
@@ -41,13 +47,17 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             reachability_debouncing_window INTEGER NOT NULL DEFAULT 5000,
             date_created INTEGER NOT NULL,
             date_updated INTEGER NOT NULL
-        );
-        -- Documents, Maps, Lists and Streams share one table: they have the same identity
-        -- rules (SID or unique name within a service and kind) and the same TTL handling.
-        CREATE TABLE IF NOT EXISTS objects (
+        )",
+    ),
+    // Documents, Maps, Lists and Streams share one table: they have the same identity
+    // rules (SID or unique name within a service and kind) and the same TTL handling.
+    (
+        "objects",
+        Some(("service_sid", "services")),
+        "CREATE TABLE IF NOT EXISTS objects (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             sid TEXT NOT NULL UNIQUE,
-            service_sid TEXT NOT NULL,
+            service_sid TEXT NOT NULL REFERENCES services(sid) ON DELETE CASCADE,
             kind TEXT NOT NULL,
             unique_name TEXT,
             data TEXT,
@@ -57,15 +67,13 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             date_created INTEGER NOT NULL,
             date_updated INTEGER NOT NULL,
             date_expires INTEGER
-        );
-        CREATE UNIQUE INDEX IF NOT EXISTS objects_unique_name
-            ON objects(service_sid, kind, unique_name) WHERE unique_name IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS objects_by_kind ON objects(service_sid, kind, seq);
-        CREATE INDEX IF NOT EXISTS objects_expiry ON objects(date_expires)
-            WHERE date_expires IS NOT NULL;
-
-        CREATE TABLE IF NOT EXISTS map_items (
-            map_sid TEXT NOT NULL,
+        )",
+    ),
+    (
+        "map_items",
+        Some(("map_sid", "objects")),
+        "CREATE TABLE IF NOT EXISTS map_items (
+            map_sid TEXT NOT NULL REFERENCES objects(sid) ON DELETE CASCADE,
             key TEXT NOT NULL,
             data TEXT NOT NULL,
             revision INTEGER NOT NULL DEFAULT 0,
@@ -74,12 +82,13 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             date_updated INTEGER NOT NULL,
             date_expires INTEGER,
             PRIMARY KEY (map_sid, key)
-        ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS map_items_expiry ON map_items(date_expires)
-            WHERE date_expires IS NOT NULL;
-
-        CREATE TABLE IF NOT EXISTS list_items (
-            list_sid TEXT NOT NULL,
+        ) WITHOUT ROWID",
+    ),
+    (
+        "list_items",
+        Some(("list_sid", "objects")),
+        "CREATE TABLE IF NOT EXISTS list_items (
+            list_sid TEXT NOT NULL REFERENCES objects(sid) ON DELETE CASCADE,
             idx INTEGER NOT NULL,
             data TEXT NOT NULL,
             revision INTEGER NOT NULL DEFAULT 0,
@@ -88,9 +97,62 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             date_updated INTEGER NOT NULL,
             date_expires INTEGER,
             PRIMARY KEY (list_sid, idx)
-        ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS list_items_expiry ON list_items(date_expires)
-            WHERE date_expires IS NOT NULL;
-        ",
-    )
+        ) WITHOUT ROWID",
+    ),
+];
+
+const INDEXES: &str = "
+    CREATE UNIQUE INDEX IF NOT EXISTS objects_unique_name
+        ON objects(service_sid, kind, unique_name) WHERE unique_name IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS objects_by_kind ON objects(service_sid, kind, seq);
+    CREATE INDEX IF NOT EXISTS objects_expiry ON objects(date_expires)
+        WHERE date_expires IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS map_items_expiry ON map_items(date_expires)
+        WHERE date_expires IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS list_items_expiry ON list_items(date_expires)
+        WHERE date_expires IS NOT NULL;
+";
+
+/// Creates the tables if they are missing, and rebuilds tables that a database from
+/// before foreign keys holds without them (dropping rows whose parent is gone), then
+/// turns foreign-key enforcement on. Times are Unix milliseconds.
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, parent, create) in TABLES {
+        conn.execute_batch(create)?;
+        if let Some(parent) = parent {
+            if !has_foreign_key(conn, table)? {
+                rebuild(conn, table, parent, create)?;
+            }
+        }
+    }
+    conn.execute_batch(INDEXES)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+}
+
+fn has_foreign_key(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_foreign_key_list(?1)",
+        [table],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// Copies `table` into a new one made by `create`. Parents are rebuilt before children
+/// (the order of [`TABLES`]), so renaming a table never rewrites a child's reference.
+fn rebuild(
+    conn: &Connection,
+    table: &str,
+    (parent_col, parent_table): (&str, &str),
+    create: &str,
+) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "BEGIN;
+         ALTER TABLE {table} RENAME TO {table}_old;
+         {create};
+         INSERT INTO {table} SELECT * FROM {table}_old
+             WHERE {parent_col} IN (SELECT sid FROM {parent_table});
+         DROP TABLE {table}_old;
+         COMMIT;"
+    ))
 }

@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::objects;
+use super::events;
 use super::page::PageQuery;
 use crate::error::SyncError;
 use crate::sid::{is_sid, new_sid, Prefix};
@@ -211,12 +211,14 @@ pub fn delete(conn: &Connection, id: &str, now: i64) -> Result<(), SyncError> {
             "The default Sync Service cannot be deleted".to_owned(),
         ));
     }
+    // Subscribers hear of every object's removal; the rows themselves (objects, their
+    // items) go with the service through the cascading foreign keys.
     let sids: Vec<String> = conn
         .prepare_cached("SELECT sid FROM objects WHERE service_sid = ?1")?
         .query_map([&row.sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for sid in &sids {
-        objects::remove(conn, sid, now)?;
+        events::object_removed(conn, now, sid)?;
     }
     conn.prepare_cached("DELETE FROM services WHERE seq = ?1")?
         .execute([row.seq])?;
