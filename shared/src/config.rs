@@ -12,19 +12,22 @@
 //! | `TWILIO_API_KEY` / `TWILIO_API_SECRET` | [`api_key`](Config::api_key) (`SK` + 32 hex, secret) | both or neither |
 //! | `TWILIO_SYNC_SERVICE_SID` | [`sync_service_sid`](Config::sync_service_sid) (`IS` + 32 hex or `default`) | `default` |
 //! | `TWILIO_SYNC_URL` | [`sync_url`](Config::sync_url) | `https://sync.twilio.com` |
-//! | `PUBLIC_BASE_URL` | [`public_base_url`](Config::public_base_url), or `auto` for the API Gateway domain ([`public_base_from_request`](Config::public_base_from_request)) | required unless signatures are off |
+//! | `PUBLIC_BASE_URL` | [`signatures`](Config::signatures): [`PublicBase::Url`], or `auto` for the API Gateway domain ([`PublicBase::FromRequestContext`]) | required unless signatures are off |
+//! | `TWILIO_WEBHOOK_SHARED_KEY` | [`signatures`](Config::signatures): the SharedKey secret for HMAC-SHA256 signatures | unset: SHA-256 signatures refused |
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
 //! | `SYNC_TOKEN_TTL` | [`sync_token_ttl`](Config::sync_token_ttl): lifetime of `sync-token`'s tokens and the most a request may ask for, 1 to 86 400 s | 3600 |
 //! | `PRESENCE_SHARDS` | [`presence_shards`](Config::presence_shards): presence maps, 1 to 64 | 1 |
 //! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing every call, for realtime dashboards | unset: no index |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
-//! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true` turns [`verify_signatures`](Config::verify_signatures) off | signatures on |
+//! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true`: [`Signatures::Off`] | signatures checked |
 //!
 //! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
 //! raw query are appended to rebuild the signed URL (see [`crate::http`] for what the
 //! path contains under API Gateway stages and `cargo lambda watch`). Empty variables
 //! count as unset, since deployment tools often write `NAME=` for "no value".
+//!
+//! Each name is written once, as a constant in [`var`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -44,6 +47,100 @@ pub const MAX_TTL_SECONDS: u64 = 31_536_000;
 
 const DEFAULT_SYNC_URL: &str = "https://sync.twilio.com";
 
+/// Declares each variable once: a constant named as the variable, and [`var::ALL`].
+macro_rules! vars {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $($(#[$doc])* pub const $name: &str = stringify!($name);)*
+        /// Every variable [`Config`](super::Config) reads, in the order problems are
+        /// reported (others are ignored).
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+
+/// The variables' names, one constant each: `from_vars`, the CLI's `env =` attributes
+/// and the tests use these, so a name is written in one place.
+pub mod var {
+    vars! {
+        /// The account SID (`AC…`), also the Basic-auth user.
+        TWILIO_ACCOUNT_SID,
+        /// The auth token: Basic-auth password and webhook signing key.
+        TWILIO_AUTH_TOKEN,
+        /// An API key SID (`SK…`) used for REST instead of the token; with its secret.
+        TWILIO_API_KEY,
+        /// The secret of `TWILIO_API_KEY`.
+        TWILIO_API_SECRET,
+        /// The Sync service (`IS…` or `default`).
+        TWILIO_SYNC_SERVICE_SID,
+        /// The base URL of the Sync API.
+        TWILIO_SYNC_URL,
+        /// The URL prefix Twilio calls, or `auto`.
+        PUBLIC_BASE_URL,
+        /// The SharedKey secret for HMAC-SHA256 webhook signatures.
+        TWILIO_WEBHOOK_SHARED_KEY,
+        /// Seconds a call's state lives.
+        CALL_STATE_TTL,
+        /// Seconds a presence entry lives after its last beat.
+        PRESENCE_TTL,
+        /// Seconds `sync-token`'s tokens live.
+        SYNC_TOKEN_TTL,
+        /// How many presence maps.
+        PRESENCE_SHARDS,
+        /// The Sync map listing every call.
+        CALL_INDEX_MAP,
+        /// The bearer token for reads that do not come from Twilio.
+        CALLFLOW_API_TOKEN,
+        /// A flow definition file.
+        CALLFLOW_FLOW,
+        /// `1` turns signature checks off.
+        CALLFLOW_INSECURE_NO_SIGNATURE,
+    }
+}
+
+use var::*;
+
+/// How webhook signatures are checked: one value, so that "checked, but against no URL"
+/// cannot be built.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Signatures {
+    /// `CALLFLOW_INSECURE_NO_SIGNATURE=1`: not checked (logged loudly at start).
+    Off,
+    /// `X-Twilio-Signature` is checked over `base` + the request's path and raw query:
+    /// HMAC-SHA1 with the auth token, or, when the request announces it
+    /// (`X-Twilio-Webhooks-Signature-Settings: …algorithm=HMAC_SHA256`), HMAC-SHA256
+    /// with `shared_key`.
+    Checked {
+        base: PublicBase,
+        /// `TWILIO_WEBHOOK_SHARED_KEY`: the SharedKey secret of Twilio's Webhooks
+        /// configuration API (public beta); without it, SHA-256 signatures are refused.
+        shared_key: Option<String>,
+    },
+}
+
+/// The URL prefix Twilio calls (`PUBLIC_BASE_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicBase {
+    /// A fixed prefix, e.g. `https://abc.execute-api.us-east-1.amazonaws.com`.
+    Url(Url),
+    /// `auto`: `https://` + the domain API Gateway reports in the request context (set by
+    /// API Gateway, not by the client, unlike `Host`); for SAM, where the API's URL
+    /// cannot be passed to its own functions.
+    FromRequestContext,
+}
+
+impl fmt::Debug for Signatures {
+    /// The shared key is redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Signatures::Off => f.write_str("Off"),
+            Signatures::Checked { base, shared_key } => f
+                .debug_struct("Checked")
+                .field("base", base)
+                .field("shared_key", &shared_key.as_ref().map(|_| "<redacted>"))
+                .finish(),
+        }
+    }
+}
+
 /// Everything the functions need to know about their environment.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
@@ -59,11 +156,9 @@ pub struct Config {
     pub sync_service_sid: String,
     /// `TWILIO_SYNC_URL`: base URL of the Sync API (the emulator's URL locally).
     pub sync_url: Url,
-    /// `PUBLIC_BASE_URL`: the public URL prefix Twilio requests, used for signatures.
-    pub public_base_url: Option<Url>,
-    /// `PUBLIC_BASE_URL=auto`: take `https://` + the domain from the API Gateway request
-    /// context (for SAM, where the API's URL cannot be passed to its own functions).
-    pub public_base_from_request: bool,
+    /// `PUBLIC_BASE_URL`, `TWILIO_WEBHOOK_SHARED_KEY` and
+    /// `CALLFLOW_INSECURE_NO_SIGNATURE`: how webhook signatures are checked.
+    pub signatures: Signatures,
     /// `CALL_STATE_TTL` in seconds.
     pub call_state_ttl: u64,
     /// `PRESENCE_TTL` in seconds.
@@ -82,9 +177,6 @@ pub struct Config {
     pub api_token: Option<String>,
     /// `CALLFLOW_FLOW`: path of a flow definition file (`None`: the bundled flow).
     pub flow_path: Option<PathBuf>,
-    /// Whether webhook signatures are checked (off only with
-    /// `CALLFLOW_INSECURE_NO_SIGNATURE=1`).
-    pub verify_signatures: bool,
 }
 
 impl fmt::Debug for Config {
@@ -99,10 +191,7 @@ impl fmt::Debug for Config {
             )
             .field("sync_service_sid", &self.sync_service_sid)
             .field("sync_url", &self.sync_url.as_str())
-            .field(
-                "public_base_url",
-                &self.public_base_url.as_ref().map(Url::as_str),
-            )
+            .field("signatures", &self.signatures)
             .field("call_state_ttl", &self.call_state_ttl)
             .field("presence_ttl", &self.presence_ttl)
             .field("sync_token_ttl", &self.sync_token_ttl)
@@ -110,8 +199,6 @@ impl fmt::Debug for Config {
             .field("call_index_map", &self.call_index_map)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("flow_path", &self.flow_path)
-            .field("public_base_from_request", &self.public_base_from_request)
-            .field("verify_signatures", &self.verify_signatures)
             .finish()
     }
 }
@@ -172,7 +259,7 @@ impl Config {
             match value.into_string() {
                 Ok(value) => vars.push((name, value)),
                 Err(_) => {
-                    if let Some(known) = KNOWN_VARS.iter().find(|v| **v == name) {
+                    if let Some(known) = var::ALL.iter().find(|v| **v == name) {
                         not_utf8.push(ConfigProblem::Malformed {
                             var: known,
                             reason: "not valid UTF-8".into(),
@@ -194,16 +281,17 @@ impl Config {
     /// Reads the configuration from `(name, value)` pairs instead of the environment.
     ///
     /// ```
-    /// use callflow::config::Config;
+    /// use callflow::config::var::{PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN};
+    /// use callflow::config::{Config, Signatures};
     ///
     /// let config = Config::from_vars([
-    ///     ("TWILIO_ACCOUNT_SID".to_string(), format!("AC{}", "0".repeat(32))),
-    ///     ("TWILIO_AUTH_TOKEN".to_string(), "secret".to_string()),
-    ///     ("PUBLIC_BASE_URL".to_string(), "https://api.example.com/prod".to_string()),
+    ///     (TWILIO_ACCOUNT_SID.to_string(), format!("AC{}", "0".repeat(32))),
+    ///     (TWILIO_AUTH_TOKEN.to_string(), "secret".to_string()),
+    ///     (PUBLIC_BASE_URL.to_string(), "https://api.example.com/prod".to_string()),
     /// ])?;
     /// assert_eq!(config.sync_service_sid, "default");
     /// assert_eq!(config.call_state_ttl, 3600);
-    /// assert!(config.verify_signatures);
+    /// assert!(matches!(config.signatures, Signatures::Checked { .. }));
     ///
     /// let err = Config::from_vars(Vec::<(String, String)>::new()).unwrap_err();
     /// assert_eq!(
@@ -219,25 +307,25 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let vars: HashMap<String, String> = vars
             .into_iter()
-            .filter(|(name, _)| KNOWN_VARS.contains(&name.as_str()))
+            .filter(|(name, _)| var::ALL.contains(&name.as_str()))
             .collect();
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let mut problems = Vec::new();
 
-        let account_sid = match get("TWILIO_ACCOUNT_SID") {
-            None => missing(&mut problems, "TWILIO_ACCOUNT_SID", ""),
+        let account_sid = match get(TWILIO_ACCOUNT_SID) {
+            None => missing(&mut problems, TWILIO_ACCOUNT_SID, ""),
             Some(v) if is_sid(v, "AC") => v.to_owned(),
             Some(_) => malformed(
                 &mut problems,
-                "TWILIO_ACCOUNT_SID",
+                TWILIO_ACCOUNT_SID,
                 "not an account SID (\"AC\" followed by 32 hex digits)",
             ),
         };
-        let auth_token = match get("TWILIO_AUTH_TOKEN") {
-            None => missing(&mut problems, "TWILIO_AUTH_TOKEN", ""),
+        let auth_token = match get(TWILIO_AUTH_TOKEN) {
+            None => missing(&mut problems, TWILIO_AUTH_TOKEN, ""),
             Some(v) => v.to_owned(),
         };
-        let api_key = match (get("TWILIO_API_KEY"), get("TWILIO_API_SECRET")) {
+        let api_key = match (get(TWILIO_API_KEY), get(TWILIO_API_SECRET)) {
             (None, None) => None,
             (Some(key), Some(secret)) if is_sid(key, "SK") => {
                 Some((key.to_owned(), secret.to_owned()))
@@ -245,7 +333,7 @@ impl Config {
             (Some(_), Some(_)) => {
                 malformed::<()>(
                     &mut problems,
-                    "TWILIO_API_KEY",
+                    TWILIO_API_KEY,
                     "not an API key SID (\"SK\" followed by 32 hex digits)",
                 );
                 None
@@ -253,7 +341,7 @@ impl Config {
             (Some(_), None) => {
                 missing::<()>(
                     &mut problems,
-                    "TWILIO_API_SECRET",
+                    TWILIO_API_SECRET,
                     " (TWILIO_API_KEY is set; set both or neither)",
                 );
                 None
@@ -261,58 +349,47 @@ impl Config {
             (None, Some(_)) => {
                 missing::<()>(
                     &mut problems,
-                    "TWILIO_API_KEY",
+                    TWILIO_API_KEY,
                     " (TWILIO_API_SECRET is set; set both or neither)",
                 );
                 None
             }
         };
-        let sync_service_sid = match get("TWILIO_SYNC_SERVICE_SID") {
+        let sync_service_sid = match get(TWILIO_SYNC_SERVICE_SID) {
             None => "default".to_owned(),
             Some("default") => "default".to_owned(),
             Some(v) if is_sid(v, "IS") => v.to_owned(),
             Some(_) => malformed(
                 &mut problems,
-                "TWILIO_SYNC_SERVICE_SID",
+                TWILIO_SYNC_SERVICE_SID,
                 "not a Sync service SID (\"IS\" followed by 32 hex digits) or \"default\"",
             ),
         };
-        let sync_url = match http_url(get("TWILIO_SYNC_URL").unwrap_or(DEFAULT_SYNC_URL)) {
+        let sync_url = match http_url(get(TWILIO_SYNC_URL).unwrap_or(DEFAULT_SYNC_URL)) {
             Ok(url) => Some(url),
             Err(reason) => {
                 problems.push(ConfigProblem::Malformed {
-                    var: "TWILIO_SYNC_URL",
+                    var: TWILIO_SYNC_URL,
                     reason,
                 });
                 None
             }
         };
 
-        let verify_signatures = match get("CALLFLOW_INSECURE_NO_SIGNATURE") {
-            None => true,
-            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no") => true,
-            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes") => false,
-            Some(_) => {
-                malformed::<()>(
-                    &mut problems,
-                    "CALLFLOW_INSECURE_NO_SIGNATURE",
-                    "not a boolean (use 1 to turn signature checks off, or leave it unset)",
-                );
-                true
-            }
+        let insecure = match get(CALLFLOW_INSECURE_NO_SIGNATURE) {
+            None => false,
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no") => false,
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes") => true,
+            Some(_) => malformed(
+                &mut problems,
+                CALLFLOW_INSECURE_NO_SIGNATURE,
+                "not a boolean (use 1 to turn signature checks off, or leave it unset)",
+            ),
         };
-        let public_base_from_request = get("PUBLIC_BASE_URL") == Some("auto");
-        let public_base_url = match get("PUBLIC_BASE_URL").filter(|v| *v != "auto") {
-            None if public_base_from_request => None,
-            None if verify_signatures => {
-                missing::<()>(
-                    &mut problems,
-                    "PUBLIC_BASE_URL",
-                    " (needed to check X-Twilio-Signature; set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)",
-                );
-                None
-            }
+        // Checked even when signatures are off, so a typo is found before it matters.
+        let base = match get(PUBLIC_BASE_URL) {
             None => None,
+            Some("auto") => Some(PublicBase::FromRequestContext),
             Some(v) => match http_url(v).and_then(|url| {
                 if url.query().is_some() || url.fragment().is_some() {
                     Err("a URL with a query or fragment; give only the prefix (scheme, host, optional path)".into())
@@ -320,25 +397,43 @@ impl Config {
                     Ok(url)
                 }
             }) {
-                Ok(url) => Some(url),
+                Ok(url) => Some(PublicBase::Url(url)),
                 Err(reason) => {
                     problems.push(ConfigProblem::Malformed {
-                        var: "PUBLIC_BASE_URL",
+                        var: PUBLIC_BASE_URL,
                         reason,
                     });
                     None
                 }
             },
         };
-        let call_state_ttl = ttl(&mut problems, "CALL_STATE_TTL", get("CALL_STATE_TTL"), 3600);
-        let presence_ttl = ttl(&mut problems, "PRESENCE_TTL", get("PRESENCE_TTL"), 300);
-        let sync_token_ttl = match get("SYNC_TOKEN_TTL") {
+        let signatures = match (insecure, base) {
+            (true, _) => Signatures::Off,
+            (false, Some(base)) => Signatures::Checked {
+                base,
+                shared_key: get(TWILIO_WEBHOOK_SHARED_KEY).map(str::to_owned),
+            },
+            (false, None) => {
+                if get(PUBLIC_BASE_URL).is_none() {
+                    missing::<()>(
+                        &mut problems,
+                        PUBLIC_BASE_URL,
+                        " (needed to check X-Twilio-Signature; set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)",
+                    );
+                }
+                // Never used: a problem was recorded, so `from_vars` fails.
+                Signatures::Off
+            }
+        };
+        let call_state_ttl = ttl(&mut problems, CALL_STATE_TTL, get(CALL_STATE_TTL), 3600);
+        let presence_ttl = ttl(&mut problems, PRESENCE_TTL, get(PRESENCE_TTL), 300);
+        let sync_token_ttl = match get(SYNC_TOKEN_TTL) {
             None => access_token::DEFAULT_TTL,
             Some(v) => match v.parse::<u64>() {
                 Ok(n) if (1..=access_token::MAX_TTL).contains(&n) => n,
                 _ => malformed(
                     &mut problems,
-                    "SYNC_TOKEN_TTL",
+                    SYNC_TOKEN_TTL,
                     &format!(
                         "not a number of seconds from 1 to {} (Twilio's 24 h limit): {v:?}",
                         access_token::MAX_TTL
@@ -346,28 +441,28 @@ impl Config {
                 ),
             },
         };
-        let presence_shards = match get("PRESENCE_SHARDS") {
+        let presence_shards = match get(PRESENCE_SHARDS) {
             None => 1,
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_PRESENCE_SHARDS).contains(&n) => n,
                 _ => malformed(
                     &mut problems,
-                    "PRESENCE_SHARDS",
+                    PRESENCE_SHARDS,
                     &format!("not a whole number from 1 to {MAX_PRESENCE_SHARDS}: {v:?}"),
                 ),
             },
         };
-        let call_index_map = match get("CALL_INDEX_MAP") {
+        let call_index_map = match get(CALL_INDEX_MAP) {
             None => None,
             Some(name) if is_unique_name(name) => Some(name.to_owned()),
             Some(name) => malformed(
                 &mut problems,
-                "CALL_INDEX_MAP",
+                CALL_INDEX_MAP,
                 &format!("not a Sync unique name (letters, digits, - and _, at most 320, not a SID): {name:?}"),
             ),
         };
-        let api_token = get("CALLFLOW_API_TOKEN").map(str::to_owned);
-        let flow_path = get("CALLFLOW_FLOW").map(PathBuf::from);
+        let api_token = get(CALLFLOW_API_TOKEN).map(str::to_owned);
+        let flow_path = get(CALLFLOW_FLOW).map(PathBuf::from);
 
         match (problems.is_empty(), sync_url) {
             (true, Some(sync_url)) => Ok(Self {
@@ -376,8 +471,7 @@ impl Config {
                 api_key,
                 sync_service_sid,
                 sync_url,
-                public_base_url,
-                public_base_from_request,
+                signatures,
                 call_state_ttl,
                 presence_ttl,
                 sync_token_ttl,
@@ -385,7 +479,6 @@ impl Config {
                 call_index_map,
                 api_token,
                 flow_path,
-                verify_signatures,
             }),
             _ => Err(ConfigError { problems }),
         }
@@ -394,7 +487,7 @@ impl Config {
     /// Logs what an operator must know at start: a loud warning when signature checks
     /// are off. Call it once in `main` after the tracing subscriber is installed.
     pub fn log_startup_warnings(&self) {
-        if !self.verify_signatures {
+        if self.signatures == Signatures::Off {
             tracing::warn!(
                 "CALLFLOW_INSECURE_NO_SIGNATURE is set: X-Twilio-Signature is NOT checked and anyone \
                  who can reach these endpoints can forge Twilio webhooks. Never use this in production."
@@ -402,25 +495,6 @@ impl Config {
         }
     }
 }
-
-/// Every variable this module reads (others are ignored).
-const KNOWN_VARS: &[&str] = &[
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_API_KEY",
-    "TWILIO_API_SECRET",
-    "TWILIO_SYNC_SERVICE_SID",
-    "TWILIO_SYNC_URL",
-    "PUBLIC_BASE_URL",
-    "CALL_STATE_TTL",
-    "PRESENCE_TTL",
-    "SYNC_TOKEN_TTL",
-    "PRESENCE_SHARDS",
-    "CALL_INDEX_MAP",
-    "CALLFLOW_API_TOKEN",
-    "CALLFLOW_FLOW",
-    "CALLFLOW_INSECURE_NO_SIGNATURE",
-];
 
 /// Records a missing variable and gives a placeholder value (never used: the problem
 /// list is then non-empty and `from_vars` fails).

@@ -2,7 +2,8 @@
 //! logs. Tests use `Config::from_vars`; the one `from_env` test runs in a child process
 //! so that this process's environment is never changed.
 
-use callflow::config::{Config, ConfigProblem, MAX_TTL_SECONDS};
+use callflow::config::var::*;
+use callflow::config::{Config, ConfigProblem, PublicBase, Signatures, MAX_TTL_SECONDS};
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 
@@ -15,9 +16,9 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn base() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("TWILIO_ACCOUNT_SID", ACCOUNT),
-        ("TWILIO_AUTH_TOKEN", "tok3n"),
-        ("PUBLIC_BASE_URL", "https://api.example.com/prod"),
+        (TWILIO_ACCOUNT_SID, ACCOUNT),
+        (TWILIO_AUTH_TOKEN, "tok3n"),
+        (PUBLIC_BASE_URL, "https://api.example.com/prod"),
     ]
 }
 
@@ -43,30 +44,33 @@ fn minimal_environment_gets_the_documented_defaults() {
     assert_eq!(c.sync_service_sid, "default");
     assert_eq!(c.sync_url.as_str(), "https://sync.twilio.com/");
     assert_eq!(
-        c.public_base_url.as_ref().map(|u| u.as_str()),
-        Some("https://api.example.com/prod")
+        c.signatures,
+        Signatures::Checked {
+            base: PublicBase::Url("https://api.example.com/prod".parse().expect("URL")),
+            shared_key: None,
+        }
     );
     assert_eq!((c.call_state_ttl, c.presence_ttl), (3600, 300));
     assert_eq!(c.api_token, None);
     assert_eq!(c.flow_path, None);
-    assert!(c.verify_signatures);
 }
 
 #[test]
 fn every_variable_is_read() {
     let c = Config::from_vars(with(&[
-        ("TWILIO_API_KEY", "SK0123456789abcdef0123456789abcdef"),
-        ("TWILIO_API_SECRET", "sekret"),
+        (TWILIO_API_KEY, "SK0123456789abcdef0123456789abcdef"),
+        (TWILIO_API_SECRET, "sekret"),
         (
-            "TWILIO_SYNC_SERVICE_SID",
+            TWILIO_SYNC_SERVICE_SID,
             "IS0123456789ABCDEF0123456789abcdef",
         ),
-        ("TWILIO_SYNC_URL", "http://127.0.0.1:8081"),
-        ("CALL_STATE_TTL", "0"),
-        ("PRESENCE_TTL", "31536000"),
-        ("CALLFLOW_API_TOKEN", "bearer-token"),
-        ("CALLFLOW_FLOW", "flows/demo.json"),
-        ("CALLFLOW_INSECURE_NO_SIGNATURE", "0"),
+        (TWILIO_SYNC_URL, "http://127.0.0.1:8081"),
+        (CALL_STATE_TTL, "0"),
+        (PRESENCE_TTL, "31536000"),
+        (CALLFLOW_API_TOKEN, "bearer-token"),
+        (CALLFLOW_FLOW, "flows/demo.json"),
+        (CALLFLOW_INSECURE_NO_SIGNATURE, "0"),
+        (TWILIO_WEBHOOK_SHARED_KEY, "whsec-shared"),
         ("UNRELATED", "ignored"),
     ]))
     .expect("valid");
@@ -85,36 +89,39 @@ fn every_variable_is_read() {
         c.flow_path.as_deref(),
         Some(std::path::Path::new("flows/demo.json"))
     );
-    assert!(c.verify_signatures);
+    assert!(matches!(
+        c.signatures,
+        Signatures::Checked { shared_key: Some(ref key), .. } if key == "whsec-shared"
+    ));
 }
 
 #[test]
 fn all_problems_are_reported_at_once_one_line_each() {
     let err = Config::from_vars(vars(&[
-        ("TWILIO_ACCOUNT_SID", "AC123"),
-        ("TWILIO_API_KEY", "SK0123456789abcdef0123456789abcdef"),
+        (TWILIO_ACCOUNT_SID, "AC123"),
+        (TWILIO_API_KEY, "SK0123456789abcdef0123456789abcdef"),
         (
-            "TWILIO_SYNC_SERVICE_SID",
+            TWILIO_SYNC_SERVICE_SID,
             "MB0123456789abcdef0123456789abcdef",
         ),
-        ("TWILIO_SYNC_URL", "sync.twilio.com"),
-        ("PUBLIC_BASE_URL", "ftp://example.com"),
-        ("CALL_STATE_TTL", "-1"),
-        ("PRESENCE_TTL", "31536001"),
+        (TWILIO_SYNC_URL, "sync.twilio.com"),
+        (PUBLIC_BASE_URL, "ftp://example.com"),
+        (CALL_STATE_TTL, "-1"),
+        (PRESENCE_TTL, "31536001"),
     ]))
     .expect_err("everything is wrong");
     let named: Vec<&str> = err.problems.iter().map(ConfigProblem::var).collect();
     assert_eq!(
         named,
         [
-            "TWILIO_ACCOUNT_SID",
-            "TWILIO_AUTH_TOKEN",
-            "TWILIO_API_SECRET",
-            "TWILIO_SYNC_SERVICE_SID",
-            "TWILIO_SYNC_URL",
-            "PUBLIC_BASE_URL",
-            "CALL_STATE_TTL",
-            "PRESENCE_TTL",
+            TWILIO_ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN,
+            TWILIO_API_SECRET,
+            TWILIO_SYNC_SERVICE_SID,
+            TWILIO_SYNC_URL,
+            PUBLIC_BASE_URL,
+            CALL_STATE_TTL,
+            PRESENCE_TTL,
         ]
     );
     let text = err.to_string();
@@ -135,45 +142,44 @@ fn account_sid_must_be_ac_and_32_hex() {
         "AC0123456789abcdef0123456789abcdeg",
         "CA0123456789abcdef0123456789abcdef",
     ] {
-        let p = problems_for(&[("TWILIO_ACCOUNT_SID", bad)]);
+        let p = problems_for(&[(TWILIO_ACCOUNT_SID, bad)]);
         assert_eq!(p.len(), 1, "{bad}");
-        assert_eq!(p[0].var(), "TWILIO_ACCOUNT_SID");
+        assert_eq!(p[0].var(), TWILIO_ACCOUNT_SID);
     }
 }
 
 #[test]
 fn api_key_and_secret_come_together() {
-    let p = problems_for(&[("TWILIO_API_SECRET", "s")]);
+    let p = problems_for(&[(TWILIO_API_SECRET, "s")]);
     assert_eq!(p.len(), 1);
-    assert_eq!(p[0].var(), "TWILIO_API_KEY");
+    assert_eq!(p[0].var(), TWILIO_API_KEY);
     assert!(p[0].to_string().contains("set both or neither"));
-    let p = problems_for(&[("TWILIO_API_KEY", "not-a-key"), ("TWILIO_API_SECRET", "s")]);
-    assert_eq!(p[0].var(), "TWILIO_API_KEY");
+    let p = problems_for(&[(TWILIO_API_KEY, "not-a-key"), (TWILIO_API_SECRET, "s")]);
+    assert_eq!(p[0].var(), TWILIO_API_KEY);
 }
 
 #[test]
 fn signatures_off_needs_no_public_url_and_is_explicit() {
     let mut v = base();
-    v.retain(|(k, _)| *k != "PUBLIC_BASE_URL");
+    v.retain(|(k, _)| *k != PUBLIC_BASE_URL);
     let p = Config::from_vars(vars(&v))
         .expect_err("URL needed")
         .problems;
     assert_eq!(p.len(), 1);
-    assert_eq!(p[0].var(), "PUBLIC_BASE_URL");
+    assert_eq!(p[0].var(), PUBLIC_BASE_URL);
     assert!(p[0]
         .to_string()
         .contains("CALLFLOW_INSECURE_NO_SIGNATURE=1"));
 
     for on in ["1", "true", "TRUE", "yes"] {
         let mut v = v.clone();
-        v.push(("CALLFLOW_INSECURE_NO_SIGNATURE", on));
+        v.push((CALLFLOW_INSECURE_NO_SIGNATURE, on));
         let c = Config::from_vars(vars(&v)).expect("insecure mode");
-        assert!(!c.verify_signatures, "{on}");
-        assert_eq!(c.public_base_url, None);
+        assert_eq!(c.signatures, Signatures::Off, "{on}");
         c.log_startup_warnings();
     }
-    let p = problems_for(&[("CALLFLOW_INSECURE_NO_SIGNATURE", "maybe")]);
-    assert_eq!(p[0].var(), "CALLFLOW_INSECURE_NO_SIGNATURE");
+    let p = problems_for(&[(CALLFLOW_INSECURE_NO_SIGNATURE, "maybe")]);
+    assert_eq!(p[0].var(), CALLFLOW_INSECURE_NO_SIGNATURE);
 }
 
 #[test]
@@ -185,16 +191,16 @@ fn public_base_url_is_a_prefix_only() {
         "api.example.com",
         "mailto:x@example.com",
     ] {
-        let p = problems_for(&[("PUBLIC_BASE_URL", bad)]);
+        let p = problems_for(&[(PUBLIC_BASE_URL, bad)]);
         assert_eq!(p.len(), 1, "{bad}");
-        assert_eq!(p[0].var(), "PUBLIC_BASE_URL", "{bad}");
+        assert_eq!(p[0].var(), PUBLIC_BASE_URL, "{bad}");
     }
 }
 
 #[test]
 fn ttls_are_bounded_whole_seconds() {
     for bad in ["-1", "1.5", "abc", "31536001", "99999999999999999999999"] {
-        let p = problems_for(&[("CALL_STATE_TTL", bad)]);
+        let p = problems_for(&[(CALL_STATE_TTL, bad)]);
         assert_eq!(p.len(), 1, "{bad}");
         assert!(p[0].to_string().contains(bad), "{}", p[0]);
     }
@@ -203,25 +209,25 @@ fn ttls_are_bounded_whole_seconds() {
 #[test]
 fn empty_values_count_as_unset() {
     let c = Config::from_vars(with(&[
-        ("TWILIO_SYNC_SERVICE_SID", ""),
-        ("CALLFLOW_API_TOKEN", ""),
-        ("CALL_STATE_TTL", " "),
+        (TWILIO_SYNC_SERVICE_SID, ""),
+        (CALLFLOW_API_TOKEN, ""),
+        (CALL_STATE_TTL, " "),
     ]))
     .expect("valid");
     assert_eq!(c.sync_service_sid, "default");
     assert_eq!(c.api_token, None);
     assert_eq!(c.call_state_ttl, 3600);
-    let p = problems_for(&[("TWILIO_AUTH_TOKEN", "")]);
+    let p = problems_for(&[(TWILIO_AUTH_TOKEN, "")]);
     assert_eq!(p[0].to_string(), "TWILIO_AUTH_TOKEN is missing");
 }
 
 #[test]
 fn secrets_stay_out_of_debug_and_errors() {
     let c = Config::from_vars(with(&[
-        ("TWILIO_AUTH_TOKEN", "auth-SECRET-1"),
-        ("TWILIO_API_KEY", "SK0123456789abcdef0123456789abcdef"),
-        ("TWILIO_API_SECRET", "api-SECRET-2"),
-        ("CALLFLOW_API_TOKEN", "bearer-SECRET-3"),
+        (TWILIO_AUTH_TOKEN, "auth-SECRET-1"),
+        (TWILIO_API_KEY, "SK0123456789abcdef0123456789abcdef"),
+        (TWILIO_API_SECRET, "api-SECRET-2"),
+        (CALLFLOW_API_TOKEN, "bearer-SECRET-3"),
     ]))
     .expect("valid");
     let debug = format!("{c:?}");
@@ -229,8 +235,8 @@ fn secrets_stay_out_of_debug_and_errors() {
     assert!(debug.contains(ACCOUNT));
 
     let err = Config::from_vars(with(&[
-        ("TWILIO_API_KEY", "SECRET-looking-key"),
-        ("TWILIO_API_SECRET", "api-SECRET-2"),
+        (TWILIO_API_KEY, "SECRET-looking-key"),
+        (TWILIO_API_SECRET, "api-SECRET-2"),
     ]))
     .expect_err("bad key");
     assert!(!err.to_string().contains("SECRET"), "{err}");
@@ -243,7 +249,7 @@ fn from_env_reads_the_process_environment() {
         let c = Config::from_env().expect("child environment is valid");
         assert_eq!(c.account_sid, ACCOUNT);
         assert_eq!(c.presence_ttl, 42);
-        assert!(!c.verify_signatures);
+        assert_eq!(c.signatures, Signatures::Off);
         return;
     }
     let exe = std::env::current_exe().expect("test binary path");
@@ -256,22 +262,22 @@ fn from_env_reads_the_process_environment() {
         ])
         .env_clear()
         .env("CALLFLOW_CONFIG_TEST_CHILD", "1")
-        .env("TWILIO_ACCOUNT_SID", ACCOUNT)
-        .env("TWILIO_AUTH_TOKEN", "t")
-        .env("CALLFLOW_INSECURE_NO_SIGNATURE", "1");
+        .env(TWILIO_ACCOUNT_SID, ACCOUNT)
+        .env(TWILIO_AUTH_TOKEN, "t")
+        .env(CALLFLOW_INSECURE_NO_SIGNATURE, "1");
         for (k, v) in extra {
             cmd.env(k, v);
         }
         cmd.output().expect("child runs")
     };
-    let ok = run(&[("PRESENCE_TTL", "42")]);
+    let ok = run(&[(PRESENCE_TTL, "42")]);
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
     // The same child with a wrong value fails, so the child really reads its env.
-    let bad = run(&[("PRESENCE_TTL", "43")]);
+    let bad = run(&[(PRESENCE_TTL, "43")]);
     assert!(!bad.status.success());
 }
 
@@ -281,13 +287,13 @@ fn the_call_index_map_is_off_by_default_and_must_be_a_plain_unique_name() {
         Config::from_vars(with(&[])).expect("valid").call_index_map,
         None
     );
-    let on = Config::from_vars(with(&[("CALL_INDEX_MAP", "calls")])).expect("valid");
+    let on = Config::from_vars(with(&[(CALL_INDEX_MAP, "calls")])).expect("valid");
     assert_eq!(on.call_index_map.as_deref(), Some("calls"));
     for bad in ["calls/../x", "MP0123456789abcdef0123456789abcdef", "a b"] {
-        let problems = Config::from_vars(with(&[("CALL_INDEX_MAP", bad)]))
+        let problems = Config::from_vars(with(&[(CALL_INDEX_MAP, bad)]))
             .expect_err("refused")
             .problems;
         assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
-        assert!(problems[0].to_string().contains("CALL_INDEX_MAP"), "{bad}");
+        assert!(problems[0].to_string().contains(CALL_INDEX_MAP), "{bad}");
     }
 }

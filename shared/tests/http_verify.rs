@@ -4,7 +4,10 @@
 //! event conversion (base64 body, raw path and query).
 
 use base64::Engine as _;
-use callflow::config::Config;
+use callflow::config::var::{
+    PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WEBHOOK_SHARED_KEY,
+};
+use callflow::config::{Config, Signatures};
 use callflow::http::{
     check_bearer, codes, empty, json, twiml, ErrorBody, ErrorResponse, WebhookVerifier,
     MAX_BODY_BYTES,
@@ -274,15 +277,22 @@ fn insecure_mode_skips_only_the_signature() {
     );
 }
 
+/// A valid configuration with the test's auth token and these variables.
+fn config_with(extra: &[(&str, String)]) -> Config {
+    let mut vars = vec![
+        (
+            TWILIO_ACCOUNT_SID.to_string(),
+            "AC0123456789abcdef0123456789abcdef".to_string(),
+        ),
+        (TWILIO_AUTH_TOKEN.to_string(), TOKEN.to_string()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    Config::from_vars(vars).expect("valid config")
+}
+
 #[test]
 fn from_config_follows_the_configuration() {
-    let account = "AC0123456789abcdef0123456789abcdef".to_string();
-    let config = Config::from_vars([
-        ("TWILIO_ACCOUNT_SID".to_string(), account.clone()),
-        ("TWILIO_AUTH_TOKEN".to_string(), TOKEN.to_string()),
-        ("PUBLIC_BASE_URL".to_string(), format!("{BASE}/")),
-    ])
-    .expect("valid config");
+    let config = config_with(&[(PUBLIC_BASE_URL, format!("{BASE}/"))]);
     let v = WebhookVerifier::from_config(&config);
     // The trailing slash of PUBLIC_BASE_URL is not doubled: signed over BASE + path.
     assert!(v.verify_form(&signed_post("/voice?a=1", CALL_BODY)).is_ok());
@@ -291,17 +301,16 @@ fn from_config_follows_the_configuration() {
         StatusCode::FORBIDDEN
     );
 
-    // A hand-made config that turns checks on without a URL is a server fault: 500.
-    let mut broken = config.clone();
-    broken.public_base_url = None;
+    // `auto` with no API Gateway domain in the request is a server fault: 500.
+    let auto = config_with(&[(PUBLIC_BASE_URL, "auto".into())]);
     let (status, body, _) = error_of(
-        WebhookVerifier::from_config(&broken).verify_form(&signed_post("/voice", CALL_BODY)),
+        WebhookVerifier::from_config(&auto).verify_form(&signed_post("/voice", CALL_BODY)),
     );
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body.code, codes::INTERNAL);
 
     let mut off = config;
-    off.verify_signatures = false;
+    off.signatures = Signatures::Off;
     assert!(WebhookVerifier::from_config(&off)
         .verify_form(&post("/voice", CALL_BODY, None))
         .is_ok());
@@ -386,7 +395,11 @@ fn shared_key_sha256_signatures_need_the_key_configured() {
         "x-twilio-webhooks-signature-settings",
         HeaderValue::from_static("key=KS123,algorithm=HMAC_SHA256"),
     );
-    assert!(verifier().with_shared_key(secret).verify_form(&req).is_ok());
+    let with_key = WebhookVerifier::from_config(&config_with(&[
+        (PUBLIC_BASE_URL, BASE.into()),
+        (TWILIO_WEBHOOK_SHARED_KEY, secret.into()),
+    ]));
+    assert!(with_key.verify_form(&req).is_ok());
     let (status, body, _) = error_of(verifier().verify_form(&req));
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.message.contains("SharedKey"), "{}", body.message);
@@ -395,7 +408,7 @@ fn shared_key_sha256_signatures_need_the_key_configured() {
         HeaderValue::from_static("algorithm=HMAC_MD5"),
     );
     assert_eq!(
-        error_of(verifier().with_shared_key(secret).verify_form(&req)).0,
+        error_of(with_key.verify_form(&req)).0,
         StatusCode::FORBIDDEN
     );
 }

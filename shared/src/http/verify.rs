@@ -34,7 +34,7 @@ use lambda_http::http::{HeaderMap, Method, Request, Uri};
 use url::Url;
 
 use super::{ErrorResponse, FORM_CONTENT_TYPE, MAX_BODY_BYTES};
-use crate::config::Config;
+use crate::config::{Config, PublicBase, Signatures};
 use crate::webhook::signature::{self, Algorithm, SETTINGS_HEADER, SIGNATURE_HEADER};
 use crate::webhook::Form;
 
@@ -65,40 +65,17 @@ use crate::webhook::Form;
 /// ```
 #[derive(Clone)]
 pub struct WebhookVerifier {
-    mode: Mode,
-}
-
-#[derive(Clone)]
-enum Mode {
-    Verify {
-        auth_token: String,
-        /// `PUBLIC_BASE_URL` without a trailing `/`.
-        base: String,
-        shared_key: Option<String>,
-    },
-    Off,
-    /// `PUBLIC_BASE_URL=auto`: the base is `https://` + the domain API Gateway reports in
-    /// the request context (set by API Gateway, not by the client, unlike `Host`).
-    FromRequestContext {
-        auth_token: String,
-        shared_key: Option<String>,
-    },
-    /// Signatures on but no public URL: every signed request is refused with 500,
-    /// since the fault is ours, not the caller's.
-    NoBaseUrl,
+    /// Signs webhooks with HMAC-SHA1.
+    auth_token: String,
+    /// How signatures are checked: the configuration's own value.
+    signatures: Signatures,
 }
 
 impl std::fmt::Debug for WebhookVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mode = match &self.mode {
-            Mode::Verify { base, .. } => format!("verify against {base}"),
-            Mode::Off => "signatures NOT checked".into(),
-            Mode::FromRequestContext { .. } => "verify against the API Gateway domain".into(),
-            Mode::NoBaseUrl => "misconfigured: no public base URL".into(),
-        };
         f.debug_struct("WebhookVerifier")
-            .field("mode", &mode)
-            .finish()
+            .field("signatures", &self.signatures)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,9 +83,9 @@ impl WebhookVerifier {
     /// Checks signatures made with `auth_token` over `public_base_url` + path + query.
     pub fn new(auth_token: impl Into<String>, public_base_url: Url) -> Self {
         Self {
-            mode: Mode::Verify {
-                auth_token: auth_token.into(),
-                base: public_base_url.as_str().trim_end_matches('/').to_owned(),
+            auth_token: auth_token.into(),
+            signatures: Signatures::Checked {
+                base: PublicBase::Url(public_base_url),
                 shared_key: None,
             },
         }
@@ -117,38 +94,18 @@ impl WebhookVerifier {
     /// Checks nothing about signatures (method, type, size and parsing still are).
     /// For local experiments only; [`Config::log_startup_warnings`] says so loudly.
     pub fn insecure_no_signature() -> Self {
-        Self { mode: Mode::Off }
+        Self {
+            auth_token: String::new(),
+            signatures: Signatures::Off,
+        }
     }
 
     /// The verifier the configuration asks for.
     pub fn from_config(config: &Config) -> Self {
-        match (&config.public_base_url, config.verify_signatures) {
-            (_, false) => Self::insecure_no_signature(),
-            (Some(base), true) => Self::new(config.auth_token.clone(), base.clone()),
-            (None, true) if config.public_base_from_request => Self {
-                mode: Mode::FromRequestContext {
-                    auth_token: config.auth_token.clone(),
-                    shared_key: None,
-                },
-            },
-            (None, true) => Self {
-                mode: Mode::NoBaseUrl,
-            },
+        Self {
+            auth_token: config.auth_token.clone(),
+            signatures: config.signatures.clone(),
         }
-    }
-
-    /// Also accepts HMAC-SHA256 signatures made with a SharedKey secret (Twilio's
-    /// Webhooks configuration API, public beta), announced by the
-    /// `X-Twilio-Webhooks-Signature-Settings` header.
-    #[must_use]
-    pub fn with_shared_key(mut self, secret: impl Into<String>) -> Self {
-        match &mut self.mode {
-            Mode::Verify { shared_key, .. } | Mode::FromRequestContext { shared_key, .. } => {
-                *shared_key = Some(secret.into());
-            }
-            Mode::Off | Mode::NoBaseUrl => {}
-        }
-        self
     }
 
     /// A form-encoded POST webhook: 405 unless POST, 415 unless form content type, 413
@@ -214,21 +171,14 @@ impl WebhookVerifier {
     ) -> Result<(), ErrorResponse> {
         let (uri, headers) = (req.uri(), req.headers());
         let context_base;
-        let (auth_token, base, shared_key) = match &self.mode {
-            Mode::Off => return Ok(()),
-            Mode::NoBaseUrl => {
-                tracing::error!("signature checks are on but PUBLIC_BASE_URL is not configured");
-                return Err(ErrorResponse::internal(
-                    "webhook signature checks are misconfigured on this server",
-                ));
-            }
-            Mode::Verify {
-                auth_token,
-                base,
+        let (base, shared_key) = match &self.signatures {
+            Signatures::Off => return Ok(()),
+            Signatures::Checked {
+                base: PublicBase::Url(url),
                 shared_key,
-            } => (auth_token, base, shared_key),
-            Mode::FromRequestContext {
-                auth_token,
+            } => (url.as_str().trim_end_matches('/'), shared_key),
+            Signatures::Checked {
+                base: PublicBase::FromRequestContext,
                 shared_key,
             } => {
                 let Some(domain) = context_domain(req) else {
@@ -240,7 +190,7 @@ impl WebhookVerifier {
                     ));
                 };
                 context_base = format!("https://{domain}");
-                (auth_token, &context_base, shared_key)
+                (context_base.as_str(), shared_key)
             }
         };
         let signature = headers
@@ -253,7 +203,7 @@ impl WebhookVerifier {
             .get(SETTINGS_HEADER)
             .map(|v| v.to_str().unwrap_or("algorithm=?"));
         let (algorithm, key) = match Algorithm::from_settings_header(settings) {
-            Some(Algorithm::HmacSha1) => (Algorithm::HmacSha1, auth_token.as_str()),
+            Some(Algorithm::HmacSha1) => (Algorithm::HmacSha1, self.auth_token.as_str()),
             Some(Algorithm::HmacSha256) => match shared_key {
                 Some(key) => (Algorithm::HmacSha256, key.as_str()),
                 None => {
