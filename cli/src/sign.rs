@@ -73,7 +73,8 @@ mod tests {
 
     #[test]
     fn signs_like_twilio_does() {
-        // The documented example (auth token 12345), as in the team's signature vectors.
+        // Twilio's documented example (auth token 12345): vector `query_string_canonical`
+        // in shared/tests/webhook_signature_vectors.json.
         let signed = sign(&SignRequest {
             url: "https://mycompany.com/myapp.php?foo=1&bar=2".into(),
             params: vec![

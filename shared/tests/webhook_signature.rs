@@ -1,6 +1,6 @@
 //! `X-Twilio-Signature` against the vectors computed with twilio-python 9.13.0 (and
-//! cross-checked with twilio-node 6.2.0), copied from the team reference folder into
-//! `webhook_signature_vectors.json`, plus tampering cases derived from valid vectors.
+//! cross-checked with twilio-node 6.2.0), kept in `webhook_signature_vectors.json` beside
+//! this file, plus tampering cases derived from valid vectors.
 
 use callflow::webhook::signature::{self, Algorithm};
 use callflow::webhook::Form;

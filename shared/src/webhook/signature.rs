@@ -3,8 +3,13 @@
 //! The string to sign is the full public URL, byte for byte as configured, followed by
 //! every POST parameter as `name` + `value`, names sorted by code point and, for a
 //! repeated name, its distinct values sorted (Twilio's SDKs de-duplicate; we match
-//! them). The MAC is HMAC-SHA1 keyed with the auth token, base64 with padding. See
-//! `webhooks-and-twiml.md` §1 in the team reference.
+//! them). The MAC is HMAC-SHA1 keyed with the auth token, base64 with padding. A JSON
+//! body is not appended: its SHA-256 (lowercase hex) is in the URL's `bodySHA256` query
+//! parameter, and both that hash and the signature over the URL must match. With
+//! `X-Twilio-Webhooks-Signature-Settings: …algorithm=HMAC_SHA256`, the same string is
+//! signed with HMAC-SHA256 and a SharedKey secret instead (twilio-python 9.13.0). The
+//! vectors in `tests/webhook_signature_vectors.json` were computed with twilio-python
+//! 9.13.0 and cross-checked with twilio-node 6.2.0.
 //!
 //! Checks accept the URL as given, with its port removed and with the default port
 //! added, as twilio-python and twilio-node do, and compare in constant time. The
