@@ -110,7 +110,11 @@ async fn open_modes_follow_the_js_client() {
     assert!(err.is_not_found());
 
     let first = doc
-        .open_or_create(&json!({"v": 1}), Some(Ttl::secs(600)))
+        .open(
+            OpenMode::OpenOrCreate,
+            &json!({"v": 1}),
+            Some(Ttl::secs(600)),
+        )
         .await
         .expect("creates");
     assert!(first.created);
@@ -121,7 +125,7 @@ async fn open_modes_follow_the_js_client() {
     );
 
     let again = doc
-        .open_or_create(&json!({"v": 2}), None)
+        .open(OpenMode::OpenOrCreate, &json!({"v": 2}), None)
         .await
         .expect("opens");
     assert!(!again.created);
@@ -133,7 +137,7 @@ async fn open_modes_follow_the_js_client() {
     assert_eq!(again.value.sid, first.value.sid);
 
     let cof = doc
-        .create_or_fetch(&json!({"v": 3}), None)
+        .open(OpenMode::CreateOrOpen, &json!({"v": 3}), None)
         .await
         .expect("fetches the existing");
     assert!(!cof.created);
@@ -151,7 +155,7 @@ async fn open_modes_follow_the_js_client() {
     // A SID cannot name a new document: open-or-create by a missing SID only fetches.
     let ghost = sync.document("ET00000000000000000000000000000000");
     assert!(ghost
-        .open_or_create(&json!({}), None)
+        .open(OpenMode::OpenOrCreate, &json!({}), None)
         .await
         .expect_err("no such sid")
         .is_not_found());
@@ -174,17 +178,31 @@ async fn round_trips_are_minimal() {
     let (r, n) = counted(
         &sync,
         &emu,
-        doc.create_or_fetch(&Call::default(), Some(Ttl::secs(3600))),
+        doc.open(
+            OpenMode::CreateOrOpen,
+            &Call::default(),
+            Some(Ttl::secs(3600)),
+        ),
     )
     .await;
     assert!(r.expect("created").created);
     assert_eq!(n, 1, "create-or-fetch of a new document: one POST");
 
-    let (r, n) = counted(&sync, &emu, doc.open_or_create(&Call::default(), None)).await;
+    let (r, n) = counted(
+        &sync,
+        &emu,
+        doc.open(OpenMode::OpenOrCreate, &Call::default(), None),
+    )
+    .await;
     assert!(!r.expect("opened").created);
     assert_eq!(n, 1, "open-or-create of an existing document: one GET");
 
-    let (r, n) = counted(&sync, &emu, doc.create_or_fetch(&Call::default(), None)).await;
+    let (r, n) = counted(
+        &sync,
+        &emu,
+        doc.open(OpenMode::CreateOrOpen, &Call::default(), None),
+    )
+    .await;
     assert!(!r.expect("fetched").created);
     assert_eq!(
         n, 2,
@@ -299,8 +317,12 @@ async fn twenty_concurrent_open_or_creates_make_one_document() {
         .map(|i| {
             let doc = sync.document("call-race");
             tokio::spawn(async move {
-                doc.open_or_create(&json!({"by": i}), Some(Ttl::secs(60)))
-                    .await
+                doc.open(
+                    OpenMode::OpenOrCreate,
+                    &json!({"by": i}),
+                    Some(Ttl::secs(60)),
+                )
+                .await
             })
         })
         .collect();

@@ -5,7 +5,7 @@ mod sync_support;
 use std::time::Duration;
 
 use callflow::sync::{
-    Bounds, ListItem, Order, PageOptions, SyncError, SyncObject, Ttl, WriteOptions,
+    Bounds, ListItem, OpenMode, Order, PageOptions, SyncError, SyncObject, Ttl, WriteOptions,
 };
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
@@ -17,10 +17,19 @@ async fn list_lifecycle_items_and_paging() {
     let emu = emulator().await;
     let sync = client(&emu.base_url());
     let list = sync.list("call-log");
-    let opened = list.open_or_create(None).await.expect("creates");
+    let opened = list
+        .open(OpenMode::OpenOrCreate, None)
+        .await
+        .expect("creates");
     assert!(opened.created);
     assert!(opened.value.sid.starts_with("ES"), "{}", opened.value.sid);
-    assert!(!list.open_or_create(None).await.expect("opens").created);
+    assert!(
+        !list
+            .open(OpenMode::OpenOrCreate, None)
+            .await
+            .expect("opens")
+            .created
+    );
     assert!(matches!(
         list.create(None).await.expect_err("taken"),
         SyncError::AlreadyExists(_)
@@ -220,7 +229,7 @@ async fn streams_publish() {
         .expect_err("no stream yet")
         .is_not_found());
     let opened = stream
-        .open_or_create(Some(Ttl::secs(60)))
+        .open(OpenMode::OpenOrCreate, Some(Ttl::secs(60)))
         .await
         .expect("creates");
     assert!(opened.created);

@@ -7,7 +7,7 @@ mod sync_support;
 use std::time::Duration;
 
 use axum::http::Method;
-use callflow::sync::{Document, ListItem, MapItem, PageOptions, SyncError, TryFirst};
+use callflow::sync::{Document, ListItem, MapItem, OpenMode, PageOptions, SyncError, TryFirst};
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_support::*;
@@ -39,7 +39,7 @@ async fn a_named_create_whose_answer_is_lost_ends_as_created() {
     proxy.on(Method::POST, "/Documents", Action::ForwardThenBreak);
     let opened = sync
         .document("call-CA10")
-        .open_or_create(&json!({"v": 1}), None)
+        .open(OpenMode::OpenOrCreate, &json!({"v": 1}), None)
         .await
         .expect("opened");
     assert!(opened.created);

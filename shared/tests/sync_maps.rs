@@ -28,13 +28,13 @@ async fn map_lifecycle_and_open_modes() {
     let map = sync.map("user-presence");
     assert!(map.fetch().await.expect_err("missing").is_not_found());
     let opened = map
-        .open_or_create(Some(Ttl::secs(3600)))
+        .open(OpenMode::OpenOrCreate, Some(Ttl::secs(3600)))
         .await
         .expect("creates");
     assert!(opened.created);
     assert!(opened.value.sid.starts_with("MP"));
     assert!(opened.value.meta.date_expires.is_some());
-    let again = map.open_or_create(None).await.expect("opens");
+    let again = map.open(OpenMode::OpenOrCreate, None).await.expect("opens");
     assert!(!again.created);
     assert_eq!(again.value.sid, opened.value.sid);
     let err = map.create(None).await.expect_err("taken");

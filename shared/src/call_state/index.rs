@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sync::{SyncClient, SyncError, TryFirst, Ttl};
+use crate::sync::{OpenMode, SyncClient, SyncError, TryFirst, Ttl};
 use crate::timestamp::Timestamp;
 
 use super::store::NewCall;
@@ -68,7 +68,7 @@ impl CallIndex {
                 // Item create answered 404: the map itself does not exist yet.
                 self.sync
                     .map(self.map.clone())
-                    .create_or_fetch(None)
+                    .open(OpenMode::CreateOrOpen, None)
                     .await?;
                 item.set_or_create(&entry, Some(self.ttl), TryFirst::Create)
                     .await?;

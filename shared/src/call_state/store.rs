@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use crate::flow::Flow;
-use crate::sync::{Document, SyncClient, SyncError, Ttl};
+use crate::sync::{Document, OpenMode, SyncClient, SyncError, Ttl};
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
@@ -120,10 +120,16 @@ impl CallStateStore {
         // create first (one request). The cache is not answered from directly, since
         // another instance may have moved the call on.
         let opened = if self.cached(call.call_sid).is_some() {
-            handle.open_or_create(&initial, Some(self.ttl)).await?
-        } else {
-            self.listing(call, now, handle.create_or_fetch(&initial, Some(self.ttl)))
+            handle
+                .open(OpenMode::OpenOrCreate, &initial, Some(self.ttl))
                 .await?
+        } else {
+            self.listing(
+                call,
+                now,
+                handle.open(OpenMode::CreateOrOpen, &initial, Some(self.ttl)),
+            )
+            .await?
         };
         self.remember(call.call_sid, &opened.value);
         Ok(opened.value.data)
@@ -194,7 +200,11 @@ impl CallStateStore {
                 let mut fresh = self.initial(call, now);
                 let applied = apply(&mut fresh);
                 let opened = self
-                    .listing(call, now, handle.create_or_fetch(&fresh, Some(self.ttl)))
+                    .listing(
+                        call,
+                        now,
+                        handle.open(OpenMode::CreateOrOpen, &fresh, Some(self.ttl)),
+                    )
                     .await?;
                 if opened.created {
                     self.remember(call.call_sid, &opened.value);

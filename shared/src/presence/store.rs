@@ -11,7 +11,7 @@
 
 use futures_util::TryStreamExt;
 
-use crate::sync::{MapItem, PageOptions, SyncClient, SyncError, TryFirst, Ttl};
+use crate::sync::{MapItem, OpenMode, PageOptions, SyncClient, SyncError, TryFirst, Ttl};
 use crate::timestamp::Timestamp;
 
 use super::model::{Beat, Presence, PresenceStatus, PRESENCE_MAP};
@@ -79,7 +79,10 @@ impl PresenceStore {
         {
             Err(SyncError::NotFound(_)) => {
                 // Item create answered 404: the map itself does not exist yet.
-                self.sync.map(map).create_or_fetch(None).await?;
+                self.sync
+                    .map(map)
+                    .open(OpenMode::CreateOrOpen, None)
+                    .await?;
                 item.set_or_create(&value, Some(self.ttl), TryFirst::Update)
                     .await?
             }

@@ -19,13 +19,13 @@ use super::wire::segment;
 /// and share it, so that warm Lambda invocations reuse its pooled connections.
 ///
 /// ```no_run
-/// use callflow::sync::{SyncClient, SyncConfig, Ttl};
+/// use callflow::sync::{OpenMode, SyncClient, SyncConfig, Ttl};
 /// use serde_json::json;
 ///
 /// # async fn demo() -> Result<(), callflow::sync::SyncError> {
 /// let sync = SyncClient::new(SyncConfig::new("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "token"))?;
 /// let doc = sync.document("call-CA123");
-/// let opened = doc.create_or_fetch(&json!({"stage": "greeting"}), Some(Ttl::secs(3600))).await?;
+/// let opened = doc.open(OpenMode::CreateOrOpen, &json!({"stage": "greeting"}), Some(Ttl::secs(3600))).await?;
 /// println!("revision {} created {}", opened.value.revision, opened.created);
 /// # Ok(()) }
 /// ```

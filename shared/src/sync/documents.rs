@@ -37,7 +37,7 @@ pub struct Document<T = Value> {
 /// One document, by SID or unique name. Made by [`SyncClient::document`]; cheap to clone.
 ///
 /// ```no_run
-/// use callflow::sync::{SyncClient, SyncConfig, Ttl};
+/// use callflow::sync::{OpenMode, SyncClient, SyncConfig, Ttl};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize, Deserialize, Default)]
@@ -45,7 +45,7 @@ pub struct Document<T = Value> {
 ///
 /// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
 /// let doc = sync.document("call-CA123");
-/// doc.create_or_fetch(&Call::default(), Some(Ttl::secs(3600))).await?;
+/// doc.open(OpenMode::CreateOrOpen, &Call::default(), Some(Ttl::secs(3600))).await?;
 /// // Two webhooks doing this at once both land: the loser re-reads and re-applies.
 /// let done = doc.mutate(|c: &mut Call| c.selections.push("1".into())).await?;
 /// println!("now at revision {}", done.value.revision);
@@ -101,29 +101,12 @@ impl DocumentHandle {
         Ok(self.open(OpenMode::CreateNew, data, ttl).await?.value)
     }
 
-    /// Open-or-create, fetching first: 1 request when the document exists, 2 when it
-    /// does not (3 when another creator wins the race). `initial` and `ttl` apply only
-    /// if this call creates it.
-    pub async fn open_or_create<T: Serialize + DeserializeOwned>(
-        &self,
-        initial: &T,
-        ttl: Option<Ttl>,
-    ) -> Result<Opened<Document<T>>, SyncError> {
-        self.open(OpenMode::OpenOrCreate, initial, ttl).await
-    }
-
-    /// Open-or-create, creating first: 1 request when the document is new (data and
-    /// TTL in the same request), 2 when it exists (409, then fetch).
-    pub async fn create_or_fetch<T: Serialize + DeserializeOwned>(
-        &self,
-        initial: &T,
-        ttl: Option<Ttl>,
-    ) -> Result<Opened<Document<T>>, SyncError> {
-        self.open(OpenMode::CreateOrOpen, initial, ttl).await
-    }
-
-    /// Opens in any [`OpenMode`]. A SID cannot name a new document, so with a SID the
-    /// open-or-create modes only fetch.
+    /// Opens in any [`OpenMode`]: [`OpenMode::CreateOrOpen`] costs 1 request when the
+    /// document is new (data and TTL in the same request), 2 when it exists (409, then
+    /// fetch); [`OpenMode::OpenOrCreate`] 1 when it exists, 2 when it does not (3 when
+    /// another creator wins the race). `initial` and `ttl` apply only if this call
+    /// creates it. A SID cannot name a new document, so with a SID the open-or-create
+    /// modes only fetch.
     pub async fn open<T: Serialize + DeserializeOwned>(
         &self,
         mode: OpenMode,

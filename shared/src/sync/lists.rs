@@ -37,13 +37,13 @@ pub struct ListItem<T = Value> {
 /// One list, by SID or unique name. Made by [`SyncClient::list`]; cheap to clone.
 ///
 /// ```no_run
-/// use callflow::sync::{PageOptions, SyncClient, Ttl};
+/// use callflow::sync::{OpenMode, PageOptions, SyncClient, Ttl};
 /// use futures_util::TryStreamExt;
 /// use serde_json::{json, Value};
 ///
 /// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
 /// let log = sync.list("call-log");
-/// log.open_or_create(Some(Ttl::secs(86_400))).await?;
+/// log.open(OpenMode::OpenOrCreate, Some(Ttl::secs(86_400))).await?;
 /// let item = log.items().push(&json!({"event": "answered"}), None).await?;
 /// let all: Vec<_> = log.items().stream::<Value>(PageOptions::default()).try_collect().await?;
 /// assert!(all.iter().any(|i| i.index == item.index));

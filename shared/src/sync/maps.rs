@@ -38,12 +38,12 @@ pub struct MapItem<T = Value> {
 /// One map, by SID or unique name. Made by [`SyncClient::map`]; cheap to clone.
 ///
 /// ```no_run
-/// use callflow::sync::{SyncClient, TryFirst, Ttl};
+/// use callflow::sync::{OpenMode, SyncClient, TryFirst, Ttl};
 /// use serde_json::json;
 ///
 /// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
 /// let presence = sync.map("user-presence");
-/// presence.open_or_create(None).await?;
+/// presence.open(OpenMode::OpenOrCreate, None).await?;
 /// // A heartbeat: update the item and push its expiry out, creating it on the first beat.
 /// let item = presence
 ///     .item("alice")
@@ -189,24 +189,6 @@ impl ItemHandle<InMap> {
             .open_with(OpenMode::CreateNew, data, opts.ttl, opts.collection_ttl)
             .await?
             .value)
-    }
-
-    /// Open-or-create, fetching first (1 request when the item exists).
-    pub async fn open_or_create<T: Serialize + DeserializeOwned>(
-        &self,
-        initial: &T,
-        ttl: Option<Ttl>,
-    ) -> Result<Opened<MapItem<T>>, SyncError> {
-        self.open(OpenMode::OpenOrCreate, initial, ttl).await
-    }
-
-    /// Open-or-create, creating first (1 request when the item is new).
-    pub async fn create_or_fetch<T: Serialize + DeserializeOwned>(
-        &self,
-        initial: &T,
-        ttl: Option<Ttl>,
-    ) -> Result<Opened<MapItem<T>>, SyncError> {
-        self.open(OpenMode::CreateOrOpen, initial, ttl).await
     }
 
     /// Opens the item in any [`OpenMode`]; `initial` and `ttl` (`ItemTtl`) apply if this

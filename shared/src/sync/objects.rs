@@ -136,22 +136,6 @@ macro_rules! object_methods {
             Ok(self.obj.open(crate::sync::OpenMode::CreateNew, ttl).await?.value)
         }
 
-        #[doc = concat!("Open-or-create, fetching first (1 request when the ", $what, " exists).")]
-        pub async fn open_or_create(
-            &self,
-            ttl: Option<crate::sync::Ttl>,
-        ) -> Result<crate::sync::Opened<crate::sync::SyncObject>, crate::sync::SyncError> {
-            self.obj.open(crate::sync::OpenMode::OpenOrCreate, ttl).await
-        }
-
-        #[doc = concat!("Open-or-create, creating first (1 request when the ", $what, " is new).")]
-        pub async fn create_or_fetch(
-            &self,
-            ttl: Option<crate::sync::Ttl>,
-        ) -> Result<crate::sync::Opened<crate::sync::SyncObject>, crate::sync::SyncError> {
-            self.obj.open(crate::sync::OpenMode::CreateOrOpen, ttl).await
-        }
-
         #[doc = concat!("Opens the ", $what, " in any [`OpenMode`](crate::sync::OpenMode); `ttl` applies if this call creates it.")]
         pub async fn open(
             &self,

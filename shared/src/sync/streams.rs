@@ -24,12 +24,12 @@ pub struct StreamMessage<T = Value> {
 /// One stream, by SID or unique name. Made by [`SyncClient::stream`]; cheap to clone.
 ///
 /// ```no_run
-/// use callflow::sync::SyncClient;
+/// use callflow::sync::{OpenMode, SyncClient};
 /// use serde_json::json;
 ///
 /// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
 /// let events = sync.stream("call-events");
-/// events.open_or_create(None).await?;
+/// events.open(OpenMode::OpenOrCreate, None).await?;
 /// events.publish(&json!({"call": "CA123", "stage": "menu"})).await?;
 /// # Ok(()) }
 /// ```
