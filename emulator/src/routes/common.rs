@@ -97,20 +97,33 @@ pub fn item_write(p: &Params, if_match: Option<String>) -> Result<ItemWrite, Syn
     })
 }
 
-pub async fn create_item(
+/// What an item write does: create (under a Map key; a List assigns the index) or update.
+pub enum ItemTarget {
+    New(Option<String>),
+    Existing(ItemKey),
+}
+
+pub async fn write_item(
     st: Shared,
     base: &str,
     service: String,
     parent_id: String,
     kind: ItemKind,
-    key: Option<String>,
+    target: ItemTarget,
     w: ItemWrite,
 ) -> Result<Response, SyncError> {
     let expiries = [w.item_ttl, w.collection_ttl];
+    let status = match target {
+        ItemTarget::New(_) => StatusCode::CREATED,
+        ItemTarget::Existing(_) => StatusCode::OK,
+    };
     let (parent, row) = st
         .write_in(service, move |s| {
             let parent = s.object(kind.parent_kind(), &parent_id)?;
-            let row = items::create(s.conn, &s.ctx, &parent, kind, key, w)?;
+            let row = match target {
+                ItemTarget::New(key) => items::create(s.conn, &s.ctx, &parent, kind, key, w)?,
+                ItemTarget::Existing(key) => items::update(s.conn, &s.ctx, &parent, kind, &key, w)?,
+            };
             Ok((parent, row))
         })
         .await?;
@@ -118,7 +131,7 @@ pub async fn create_item(
         st.wake_purge();
     }
     Ok(render::respond(
-        StatusCode::CREATED,
+        status,
         render::item(base, &st.account_sid, &parent, kind, &row),
         Some(row.revision),
     ))
@@ -140,33 +153,6 @@ pub async fn fetch_item(
             Ok((parent, row))
         })
         .await?;
-    Ok(render::respond(
-        StatusCode::OK,
-        render::item(base, &st.account_sid, &parent, kind, &row),
-        Some(row.revision),
-    ))
-}
-
-pub async fn update_item(
-    st: Shared,
-    base: &str,
-    service: String,
-    parent_id: String,
-    kind: ItemKind,
-    key: ItemKey,
-    w: ItemWrite,
-) -> Result<Response, SyncError> {
-    let expiries = [w.item_ttl, w.collection_ttl];
-    let (parent, row) = st
-        .write_in(service, move |s| {
-            let parent = s.object(kind.parent_kind(), &parent_id)?;
-            let row = items::update(s.conn, &s.ctx, &parent, kind, &key, w)?;
-            Ok((parent, row))
-        })
-        .await?;
-    if expiries.iter().any(|t| t.is_some_and(|t| t > 0)) {
-        st.wake_purge();
-    }
     Ok(render::respond(
         StatusCode::OK,
         render::item(base, &st.account_sid, &parent, kind, &row),

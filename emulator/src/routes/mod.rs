@@ -4,8 +4,7 @@
 mod auth;
 mod common;
 pub mod extract;
-mod lists;
-mod maps;
+mod items;
 mod objects;
 pub mod paging;
 pub mod render;
@@ -26,8 +25,8 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .merge(services::routes())
         .merge(objects::routes(crate::store::objects::Kind::Document))
-        .merge(maps::routes())
-        .merge(lists::routes())
+        .merge(items::routes(crate::store::items::ItemKind::Map))
+        .merge(items::routes(crate::store::items::ItemKind::List))
         .merge(streams::routes())
         .merge(stats::routes())
         .merge(crate::realtime::routes())
