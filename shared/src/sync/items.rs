@@ -8,6 +8,9 @@
 //! list items are made by appending (`lists.rs`).
 
 use std::fmt::Debug;
+use std::marker::PhantomData;
+
+use futures_util::Stream;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,6 +21,7 @@ use super::error::{SyncError, MAX_DATA_BYTES};
 use super::mutate::{self, data_json, Hint, Mutated};
 use super::objects::ObjectRef;
 use super::open;
+use super::pagination::{paginate, PageOptions};
 use super::retry::Repeat;
 use super::wire::Ttl;
 use super::write::{item_ttls, WriteOptions};
@@ -188,6 +192,40 @@ impl<I: ItemKind> ItemHandle<I> {
     {
         let hint = hint.map(|h| Hint::of(h.data(), h.revision())).transpose()?;
         mutate::run(self.client(), &self.url()?, hint, &item_ttls(ttl, None), f).await
+    }
+}
+
+/// All items of one map or list. Made by [`MapHandle::items`](super::MapHandle::items)
+/// and [`ListHandle::items`](super::ListHandle::items). (The public names are
+/// [`MapItems`](super::MapItems) and [`ListItems`](super::ListItems).)
+#[derive(Debug, Clone)]
+pub struct Items<I: ItemKind> {
+    pub(crate) parent: ObjectRef,
+    kind: PhantomData<I>,
+}
+
+impl<I: ItemKind> Items<I> {
+    pub(crate) fn of(parent: ObjectRef) -> Self {
+        Items {
+            parent,
+            kind: PhantomData,
+        }
+    }
+
+    /// Every item, fetched lazily page by page (`PageSize`, `Order`, `From`, `Bounds`).
+    pub fn stream<T>(
+        &self,
+        opts: PageOptions,
+    ) -> impl Stream<Item = Result<I::Item<T>, SyncError>> + Send + Unpin + 'static
+    where
+        T: Send + 'static,
+        I::Item<T>: DeserializeOwned + Send + 'static,
+    {
+        let first = self
+            .parent
+            .url()
+            .and_then(|u| Ok((format!("{u}/Items"), opts.query()?)));
+        paginate(self.parent.client.clone(), first)
     }
 }
 

@@ -1,17 +1,15 @@
 //! Lists and list items: ordered JSON values that Sync indexes as they are appended.
 
-use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{Req, SyncClient};
 use super::error::{SyncError, MAX_DATA_BYTES};
-use super::items::{InList, ItemHandle, ItemKind, Stored};
+use super::items::{InList, ItemHandle, ItemKind, Items, Stored};
 use super::meta::Meta;
 use super::mutate::data_json;
 use super::objects::{object_methods, ObjectRef, LISTS};
-use super::pagination::{paginate, PageOptions};
 use super::retry::Repeat;
 use super::wire::Ttl;
 use super::write::WriteOptions;
@@ -80,19 +78,15 @@ impl ListHandle {
 
     /// The list's items: append and listing.
     pub fn items(&self) -> ListItems {
-        ListItems {
-            list: self.obj.clone(),
-        }
+        Items::of(self.obj.clone())
     }
 }
 
-/// All items of one list. Made by [`ListHandle::items`].
-#[derive(Debug, Clone)]
-pub struct ListItems {
-    list: ObjectRef,
-}
+/// All items of one list: append, and listing. Made by [`ListHandle::items`].
+pub type ListItems = Items<InList>;
 
-impl ListItems {
+/// What only lists do: append.
+impl Items<InList> {
     /// Appends an item; Sync assigns its index. A lost answer is not repeated (a
     /// repeat would append twice), so such a failure surfaces as `Transport`,
     /// `Timeout` or `Server` and the item may or may not exist.
@@ -123,27 +117,12 @@ impl ListItems {
         let mut form = vec![("Data", data_json(data, MAX_DATA_BYTES)?)];
         form.extend(opts.item_form());
         let req = Req::post(
-            format!("{}/Items", self.list.url()?),
+            format!("{}/Items", self.parent.url()?),
             form,
             Repeat::IfNotApplied,
         );
-        let dl = self.list.client.start();
-        self.list.client.json(&req, &dl).await
-    }
-
-    /// Every item, fetched lazily page by page (`PageSize`, `Order`, `From`, `Bounds`).
-    pub fn stream<T>(
-        &self,
-        opts: PageOptions,
-    ) -> impl Stream<Item = Result<ListItem<T>, SyncError>> + Send + Unpin + 'static
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        let first = self
-            .list
-            .url()
-            .and_then(|u| Ok((format!("{u}/Items"), opts.query()?)));
-        paginate(self.list.client.clone(), first)
+        let dl = self.parent.client.start();
+        self.parent.client.json(&req, &dl).await
     }
 }
 

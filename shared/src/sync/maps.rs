@@ -1,18 +1,16 @@
 //! Maps and map items: keyed JSON values in a named container.
 
-use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{Req, SyncClient};
 use super::error::{SyncError, MAX_DATA_BYTES};
-use super::items::{upsert, InMap, ItemHandle, ItemKind, Stored, TryFirst};
+use super::items::{upsert, InMap, ItemHandle, ItemKind, Items, Stored, TryFirst};
 use super::meta::Meta;
 use super::mutate::data_json;
 use super::objects::{object_methods, ObjectRef, MAPS};
 use super::open::{self, OpenMode, Opened};
-use super::pagination::{paginate, PageOptions};
 use super::retry::Repeat;
 use super::wire::{segment, Ttl};
 use super::write::{item_ttls, WriteOptions};
@@ -83,44 +81,22 @@ impl MapHandle {
 
     /// The map's items as a collection, for listing.
     pub fn items(&self) -> MapItems {
-        MapItems {
-            map: self.obj.clone(),
-        }
+        Items::of(self.obj.clone())
     }
 }
 
-/// All items of one map. Made by [`MapHandle::items`].
-#[derive(Debug, Clone)]
-pub struct MapItems {
-    map: ObjectRef,
-}
-
-impl MapItems {
-    /// Every item, fetched lazily page by page (`PageSize`, `Order`, `From`, `Bounds`).
-    ///
-    /// ```no_run
-    /// use callflow::sync::{MapItem, PageOptions, SyncClient};
-    /// use futures_util::TryStreamExt;
-    ///
-    /// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
-    /// let items: Vec<MapItem<serde_json::Value>> =
-    ///     sync.map("user-presence").items().stream(PageOptions::default().page_size(100)).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn stream<T>(
-        &self,
-        opts: PageOptions,
-    ) -> impl Stream<Item = Result<MapItem<T>, SyncError>> + Send + Unpin + 'static
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        let first = self
-            .map
-            .url()
-            .and_then(|u| Ok((format!("{u}/Items"), opts.query()?)));
-        paginate(self.map.client.clone(), first)
-    }
-}
+/// All items of one map, for listing. Made by [`MapHandle::items`].
+///
+/// ```no_run
+/// use callflow::sync::{MapItem, PageOptions, SyncClient};
+/// use futures_util::TryStreamExt;
+///
+/// # async fn demo(sync: SyncClient) -> Result<(), callflow::sync::SyncError> {
+/// let items: Vec<MapItem<serde_json::Value>> =
+///     sync.map("user-presence").items().stream(PageOptions::default().page_size(100)).try_collect().await?;
+/// # Ok(()) }
+/// ```
+pub type MapItems = Items<InMap>;
 
 /// One map item, by key. Made by [`MapHandle::item`]; cheap to clone. Fetch, update,
 /// TTL, delete and `mutate` are [`ItemHandle`]'s, shared with list items.

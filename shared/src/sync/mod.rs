@@ -44,7 +44,7 @@ pub use client::SyncClient;
 pub use config::{Credentials, SyncConfig, DEFAULT_BASE_URL};
 pub use documents::{Document, DocumentHandle, Documents};
 pub use error::{SyncError, TwilioError, MAX_DATA_BYTES, MAX_MESSAGE_BYTES};
-pub use items::{InList, InMap, ItemHandle, ItemKind, Stored, TryFirst};
+pub use items::{InList, InMap, ItemHandle, ItemKind, Items, Stored, TryFirst};
 pub use lists::{ListHandle, ListItem, ListItemHandle, ListItems};
 pub use maps::{MapHandle, MapItem, MapItemHandle, MapItems};
 pub use meta::Meta;
