@@ -244,23 +244,36 @@ fn item_fields(item: &ItemRow) -> (&'static str, Value, &'static str) {
     }
 }
 
-/// An item was added (`added`) or changed.
-pub fn item_written(
+/// What happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemChange {
+    Added,
+    Updated,
+    /// Deleted or expired: the event carries the item's last value.
+    Removed,
+}
+
+/// Logs an item event: `map_item_added`, `list_item_removed`, …
+pub fn item_changed(
     conn: &Connection,
     now: i64,
     parent: &ObjectRow,
     item: &ItemRow,
-    added: bool,
+    change: ItemChange,
 ) -> Result<i64, SyncError> {
     let (prefix, key, key_field) = item_fields(item);
-    let mut body = json!({
-        "item_revision": revision_str(item.revision),
-        "item_data": data_value(&item.data),
-        "date_expires": iso_opt(item.date_expires),
-    });
+    let mut body = json!({ "item_data": data_value(&item.data) });
+    if change != ItemChange::Removed {
+        body["item_revision"] = json!(revision_str(item.revision));
+        body["date_expires"] = iso_opt(item.date_expires);
+    }
     body[key_field] = key;
     body[format!("{prefix}_revision")] = json!(revision_str(parent.revision));
-    let verb = if added { "added" } else { "updated" };
+    let verb = match change {
+        ItemChange::Added => "added",
+        ItemChange::Updated => "updated",
+        ItemChange::Removed => "removed",
+    };
     append(
         conn,
         now,
@@ -268,31 +281,6 @@ pub fn item_written(
             object_sid: &parent.sid,
             kind: parent.kind,
             event_type: format!("{prefix}_item_{verb}"),
-            item_key: Some(item.key.path_text()),
-            body,
-            removal: false,
-        },
-    )
-}
-
-/// An item was deleted or expired; the event carries its last value.
-pub fn item_removed(
-    conn: &Connection,
-    now: i64,
-    parent: &ObjectRow,
-    item: &ItemRow,
-) -> Result<i64, SyncError> {
-    let (prefix, key, key_field) = item_fields(item);
-    let mut body = json!({ "item_data": data_value(&item.data) });
-    body[key_field] = key;
-    body[format!("{prefix}_revision")] = json!(revision_str(parent.revision));
-    append(
-        conn,
-        now,
-        NewEvent {
-            object_sid: &parent.sid,
-            kind: parent.kind,
-            event_type: format!("{prefix}_item_removed"),
             item_key: Some(item.key.path_text()),
             body,
             removal: false,
@@ -375,7 +363,7 @@ pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
                 date_updated: 0,
                 date_expires: None,
             };
-            item_removed(conn, now, &parent, &item)?;
+            item_changed(conn, now, &parent, &item, ItemChange::Removed)?;
         }
     }
     // Removal events of long-gone objects are no longer needed by anyone.
