@@ -243,6 +243,15 @@ pub fn banner(served: &Served) -> String {
     }
     if served.embedded_emulator {
         text.push_str(&format!("  Sync emulator: {b}/v1/Services/default/...\n"));
+        // The same port speaks twilsock: twilio-sync.js connects with `twilsock.uri` set to it.
+        let socket = format!(
+            "ws{}{}",
+            b.trim_start_matches("http"),
+            sync_emulator::realtime::PATH
+        );
+        text.push_str(&format!(
+            "  realtime socket: {socket}   (twilio-sync.js: new SyncClient(token, {{ twilsock: {{ uri }} }}))\n"
+        ));
     } else {
         text.push_str(&format!("  Sync: {}\n", served.sync_url));
     }

@@ -308,6 +308,18 @@ fn the_printed_token_command_gets_a_token_the_emulator_can_check() {
     assert_eq!(parts.first().map(|p| p.trim()), Some("curl -H"), "{line}");
     let (header, url) = (parts[1], parts[3]);
     let (name, value) = header.split_once(": ").expect("header");
+    let socket = format!(
+        "ws{}/v3/wsconnect",
+        server.base_url.trim_start_matches("http")
+    );
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.trim().starts_with(&format!("realtime socket: {socket} "))),
+        "{:?}",
+        server.banner
+    );
     let answer: serde_json::Value = reqwest::blocking::Client::new()
         .get(url)
         .header(name, value)
