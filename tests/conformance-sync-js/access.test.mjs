@@ -105,3 +105,29 @@ test("after an emulator restart (file database) clients reconnect and miss nothi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a token that expires while connected: warned, closed with 410, and updateToken reconnects", async () => {
+  const emu = await startEmulator();
+  const c = client(emu.socketUrl, token({ ttl: 4 }));
+  try {
+    const warned = nextEvent(c, "tokenAboutToExpire", () => true, 4000);
+    await reachState(c, "connected");
+    await warned;
+    const doc = await c.document({ id: "expiring", mode: "create_new", data: { v: 1 } });
+    await nextEvent(c, "tokenExpired", () => true, 8000);
+    // twilsock ignores updateToken while it is still closing (an invalid transition of its
+    // state machine, and the promise never settles), so wait until it has let go.
+    await reachState(c, "disconnected", 8000);
+    await c.updateToken(token({ ttl: 600 }));
+    await reachState(c, "connected", 10000);
+    await doc.set({ v: 2 });
+    const again = await c.document({ id: "expiring", mode: "open_existing" });
+    assert.deepEqual(again.data, { v: 2 });
+    // A token update on a live connection is accepted too.
+    await c.updateToken(token({ ttl: 1200 }));
+    assert.equal(c.connectionState, "connected");
+  } finally {
+    await shutdown(c);
+    await emu.stop();
+  }
+});
