@@ -185,7 +185,7 @@ mod tests {
             assert!(svg.contains(&format!("data-stage=\"{name}\"")), "{name}");
             assert!(svg.contains(&format!(">{name}</tspan>")), "{name}");
         }
-        assert!(svg.contains("<title>Call flow: 7 stages, calls start in welcome</title>"));
+        assert!(svg.contains("<title>Call flow: 14 stages, calls start in welcome</title>"));
         assert!(svg.contains("retry ×2"));
         let mut reader = quick_xml::Reader::from_str(&svg);
         let mut depth = 0i32;

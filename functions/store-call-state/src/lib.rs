@@ -10,13 +10,23 @@
 //!   (with end time and duration when final; older `SequenceNumber`s never win), 204
 //!   answered.
 //!
+//! - a callback of a stage that ends without caller input (`?stage=…&event=…`, URLs
+//!   the flow's own TwiML names): `event=dial` (`<Dial action>`, routed on
+//!   `DialCallStatus`), `record` (`<Record action>`), `continue` (a say-and-continue
+//!   `<Redirect>`), `connect` (`<Connect action>`, the session ended) answer the next
+//!   stage's TwiML; `recording` (recording status callback) and `transcription`
+//!   (transcription callback) store the recording's URL, duration, status and
+//!   transcript and answer 204. All are signed like every webhook.
+//!
 //! `Accept: application/json` or `?format=json` answers the state as JSON instead.
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
 
-use callflow::call_state::{CallState, GatherAnswer, NewCall, StatusUpdate};
-use callflow::http as web;
+use callflow::call_state::{CallEvent, CallState, GatherAnswer, NewCall, StatusUpdate};
+use callflow::flow::event;
+use callflow::http::{self as web, ErrorResponse};
 use callflow::service::{Answer, Function, Services};
 use callflow::timestamp::Timestamp;
+use callflow::twiml::VoiceResponse;
 use callflow::webhook::{CallStatus, Form, StatusCallback, VoiceRequest};
 use lambda_http::http::{header::ACCEPT, StatusCode};
 use lambda_http::Request;
@@ -51,6 +61,24 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     };
     let store = &services.call_states;
     let wants_json = wants_json(req, &query);
+
+    // Callbacks our own TwiML asked for name their stage and event; they come first, as
+    // some carry a final `CallStatus` too (a transcription arrives after the hang-up).
+    if let (Some(stage), Some(name)) = (query.get("stage"), query.get("event")) {
+        let event = call_event(name, &voice, &form)?;
+        let (state, _) = store.record_event(call, stage, &event, token, now).await?;
+        return Ok(if wants_json {
+            web::json(StatusCode::OK, &state)
+        } else if matches!(event, CallEvent::SessionEnded { .. }) && state.stage == stage {
+            // The session of a connect stage with no `next` is over, and so is the
+            // call: answering the stage again would connect again.
+            web::twiml(VoiceResponse::new().hangup())
+        } else if event.wants_twiml() {
+            web::twiml(render(services, req, &state))
+        } else {
+            web::empty(StatusCode::NO_CONTENT)
+        });
+    }
 
     // Final statuses only come in status callbacks; progress callbacks (ringing,
     // answered) say so with `CallbackSource`. Neither gets TwiML: Twilio ignores it.
@@ -91,8 +119,64 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     })
 }
 
+/// The callback `name` (`?event=…`) with what Twilio posted for it.
+fn call_event<'a>(
+    name: &str,
+    voice: &'a VoiceRequest,
+    form: &'a Form,
+) -> Result<CallEvent<'a>, ErrorResponse> {
+    let number = |field: &str| -> Result<Option<u64>, ErrorResponse> {
+        form.get(field)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    ErrorResponse::bad_request(format!("{field} must be a whole number, got `{v}`"))
+                })
+            })
+            .transpose()
+    };
+    Ok(match name {
+        event::CONTINUE => CallEvent::Continued,
+        event::DIAL => CallEvent::Dialled {
+            status: voice.dial_call_status.as_deref().ok_or_else(|| {
+                ErrorResponse::bad_request("a <Dial action> request needs DialCallStatus")
+            })?,
+            call_sid: voice.dial_call_sid.as_deref(),
+            duration: voice.dial_call_duration,
+        },
+        event::RECORD => CallEvent::Recorded {
+            url: voice.recording_url.as_deref(),
+            sid: voice.recording_sid.as_deref(),
+            duration: voice.recording_duration,
+            digits: voice.digits.as_deref(),
+        },
+        event::RECORDING => CallEvent::RecordingStatus {
+            url: voice.recording_url.as_deref(),
+            sid: voice.recording_sid.as_deref(),
+            duration: voice.recording_duration,
+            status: form.get("RecordingStatus"),
+        },
+        event::TRANSCRIPTION => CallEvent::Transcribed {
+            text: form.get("TranscriptionText"),
+            status: form.get("TranscriptionStatus"),
+            recording_sid: voice.recording_sid.as_deref(),
+            recording_url: voice.recording_url.as_deref(),
+        },
+        event::CONNECT => CallEvent::SessionEnded {
+            status: form.get("SessionStatus"),
+            duration: number("SessionDuration")?,
+        },
+        other => {
+            return Err(ErrorResponse::bad_request(format!(
+                "unknown event `{other}`: expected continue, dial, record, recording, \
+                 transcription or connect"
+            )))
+        }
+    })
+}
+
 /// The TwiML for the state's stage, with gather answers coming back to this same URL.
-fn render(services: &Services, req: &Request, state: &CallState) -> callflow::twiml::VoiceResponse {
+fn render(services: &Services, req: &Request, state: &CallState) -> VoiceResponse {
     // The last path segment, relative: Twilio resolves it against the URL it just
     // called, so it is right behind API Gateway, a Function URL and `cargo lambda watch`.
     let action = req.uri().path().rsplit('/').next().unwrap_or_default();

@@ -1,14 +1,19 @@
 //! Call state: the model of a call's progress through the flow, and its Sync store.
 //!
-//! `model` holds the document and the pure rules that change it; the store (next to it)
+//! `model` holds the document and the pure rules that change it (`events` the part kept
+//! from dials, recordings and connections); the store (next to it)
 //! reads and writes it in Sync document `call-{CallSid}` with as few round trips as the
 //! design allows; `index` optionally lists the calls in a Sync map, for realtime
 //! dashboards.
 
+mod events;
 mod index;
 mod model;
 mod store;
 
+pub use events::{
+    CallEvent, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES, MAX_TRANSCRIPT_BYTES,
+};
 pub use index::{CallIndex, IndexEntry};
 pub use model::{Applied, CallState, GatherAnswer, Selection, StatusUpdate, REMEMBERED_TOKENS};
 pub use store::{document_name, CallStateStore, NewCall};

@@ -10,6 +10,8 @@ use crate::flow::{Flow, Input};
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
+use super::events::{ConnectInfo, DialResult, RecordingInfo};
+
 /// How many idempotency tokens a document remembers. Twilio redelivers within seconds, so
 /// the last few dozen deliveries are the ones that can come back; the bound keeps the
 /// document far below Sync's 16 KiB.
@@ -49,6 +51,15 @@ pub struct CallState {
     /// `I-Twilio-Idempotency-Token`s already applied (newest last, bounded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied_tokens: Vec<String>,
+    /// How the latest dial stage's `<Dial>` ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dial: Option<DialResult>,
+    /// The latest voicemail: URL, duration, status, transcript.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingInfo>,
+    /// The latest `<Connect>`: stream or agent, and how the session ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectInfo>,
 }
 
 /// One recorded input.
@@ -111,7 +122,7 @@ impl CallState {
         flow: &Flow,
         now: Timestamp,
     ) -> Self {
-        CallState {
+        let mut state = CallState {
             call_sid: call_sid.to_owned(),
             stage: flow.start.clone(),
             retries: 0,
@@ -125,7 +136,12 @@ impl CallState {
             duration: None,
             status_sequence: None,
             applied_tokens: Vec::new(),
-        }
+            dial: None,
+            recording: None,
+            connect: None,
+        };
+        state.entered(flow, now);
+        state
     }
 
     /// Whether the delivery carrying `token` was applied already.
@@ -133,7 +149,7 @@ impl CallState {
         token.is_some_and(|t| self.applied_tokens.iter().any(|seen| seen == t))
     }
 
-    fn remember(&mut self, token: Option<&str>, now: Timestamp) {
+    pub(super) fn remember(&mut self, token: Option<&str>, now: Timestamp) {
         if let Some(token) = token {
             self.applied_tokens.push(token.to_owned());
             let excess = self.applied_tokens.len().saturating_sub(REMEMBERED_TOKENS);
@@ -160,8 +176,11 @@ impl CallState {
             false
         } else {
             let outcome = flow.advance(&self.stage, self.retries, input);
-            self.stage = outcome.stage;
-            self.retries = outcome.retries;
+            if outcome.stage == self.stage {
+                self.retries = outcome.retries;
+            } else {
+                self.move_to(flow, &outcome.stage, now);
+            }
             outcome.accepted
         };
         self.selections.push(Selection {

@@ -26,6 +26,7 @@ use crate::sync::{Document, OpenMode, SyncClient, SyncError, Ttl};
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
+use super::events::CallEvent;
 use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
 
@@ -160,6 +161,25 @@ impl CallStateStore {
     ) -> Result<(CallState, Applied), SyncError> {
         self.change(call, now, |state| state.apply_status(update, token, now))
             .await
+    }
+
+    /// Records a callback of a stage that ends without caller input (a dial result, a
+    /// recording and its status and transcript, a say-and-continue redirect, the end of
+    /// a connected session), moving the call on when it is still in `stage`. One
+    /// conditional write on a warm instance, like a gather answer.
+    pub async fn record_event(
+        &self,
+        call: NewCall<'_>,
+        stage: &str,
+        event: &CallEvent<'_>,
+        token: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(CallState, Applied), SyncError> {
+        let flow = Arc::clone(&self.flow);
+        self.change(call, now, move |state| {
+            state.apply_event(&flow, stage, event, token, now)
+        })
+        .await
     }
 
     /// Reads a call's state; `NotFound` when there is none (or it expired).
