@@ -2,9 +2,12 @@
 //!
 //! It posts the signed initial webhook, then walks the TwiML it gets back verb by verb as
 //! Twilio's voice engine would: `<Gather>` posts the next scripted input (digits or speech)
-//! to its `action`, `<Redirect>` fetches the next document, `<Hangup>`, `<Reject>`, `<Dial>`
-//! and `<Enqueue>` end the simulated call. Then it sends the `completed` status callback
-//! and reads the final state from `get-call-state`.
+//! to its `action`, `<Redirect>` fetches the next document, `<Hangup>`, `<Reject>`,
+//! `<Enqueue>` and a `<Dial>` without `action` end the simulated call. A `<Dial action>`,
+//! `<Record>`, `<Connect>` and `<Start>`/`<Stop>` are played by `play` (scripted
+//! `--dial-status`, a made-up recording with its status and transcription callbacks, a
+//! session that ends at once). Then it sends the `completed` status callback and reads
+//! the final state from `get-call-state`.
 //!
 //! [`run_watched`] reports each step as it completes (`callflow call --watch`): when it
 //! happened relative to the first request, how long the webhook took, what the caller
@@ -18,6 +21,7 @@ use anyhow::{bail, Context as _};
 use callflow::webhook::{signature, Form};
 use url::Url;
 
+use crate::play::{self, Params, Script};
 use crate::twiml_doc::{self, Element};
 
 /// Most documents a simulated call follows before it is considered a loop.
@@ -41,6 +45,12 @@ pub struct CallOptions {
     pub to: String,
     /// Bearer token for `get-call-state`; without one the read is signed instead.
     pub api_token: Option<String>,
+    /// `DialCallStatus` for each `<Dial action>`, in order (`completed` once used up).
+    pub dial_statuses: Vec<String>,
+    /// Length of the made-up recording a `<Record>` gets, in seconds.
+    pub recording_duration: u32,
+    /// Transcript sent to a `<Record transcribe="true">`'s transcription callback.
+    pub transcript: Option<String>,
 }
 
 /// One request the simulated call made, and what came back.
@@ -116,6 +126,12 @@ async fn run_inner(
         transcript: Vec::new(),
         digits: options.digits.iter().cloned().collect(),
         speech: options.speech.iter().cloned().collect(),
+        script: Script {
+            dial_statuses: options.dial_statuses.iter().cloned().collect(),
+            recording_duration: options.recording_duration,
+            transcript: options.transcript.clone(),
+        },
+        callbacks: Vec::new(),
     };
     let mut next = Some((options.to_url.clone(), sim.base_params("ringing")));
     let mut documents = 0;
@@ -129,6 +145,13 @@ async fn run_inner(
         let response = twiml_doc::parse(&body).with_context(|| format!("answer of {url}"))?;
         next = sim.walk(&url, &response)?;
         sim.report(heard_from, &mut on_step).await?;
+        // Callbacks Twilio sends on its own after the verb (a recording's status and
+        // transcript): answered 204, they change the state but not the call's path.
+        for (callback, params) in std::mem::take(&mut sim.callbacks) {
+            sim.post(&callback, params).await?;
+            let heard_from = sim.transcript.len();
+            sim.report(heard_from, &mut on_step).await?;
+        }
     }
     let mut end = sim.base_params("completed");
     let duration = started.elapsed().as_secs().max(1);
@@ -155,9 +178,10 @@ struct Simulation<'a> {
     transcript: Vec<String>,
     digits: VecDeque<String>,
     speech: VecDeque<String>,
+    script: Script,
+    /// Asynchronous callbacks due after the current request.
+    callbacks: Vec<(Url, Params)>,
 }
-
-type Params = Vec<(String, String)>;
 
 impl Simulation<'_> {
     /// Completes the last step (what the caller heard since `heard_from`, the state after
@@ -230,17 +254,53 @@ impl Simulation<'_> {
                     self.transcript.push(verb.name.to_lowercase());
                     return Ok(None);
                 }
-                "Dial" | "Enqueue" => {
-                    let target = describe_target(verb);
-                    self.transcript
-                        .push(format!("{}: {target}", verb.name.to_lowercase()));
+                "Enqueue" => {
+                    let target = play::describe_target(verb);
+                    self.transcript.push(format!("enqueue: {target}"));
                     return Ok(None);
+                }
+                "Dial" => {
+                    let base = self.base_params("in-progress");
+                    let played = play::dial(url, verb, base, &mut self.script)?;
+                    if let Err(next) = self.take(played) {
+                        return Ok(next);
+                    }
+                }
+                "Record" => {
+                    let base = self.base_params("in-progress");
+                    let account = self.options.account_sid.as_str();
+                    let played = play::record(url, verb, base, account, &self.script)?;
+                    if let Err(next) = self.take(played) {
+                        return Ok(next);
+                    }
+                }
+                "Connect" => {
+                    let played = play::connect(url, verb, self.base_params("in-progress"))?;
+                    if let Err(next) = self.take(played) {
+                        return Ok(next);
+                    }
+                }
+                "Start" | "Stop" => {
+                    // Start/Stop never end the document.
+                    let _ = self.take(play::start_or_stop(verb));
                 }
                 other => self.transcript.push(format!("(ignored <{other}>)")),
             }
         }
         // Twilio hangs up when a document runs out of verbs.
         Ok(None)
+    }
+
+    /// Notes what a played verb did; `Err` when the document ends there, holding the
+    /// next request (or `None` when the call is over).
+    fn take(&mut self, played: play::Played) -> Result<(), Option<(Url, Params)>> {
+        self.transcript.extend(played.heard);
+        self.callbacks.extend(played.callbacks);
+        match played.next {
+            Some(next) => Err(Some(next)),
+            None if played.ends => Err(None),
+            None => Ok(()),
+        }
     }
 
     /// The caller's answer to a `<Gather>`, or `None` when Twilio would carry on to the
@@ -379,17 +439,6 @@ pub fn watch_lines(step: &Step) -> String {
         text.push_str(&format!("              {line}\n"));
     }
     text
-}
-
-fn describe_target(verb: &Element) -> String {
-    if !verb.text.is_empty() {
-        return verb.text.clone();
-    }
-    verb.children
-        .iter()
-        .map(|noun| format!("{} {}", noun.name, noun.text))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn idempotency_token() -> String {

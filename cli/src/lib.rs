@@ -4,6 +4,7 @@
 //! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
+//! - [`play`]: how `call` plays `<Dial action>`, `<Record>`, `<Connect>`, `<Start>`/`<Stop>`.
 //! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
 //! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
 //! - [`token`]: `callflow token`, a Twilio access token for twilio-sync.js, minted locally.
@@ -12,6 +13,7 @@
 pub mod call;
 pub mod dev_credentials;
 pub mod graph;
+pub mod play;
 pub mod serve;
 pub mod sign;
 pub mod token;

@@ -99,6 +99,17 @@ enum Command {
         /// latency, the stage Sync now holds, what the caller heard
         #[arg(long)]
         watch: bool,
+        /// DialCallStatus for each <Dial action>, in order, comma-separated
+        /// (completed, answered, busy, no-answer, failed, canceled); then completed
+        #[arg(long, value_delimiter = ',', value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
+        dial_status: Vec<String>,
+        /// Length in seconds of the made-up recording a <Record> gets
+        #[arg(long, default_value_t = 12)]
+        recording_duration: u32,
+        /// Transcript a <Record transcribe="true"> gets in its transcription callback
+        /// (none is sent without it)
+        #[arg(long)]
+        transcript: Option<String>,
     },
     /// Work with flow definition files.
     Flow {
@@ -269,6 +280,9 @@ async fn main() -> anyhow::Result<()> {
             called,
             call_sid,
             watch,
+            dial_status,
+            recording_duration,
+            transcript,
         } => {
             let options = call::CallOptions {
                 to_url: to,
@@ -281,6 +295,9 @@ async fn main() -> anyhow::Result<()> {
                 from,
                 to: called,
                 api_token,
+                dial_statuses: dial_status,
+                recording_duration,
+                transcript,
             };
             let http = reqwest::Client::new();
             let report = if watch {

@@ -401,3 +401,106 @@ fn dev_credentials_survive_a_restart() {
     );
     assert_eq!(printed(dir.path()), first);
 }
+
+/// `callflow call` against a `serve` child; the output must be a success.
+fn call_through(server: &Server, args: &[&str]) -> (String, serde_json::Value) {
+    let output = Command::new(BIN)
+        .args([
+            "call",
+            "--to",
+            &format!("{}/store-call-state", server.base_url),
+        ])
+        .args(args)
+        .env("TWILIO_ACCOUNT_SID", &server.account_sid)
+        .env("TWILIO_AUTH_TOKEN", &server.auth_token)
+        .env_remove("CALLFLOW_API_TOKEN")
+        .output()
+        .expect("callflow call runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state_json = stdout
+        .split("final state:")
+        .nth(1)
+        .expect("final state printed");
+    let state = serde_json::from_str(state_json.trim()).expect("state is JSON");
+    (stdout, state)
+}
+
+#[test]
+fn call_follows_a_dial_action_with_the_chosen_status_into_voicemail() {
+    let server = serve(&[]);
+    let (stdout, state) = call_through(
+        &server,
+        &[
+            "--digits",
+            "4",
+            "--dial-status",
+            "no-answer",
+            "--recording-duration",
+            "17",
+            "--transcript",
+            "Please call me back.",
+        ],
+    );
+    assert!(stdout.contains("redirect: "), "{stdout}");
+    assert!(
+        stdout.contains("dial: +15005550010 -> no-answer"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("record: caller leaves a 17 s message, ends with #"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("recording status callback: completed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("transcription callback: \"Please call me back.\""),
+        "{stdout}"
+    );
+    // The event callbacks were answered as Twilio expects: TwiML for the action, 204 for
+    // the asynchronous ones.
+    assert!(stdout.contains("event=recording -> 204"), "{stdout}");
+    assert!(stdout.contains("event=transcription -> 204"), "{stdout}");
+    assert_eq!(state["stage"], "voicemail_thanks");
+    assert_eq!(state["dial"]["status"], "no-answer");
+    let recording = &state["recording"];
+    assert_eq!(recording["duration"], 17);
+    assert_eq!(recording["status"], "completed");
+    assert_eq!(recording["transcript"], "Please call me back.");
+    assert!(recording["url"]
+        .as_str()
+        .is_some_and(|u| u.contains(&format!("/Accounts/{}/Recordings/RE", server.account_sid))));
+    assert_eq!(state["status"], "completed");
+}
+
+#[test]
+fn call_answers_a_dial_as_completed_by_default_and_reports_a_connect() {
+    let server = serve(&[]);
+    let (stdout, state) = call_through(&server, &["--digits", "4"]);
+    assert!(
+        stdout.contains("dial: +15005550010 -> completed"),
+        "{stdout}"
+    );
+    assert_eq!(state["stage"], "sales_done");
+    assert_eq!(state["dial"]["duration"], 30);
+
+    let (stdout, state) = call_through(&server, &["--digits", "5"]);
+    assert!(
+        stdout.contains(
+            "connect: ConversationRelay url=wss://assistant.example.com/relay language=en-US \
+             voice=en-US-Journey-O welcomeGreeting=Hi! I am the Acme assistant. How can I help? \
+             parameters: line=support"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("session ends: completed"), "{stdout}");
+    assert_eq!(state["stage"], "assistant_done");
+    assert_eq!(state["connect"]["sessionStatus"], "completed");
+    assert_eq!(state["connect"]["parameters"]["line"], "support");
+}
