@@ -66,6 +66,13 @@ enum Command {
         /// Do not check X-Twilio-Signature (local experiments only)
         #[arg(long)]
         insecure_no_signature: bool,
+        /// Seconds a connection may take to send a request's headers, counted from when it
+        /// opens or from its previous answer: idle and half-sent connections close after this
+        #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = callflow_httpd::parse_seconds)]
+        header_timeout: std::time::Duration,
+        /// Seconds a request's body may take to arrive after its headers (else 408)
+        #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = callflow_httpd::parse_seconds)]
+        body_timeout: std::time::Duration,
     },
     /// Simulate a phone call through a store-call-state webhook, as Twilio would drive it.
     Call {
@@ -194,7 +201,12 @@ async fn main() -> anyhow::Result<()> {
             presence_ttl,
             call_index_map,
             insecure_no_signature,
+            header_timeout,
+            body_timeout,
         } => {
+            // Every connection holds a descriptor; the soft limit (often 1,024) is not the
+            // real one.
+            callflow_httpd::raise_open_file_limit();
             let served = serve::start(serve::ServeOptions {
                 host,
                 port,
@@ -212,6 +224,10 @@ async fn main() -> anyhow::Result<()> {
                 call_state_ttl,
                 presence_ttl,
                 call_index_map,
+                conn_limits: callflow_httpd::ConnLimits {
+                    header_timeout,
+                    body_timeout,
+                },
             })
             .await?;
             println!("{}", serve::banner(&served));

@@ -12,12 +12,15 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use callflow::config::Config;
 use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
 use callflow::service::{Function, Services};
+use callflow_httpd::ConnLimits;
 use lambda_http::Body as LambdaBody;
 use sync_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
@@ -32,10 +35,6 @@ pub const FUNCTIONS: &[Function] = &[
     presence_heartbeat::FUNCTION,
     sync_token::FUNCTION,
 ];
-
-/// Bodies are read up to this size; anything larger is refused with 413 before a
-/// handler sees it (handlers refuse anything over `MAX_BODY_BYTES` themselves).
-const READ_LIMIT: usize = 4 * MAX_BODY_BYTES;
 
 /// The router of [`FUNCTIONS`] over shared services.
 pub fn app(services: Services) -> Router {
@@ -59,11 +58,31 @@ async fn invoke(services: Services, function: &Function, req: Request) -> Respon
 }
 
 /// Collects the body and re-types the request as Lambda hands it to a handler.
+///
+/// A body whose declared `Content-Length` is over `MAX_BODY_BYTES` is refused before any
+/// of it is read; a chunked one is read up to the limit and refused there; one that
+/// stalls is refused with 408 when the connection's body timeout runs out.
 async fn to_lambda(req: Request) -> Result<lambda_http::Request, Response> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, READ_LIMIT).await.map_err(|_| {
-        from_lambda(ErrorResponse::payload_too_large(MAX_BODY_BYTES).into_response())
-    })?;
+    let refuse = |e: ErrorResponse| from_lambda(e.into_response());
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(refuse(ErrorResponse::payload_too_large(MAX_BODY_BYTES)));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match callflow_httpd::body_timed_out(&e) {
+            Some(t) => refuse(ErrorResponse::new(
+                StatusCode::REQUEST_TIMEOUT,
+                20408,
+                t.to_string(),
+            )),
+            None => refuse(ErrorResponse::payload_too_large(MAX_BODY_BYTES)),
+        })?;
     let body = if bytes.is_empty() {
         LambdaBody::Empty
     } else {
@@ -104,6 +123,8 @@ pub struct ServeOptions {
     /// The Sync map listing every call (`CALL_INDEX_MAP`), for the dashboard.
     pub call_index_map: String,
     pub sync_token_ttl: Option<u64>,
+    /// Header, idle and body timeouts for connections.
+    pub conn_limits: ConnLimits,
 }
 
 /// A running dev server.
@@ -204,7 +225,13 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
     let router = router.merge(app(services));
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let limits = options.conn_limits;
+    let server = tokio::spawn(callflow_httpd::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     Ok(Served {
         addr,
         base_url,

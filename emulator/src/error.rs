@@ -31,6 +31,8 @@ pub enum SyncError {
     InvalidParameter(String),
     #[error("Request entity too large: the request body is larger than {0} bytes")]
     BodyTooLarge(usize),
+    #[error("Request timeout: the request body did not arrive within {0:?}")]
+    BodyTimeout(std::time::Duration),
     #[error("Request entity too large: Data is larger than {0} bytes")]
     DataTooLarge(usize),
     #[error("Invalid request body: {0}")]
@@ -75,6 +77,7 @@ impl SyncError {
             SyncError::MethodNotAllowed => 20004,
             SyncError::MissingParameter(_) | SyncError::InvalidParameter(_) => 20001,
             SyncError::BodyTooLarge(_) => 20413,
+            SyncError::BodyTimeout(_) => 20408,
             SyncError::DataTooLarge(_) => 54006,
             SyncError::InvalidData(_) => 54008,
             SyncError::InvalidTtl(_) => 54011,
@@ -104,6 +107,7 @@ impl SyncError {
             SyncError::BodyTooLarge(_) | SyncError::DataTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            SyncError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             SyncError::RevisionMismatch(_) => StatusCode::PRECONDITION_FAILED,
             SyncError::UniqueNameExists(_) | SyncError::ItemKeyExists(_) => StatusCode::CONFLICT,
             SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -7,6 +7,7 @@
 //! it accepts connections.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -55,6 +56,13 @@ struct Args {
     /// Base for resource URLs in responses, if clients reach the emulator through a proxy.
     #[arg(long)]
     public_base_url: Option<String>,
+    /// Seconds a connection may take to send a request's headers, counted from when it
+    /// opens or from its previous answer: idle and half-sent connections close after this.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = callflow_httpd::parse_seconds)]
+    header_timeout: Duration,
+    /// Seconds a request's body may take to arrive after its headers (else 408).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = callflow_httpd::parse_seconds)]
+    body_timeout: Duration,
 }
 
 #[tokio::main]
@@ -67,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    // Every connection holds a descriptor; the soft limit (often 1,024) is not the real one.
+    callflow_httpd::raise_open_file_limit();
 
     let (account_sid, auth_token, generated) = match (args.account_sid, args.auth_token) {
         (Some(a), Some(t)) => (a, t, false),
@@ -113,7 +123,11 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    emulator.serve(listener, stop_signal()).await?;
+    let limits = callflow_httpd::ConnLimits {
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+    };
+    emulator.serve_with(listener, limits, stop_signal()).await?;
     Ok(())
 }
 

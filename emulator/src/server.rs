@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use callflow_httpd::ConnLimits;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
 
@@ -64,15 +65,26 @@ impl Emulator {
         &self.state.clock
     }
 
-    /// Serves on an already-bound listener until `shutdown` resolves.
+    /// Serves on an already-bound listener until `shutdown` resolves, with the default
+    /// connection limits.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
+        self.serve_with(listener, ConnLimits::default(), shutdown)
             .await
+    }
+
+    /// Serves on an already-bound listener until `shutdown` resolves: idle connections,
+    /// unfinished headers and stalled bodies are cut off after `limits`.
+    pub async fn serve_with(
+        self,
+        listener: TcpListener,
+        limits: ConnLimits,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        callflow_httpd::serve(listener, self.router(), limits, shutdown).await
     }
 }
 

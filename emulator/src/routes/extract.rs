@@ -231,9 +231,14 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             return Err(SyncError::BodyTooLarge(MAX_BODY));
         }
         let body: Body = req.into_body();
-        let bytes = axum::body::to_bytes(body, MAX_BODY)
-            .await
-            .map_err(|_| SyncError::BodyTooLarge(MAX_BODY))?;
+        // A chunked body is cut at the limit; one that stalls fails with the connection's
+        // body timeout (see `callflow_httpd`).
+        let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+            match callflow_httpd::body_timed_out(&e) {
+                Some(t) => SyncError::BodyTimeout(t.0),
+                None => SyncError::BodyTooLarge(MAX_BODY),
+            }
+        })?;
         Params::parse(&bytes).map(Form)
     }
 }

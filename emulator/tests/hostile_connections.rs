@@ -1,0 +1,77 @@
+//! `sync-emulator` under idle and hostile connections, as a real process with a 1,024
+//! open-file soft limit (see `httpd/tests/support/siege.rs`).
+
+#[path = "../../httpd/tests/support/siege.rs"]
+mod siege;
+
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine as _;
+use siege::{Server, BODY_TIMEOUT, CAPPED_HEADER_TIMEOUT, HEADER_TIMEOUT};
+
+const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const TOKEN: &str = "siege-token";
+
+fn emulator(soft: u64, hard: Option<u64>, header_timeout: Duration) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sync-emulator"));
+    cmd.args([
+        "--port",
+        "0",
+        "--data",
+        ":memory:",
+        "--account-sid",
+        ACCOUNT,
+    ])
+    .args(["--auth-token", TOKEN])
+    .args([
+        "--header-timeout",
+        &header_timeout.as_secs_f64().to_string(),
+    ])
+    .args(["--body-timeout", &BODY_TIMEOUT.as_secs_f64().to_string()]);
+    Server::start(cmd, soft, hard)
+}
+
+fn auth() -> String {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT}:{TOKEN}"));
+    format!("Authorization: Basic {basic}\r\n")
+}
+
+fn probe() -> Vec<u8> {
+    format!(
+        "GET /v1/Services/default HTTP/1.1\r\nHost: localhost\r\n{}Connection: close\r\n\r\n",
+        auth()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn rest_requests_are_answered_through_idle_and_hostile_connections() {
+    siege::raise_own_limit();
+    let server = emulator(1_024, None, HEADER_TIMEOUT);
+    let auth = auth();
+    siege::rounds(
+        &server,
+        "sync-emulator",
+        &probe(),
+        ("/v1/Services/default/Documents", &auth),
+    );
+}
+
+#[test]
+fn out_of_descriptors_it_backs_off_and_keeps_serving() {
+    siege::raise_own_limit();
+    let server = emulator(1_024, Some(1_024), CAPPED_HEADER_TIMEOUT);
+    siege::out_of_descriptors(&server, "sync-emulator", &probe());
+}
+
+#[test]
+fn oversized_bodies_are_refused_before_they_are_read() {
+    let server = emulator(1_024, None, HEADER_TIMEOUT);
+    siege::oversized_bodies_refused(
+        &server,
+        "/v1/Services/default/Documents",
+        &auth(),
+        64 * 1024,
+    );
+}
