@@ -75,3 +75,39 @@ fn oversized_bodies_are_refused_before_they_are_read() {
         64 * 1024,
     );
 }
+
+/// The header timeout closes idle HTTP connections, not WebSockets: an upgraded, quiet
+/// twilsock connection outlives it and still answers.
+#[tokio::test]
+async fn a_quiet_websocket_outlives_the_header_timeout() {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = emulator(1_024, None, HEADER_TIMEOUT);
+    let url = format!("ws://{}/v3/wsconnect", server.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("WebSocket upgrade");
+    tokio::time::sleep(3 * HEADER_TIMEOUT).await;
+    ws.send(Message::Ping(b"still there?".to_vec().into()))
+        .await
+        .expect("ping sent on the quiet socket");
+    let pong = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Pong(p)) => return Some(p),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("an answer within 5 s");
+    assert_eq!(
+        pong.as_deref(),
+        Some(&b"still there?"[..]),
+        "the socket was closed after {:?} of quiet",
+        3 * HEADER_TIMEOUT
+    );
+}
