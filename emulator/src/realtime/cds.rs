@@ -343,7 +343,9 @@ impl Cx {
     }
 
     async fn fetch(&self, kind: Kind, id: &str, params: &Params) -> Result<Response, SyncError> {
-        let now = self.st.clock.now_ms();
+        // Reads count against the object like REST reads (an opt-in rate limit).
+        let ctx = self.st.write_ctx();
+        let now = ctx.now;
         let (svc, id) = (self.service.clone(), id.to_owned());
         let include_items = kind == Kind::Map && params.get("Include") == Some("items");
         let (row, last, items) = self
@@ -351,6 +353,7 @@ impl Cx {
             .store
             .read(move |c| {
                 let row = objects::get(c, &svc, kind, &id, now)?;
+                ctx.read(&row.sid)?;
                 let last = events::last_id(c, &row.sid)?;
                 let items = if include_items {
                     let q = PageQuery::new(Cursor::Start, 100);
@@ -420,7 +423,9 @@ impl Cx {
         params: &Params,
     ) -> Result<Response, SyncError> {
         let ik = item_kind(kind);
-        let now = self.st.clock.now_ms();
+        // Reads count against the object like REST reads (an opt-in rate limit).
+        let ctx = self.st.write_ctx();
+        let now = ctx.now;
         let (svc, id) = (self.service.clone(), id.to_owned());
         // One item by key (maps) or index (lists).
         let single = match kind {
@@ -434,6 +439,7 @@ impl Cx {
                 .store
                 .read(move |c| {
                     let parent = objects::get(c, &svc, kind, &id, now)?;
+                    ctx.read(&parent.sid)?;
                     let found = match items::get(c, &parent, ik, &key, now) {
                         Ok(r) => items_with_ids(c, &parent, vec![r])?,
                         Err(SyncError::NotFound(_)) => Vec::new(),
@@ -462,6 +468,7 @@ impl Cx {
             .store
             .read(move |c| {
                 let parent = objects::get(c, &svc, kind, &id, now)?;
+                ctx.read(&parent.sid)?;
                 let (rows, more) = items::page(c, &parent, ik, &q, now)?;
                 // Whether anything precedes this page, whatever bound it was read from.
                 let before = match rows.first() {
@@ -509,13 +516,16 @@ impl Cx {
     async fn fetch_item(&self, kind: Kind, id: &str, key: &str) -> Result<Response, SyncError> {
         let ik = item_kind(kind);
         let key = item_key(kind, key)?;
-        let now = self.st.clock.now_ms();
+        // Reads count against the object like REST reads (an opt-in rate limit).
+        let ctx = self.st.write_ctx();
+        let now = ctx.now;
         let (svc, id) = (self.service.clone(), id.to_owned());
         let (parent, row, last) = self
             .st
             .store
             .read(move |c| {
                 let parent = objects::get(c, &svc, kind, &id, now)?;
+                ctx.read(&parent.sid)?;
                 let row = items::get(c, &parent, ik, &key, now)?;
                 let last = events::item_last_id(c, &parent.sid, &row.key)?;
                 Ok((parent, row, last))

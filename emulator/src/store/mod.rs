@@ -10,6 +10,10 @@
 //! Reads do not queue behind writes: in file mode each read borrows a WAL read connection
 //! from a small pool and sees the last committed state. `:memory:` has no second connection
 //! to the same database, so there reads run on the writer thread too.
+//!
+//! Writes also append to the per-object event log (`events`) inside their own SAVEPOINT,
+//! so an event exists exactly when its write committed; after each commit the writer hands
+//! the batch's events to a broadcast channel ([`Store::events`]) without waiting on anyone.
 
 pub mod events;
 pub mod items;
