@@ -8,6 +8,9 @@ name. Regenerate (and commit the result) after adding a case:
     python3 -m venv .venv && .venv/bin/pip install -r tests/conformance/requirements.txt
     .venv/bin/python scripts/gen-twiml-golden.py
 
+`--check` (run by scripts/test) writes nothing and fails if a committed golden is not
+what twilio-python prints, or a case or file is missing.
+
 Files hold exactly str(VoiceResponse), with no trailing newline.
 
 The script also checks that the cases cover all of twilio-python's voice vocabulary:
@@ -724,10 +727,35 @@ def check_coverage():
 
 
 
+def check_committed():
+    """`--check` (run by scripts/test): the committed goldens are exactly what this
+    twilio-python prints for the cases, no more, no fewer."""
+    problems = []
+    committed = {f[:-4] for f in os.listdir(OUT) if f.endswith(".xml")}
+    for name in sorted(committed - CASES.keys()):
+        problems.append(f"{name}.xml has no case here")
+    for name, build in CASES.items():
+        path = os.path.join(OUT, name + ".xml")
+        if not os.path.exists(path):
+            problems.append(f"{name}.xml is missing")
+            continue
+        with open(path, encoding="utf-8", newline="") as f:
+            if f.read() != str(build()):
+                problems.append(f"{name}.xml differs from what twilio-python prints")
+    if problems:
+        sys.exit("stale goldens (run scripts/gen-twiml-golden.py and commit):\n  "
+                 + "\n  ".join(problems))
+
+
 def main():
     if twilio.__version__ != EXPECTED_VERSION:
         sys.exit(f"expected twilio {EXPECTED_VERSION}, found {twilio.__version__}")
     classes, attrs, edges = check_coverage()
+    if sys.argv[1:] == ["--check"]:
+        check_committed()
+        print(f"{len(CASES)} golden files match twilio-python {twilio.__version__}; they cover "
+              f"{classes} element classes, {attrs} attributes and {edges} parent -> child methods")
+        return
     os.makedirs(OUT, exist_ok=True)
     for name, build in CASES.items():
         with open(os.path.join(OUT, name + ".xml"), "w", encoding="utf-8", newline="") as f:
