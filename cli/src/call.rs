@@ -51,6 +51,9 @@ pub struct CallOptions {
     pub recording_duration: u32,
     /// Transcript sent to a `<Record transcribe="true">`'s transcription callback.
     pub transcript: Option<String>,
+    /// How long the caller takes before each answer (a person pressing keys; also lets a
+    /// watcher see each stage).
+    pub pause: std::time::Duration,
 }
 
 /// One request the simulated call made, and what came back.
@@ -151,6 +154,10 @@ async fn run_inner(
             sim.post(&callback, params).await?;
             let heard_from = sim.transcript.len();
             sim.report(heard_from, &mut on_step).await?;
+        }
+        // Also before the final status callback: the caller hears the last words first.
+        if !options.pause.is_zero() {
+            tokio::time::sleep(options.pause).await;
         }
     }
     let mut end = sim.base_params("completed");

@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
+//! - [`dashboard`]: the live page at `/` of `callflow serve` (twilio-sync.js, flow diagram).
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
 //! - [`play`]: how `call` plays `<Dial action>`, `<Record>`, `<Connect>`, `<Start>`/`<Stop>`.
 //! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
@@ -11,6 +12,7 @@
 //! - [`twiml_doc`]: reads TwiML answers back into a tree for the simulator.
 
 pub mod call;
+pub mod dashboard;
 pub mod dev_credentials;
 pub mod graph;
 pub mod play;

@@ -117,6 +117,9 @@ enum Command {
         /// (none is sent without it)
         #[arg(long)]
         transcript: Option<String>,
+        /// Milliseconds the caller waits before each answer
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
     },
     /// Work with flow definition files.
     Flow {
@@ -299,6 +302,7 @@ async fn main() -> anyhow::Result<()> {
             dial_status,
             recording_duration,
             transcript,
+            pause_ms,
         } => {
             let options = call::CallOptions {
                 to_url: to,
@@ -314,6 +318,7 @@ async fn main() -> anyhow::Result<()> {
                 dial_statuses: dial_status,
                 recording_duration,
                 transcript,
+                pause: std::time::Duration::from_millis(pause_ms),
             };
             let http = reqwest::Client::new();
             let report = if watch {

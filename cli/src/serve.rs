@@ -25,6 +25,7 @@ use lambda_http::Body as LambdaBody;
 use sync_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
 
+use crate::dashboard::Dashboard;
 use crate::dev_credentials::{self, DevCredentials};
 
 /// The functions `serve` runs, each at the path `template.yaml` deploys it at. A new
@@ -62,7 +63,7 @@ async fn invoke(services: Services, function: &Function, req: Request) -> Respon
 /// A body whose declared `Content-Length` is over `MAX_BODY_BYTES` is refused before any
 /// of it is read; a chunked one is read up to the limit and refused there; one that
 /// stalls is refused with 408 when the connection's body timeout runs out.
-async fn to_lambda(req: Request) -> Result<lambda_http::Request, Response> {
+pub(crate) async fn to_lambda(req: Request) -> Result<lambda_http::Request, Response> {
     let (parts, body) = req.into_parts();
     let refuse = |e: ErrorResponse| from_lambda(e.into_response());
     let declared = parts
@@ -91,7 +92,7 @@ async fn to_lambda(req: Request) -> Result<lambda_http::Request, Response> {
     Ok(lambda_http::Request::from_parts(parts, body))
 }
 
-fn from_lambda(response: lambda_http::Response<LambdaBody>) -> Response {
+pub(crate) fn from_lambda(response: lambda_http::Response<LambdaBody>) -> Response {
     let (parts, body) = response.into_parts();
     let body = match body {
         LambdaBody::Empty => AxumBody::empty(),
@@ -224,7 +225,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
-    let router = router.merge(app(services));
+    let presence_maps = services.presence.maps();
+    let dashboard = Dashboard::new(services.clone(), addr.ip().is_loopback(), presence_maps);
+    let router = router.merge(app(services)).merge(dashboard.router());
     let limits = options.conn_limits;
     let server = tokio::spawn(callflow_httpd::serve(
         listener,
@@ -263,7 +266,7 @@ fn credentials(options: &ServeOptions) -> anyhow::Result<DevCredentials> {
 /// What `serve` prints once it accepts connections.
 pub fn banner(served: &Served) -> String {
     let b = &served.base_url;
-    let mut text = format!("callflow dev server on {b}\n");
+    let mut text = format!("callflow dev server on {b}\n  dashboard: {b}/\n");
     for function in FUNCTIONS {
         let (methods, path, summary) = (function.methods, function.path, function.summary);
         text.push_str(&format!("  {methods:<9} {b}{path}  {summary}\n"));

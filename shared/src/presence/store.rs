@@ -50,6 +50,13 @@ impl PresenceStore {
     }
 
     /// The map that holds `identity`.
+    /// Every presence map, in shard order (what a realtime client subscribes to).
+    pub fn maps(&self) -> Vec<String> {
+        (0..u64::from(self.shards))
+            .map(|shard| shard_name(shard, self.shards))
+            .collect()
+    }
+
     pub fn map_for(&self, identity: &str) -> String {
         shard_name(
             fnv1a(identity.as_bytes()) % u64::from(self.shards),

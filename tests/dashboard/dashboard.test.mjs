@@ -1,0 +1,235 @@
+// The dashboard of `callflow serve`, in Debian's headless Chromium driven by Playwright
+// (playwright-core: no browser download; the system /usr/bin/chromium is launched).
+//
+// Real parts only: `callflow serve` as a process on an ephemeral loopback port (the
+// functions, the emulator and its twilsock socket), `callflow call --watch` as a process,
+// presence beats over HTTP, and the page running the vendored twilio-sync.js. The test
+// asserts what a person would see:
+// - each stage a call enters shows on the page within 1 s of the webhook's answer;
+// - a reload mid-call shows the call as it is now;
+// - a late answer is listed as stale, in words;
+// - three agents appear; the one who stops beating disappears when its TTL runs out,
+//   the others stay.
+// Screenshots go to target/screenshots/.
+//
+// Env: CALLFLOW_BIN (default target/debug/callflow), CHROMIUM (default /usr/bin/chromium).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = process.env.CALLFLOW_BIN || join(ROOT, 'target/debug/callflow');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'target/screenshots');
+const PRESENCE_TTL = 2; // seconds
+const PAUSE_MS = 2500; // the simulated caller's think time between answers
+
+const T0 = performance.now();
+const log = (...what) => process.env.DEBUG_DASHBOARD && console.error(`[${Math.round(performance.now() - T0)} ms]`, ...what);
+
+/** Starts `callflow serve` and reads its banner. */
+async function startServe() {
+  const dir = mkdtempSync(join(tmpdir(), 'callflow-dashboard-'));
+  const env = { ...process.env };
+  for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_SYNC_URL', 'PUBLIC_BASE_URL',
+    'CALLFLOW_API_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'PRESENCE_TTL', 'CALL_INDEX_MAP']) {
+    delete env[name];
+  }
+  const child = spawn(BIN, ['serve', '--port', '0', '--data', ':memory:', '--presence-ttl', String(PRESENCE_TTL)], {
+    cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const found = {};
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const t = line.trim();
+    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'CALLFLOW_API_TOKEN']) {
+      if (t.startsWith(`${name}=`)) found[name] = t.slice(name.length + 1).split(/\s/)[0];
+    }
+    if (t.startsWith('READY ')) {
+      found.base = t.slice('READY '.length);
+      break;
+    }
+  }
+  assert.ok(found.base && found.TWILIO_AUTH_TOKEN && found.CALLFLOW_API_TOKEN, 'serve printed its banner');
+  return { ...found, child, dir };
+}
+
+async function beat(serve, identity, device) {
+  const response = await fetch(`${serve.base}/presence-heartbeat`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${serve.CALLFLOW_API_TOKEN}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ identity, status: 'online', device }).toString(),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+/** A webhook signed as Twilio signs it: HMAC-SHA1 over the URL and the sorted params. */
+async function signedPost(serve, path, params) {
+  const url = `${serve.base}${path}`;
+  const data = Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const signature = createHmac('sha1', serve.TWILIO_AUTH_TOKEN).update(url + data).digest('base64');
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'x-twilio-signature': signature, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** Waits until the page shows the call in `stage` with `retries` and `status`; returns ms. */
+async function pageShows(page, sid, { stage, retries, status }, timeout) {
+  const started = performance.now();
+  const shown = page.waitForFunction(
+    ([sid, stage, retries, status]) => {
+      const row = document.querySelector(`#calls tr[data-call-sid="${sid}"]`);
+      return row && row.dataset.stage === stage && row.dataset.status === status
+        && row.querySelector('.stage').textContent === stage
+        && row.querySelector('.retries').textContent === retries;
+    },
+    [sid, stage, retries, status],
+    { timeout, polling: 'raf' },
+  );
+  try {
+    await shown;
+  } catch (error) {
+    const rows = await page.$$eval('#calls tbody tr', (trs) => trs.map((tr) => tr.innerText));
+    throw new Error(`the page did not show ${sid} in ${JSON.stringify({ stage, retries, status })} within ${timeout} ms; it shows ${JSON.stringify(rows)} (connection: ${await page.textContent('#connection')})`);
+  }
+  return performance.now() - started;
+}
+
+async function presentIdentities(page) {
+  return page.$$eval('#agents li', (items) => items.map((li) => li.dataset.identity));
+}
+
+test('the dashboard follows calls and presence live, in headless Chromium', { timeout: 90_000 }, async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const serve = await startServe();
+  const profile = mkdtempSync(join(tmpdir(), 'callflow-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 1100 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const keepBeating = [];
+  t.after(async () => {
+    keepBeating.forEach(clearInterval);
+    await browser.close();
+    serve.child.kill();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(serve.dir, { recursive: true, force: true });
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  log('browser up');
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+
+  await page.goto(`${serve.base}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  assert.equal(await page.textContent('#connection'), 'connected');
+  log('page ready');
+  assert.equal(await page.locator('#flow svg g[data-stage]').count(), 7, 'the flow diagram has every stage');
+  assert.equal(await page.locator('h1').count(), 1);
+  assert.equal(await page.locator('h2').count(), 3);
+
+  // ---- presence: three agents, one stops beating ----
+  const beforeBeats = performance.now();
+  await Promise.all([beat(serve, 'alice', 'web'), beat(serve, 'bob', 'desk-phone'), beat(serve, 'carol', 'mobile')]);
+  const carolLastBeat = performance.now();
+  log('beats sent');
+  await page.waitForFunction(() => document.querySelectorAll('#agents li').length === 3, null, { timeout: 1000 });
+  // Carol's beat was her last: the page must drop her when her TTL runs out (not before,
+  // and within 1 s after). Her TTL ends before the reload below, so this wait is not cut.
+  const carolGone = page.waitForFunction(() => !document.querySelector('#agents li[data-identity="carol"]'),
+    null, { timeout: (PRESENCE_TTL + 5) * 1000, polling: 'raf' }).then(() => performance.now(), (error) => error);
+  assert.deepEqual(await presentIdentities(page), ['alice', 'bob', 'carol']);
+  assert.match(await page.textContent('#agents li[data-identity="bob"]'), /bob — online on desk-phone/);
+  for (const [who, device] of [['alice', 'web'], ['bob', 'desk-phone']]) {
+    keepBeating.push(setInterval(() => beat(serve, who, device).catch(() => {}), 500));
+  }
+
+  // ---- a call through several stages, watched from the terminal ----
+  const call = spawn(BIN, ['call', '--watch', '--pause-ms', String(PAUSE_MS),
+    '--to', `${serve.base}/store-call-state`, '--digits', '9,2', '--speech', 'there is an outage'], {
+    env: { ...process.env, TWILIO_ACCOUNT_SID: serve.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: serve.TWILIO_AUTH_TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((done) => call.on('exit', done));
+  log('call started');
+  const expected = [
+    { stage: 'welcome', retries: '0', status: 'ringing' },
+    { stage: 'welcome', retries: '1', status: 'ringing' }, // 9 is not an option
+    { stage: 'technical', retries: '0', status: 'ringing' },
+    { stage: 'outage', retries: '0', status: 'ringing' },
+    { stage: 'outage', retries: '0', status: 'completed' },
+  ];
+  const latencies = [];
+  let sid = null;
+  let step = 0;
+  for await (const line of createInterface({ input: call.stdout })) {
+    if (line.startsWith('call ')) sid = line.slice(5).trim();
+    const m = line.trim().match(/^stage (\S+)\s+retries (\d+)\s+status (\S+)/);
+    log('call:', line);
+    if (!m) continue;
+    // The webhook has answered and Sync holds this state: the page must show it within 1 s.
+    const want = expected[step];
+    assert.deepEqual({ stage: m[1], retries: m[2], status: m[3] }, want, `terminal step ${step}`);
+    const ms = await pageShows(page, sid, want, 1000);
+    latencies.push(Math.round(ms));
+    await page.screenshot({ path: join(SHOTS, `dashboard-step-${step}-${want.stage}.png`), fullPage: true });
+    if (want.stage === 'technical') {
+      // The diagram marks the stage, with a badge (not by colour alone).
+      assert.equal(await page.locator('#flow g.current[data-stage="technical"]').count(), 1);
+      assert.match(await page.textContent('#flow-summary'), /technical: 1 call/);
+      // Reload mid-call: the page rebuilds from Sync and shows the call as it is now.
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      await pageShows(page, sid, want, 1000);
+      const selections = await page.$$eval(`#calls tr[data-call-sid="${sid}"] .selections li`,
+        (items) => items.map((li) => li.textContent));
+      assert.deepEqual(selections, ['pressed 9 at welcome (not an option)', 'pressed 2 at welcome']);
+      assert.equal(await page.locator('#flow g.current[data-stage="technical"]').count(), 1);
+    }
+    step += 1;
+  }
+  const code = await exited;
+  log('call output ended');
+  assert.equal(code, 0, 'callflow call succeeded');
+  assert.equal(step, expected.length, 'every step was printed and seen on the page');
+
+  // Carol has left, the others (still beating) stay.
+  const carolGoneAt = await carolGone;
+  assert.equal(typeof carolGoneAt, 'number', `carol never left the page: ${carolGoneAt}`);
+  assert.deepEqual(await presentIdentities(page), ['alice', 'bob']);
+  const carolGoneAfter = carolGoneAt - carolLastBeat;
+  assert.ok(carolGoneAt - beforeBeats >= PRESENCE_TTL * 1000 && carolGoneAfter <= PRESENCE_TTL * 1000 + 1000,
+    `carol must leave the page when her ${PRESENCE_TTL} s TTL runs out, within 1 s: she left after ${carolGoneAfter} ms`);
+
+  // A late answer for a stage the call has left is listed as stale, in words.
+  const late = await signedPost(serve, '/store-call-state?stage=welcome', {
+    AccountSid: serve.TWILIO_ACCOUNT_SID, CallSid: sid, CallStatus: 'in-progress',
+    Digits: '1', From: '+15005550006', To: '+15005550001',
+  });
+  assert.ok(late.ok, `late answer accepted: ${late.status}`);
+  await page.waitForFunction((sid) => [...document.querySelectorAll(`#calls tr[data-call-sid="${sid}"] .selections li`)]
+    .some((li) => li.textContent.includes('pressed 1 at welcome') && li.textContent.includes('stale')), sid, { timeout: 1000 });
+  assert.match(await page.textContent(`#calls tr[data-call-sid="${sid}"] .status`), /completed \(ended\)/);
+  assert.equal(await page.locator('#flow g.current').count(), 0, 'no active call left in the diagram');
+  await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  console.log(`page caught up with each webhook in (ms): ${latencies.join(', ')}`);
+  console.log(`carol left the page ${Math.round(carolGoneAfter)} ms after her last beat (TTL ${PRESENCE_TTL} s)`);
+});
