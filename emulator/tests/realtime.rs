@@ -808,3 +808,35 @@ async fn an_idle_socket_stays_open_and_still_gets_events() {
     let (_, p) = c.notification(Duration::from_secs(2)).await;
     assert_eq!(p["event"]["document_data"], json!({"late": true}));
 }
+
+/// A subscriber further behind than the retained log gets a Document's current value
+/// (one event with the newest id) instead of a partial replay.
+#[tokio::test]
+async fn a_document_replay_beyond_retention_sends_the_current_value() {
+    let (emu, api) = start(config()).await;
+    let r = api
+        .post("/v1/Services/default/Documents", &[("UniqueName", "busy")])
+        .await;
+    let sid = r.body["sid"].as_str().expect("sid").to_owned();
+    let path = format!("/v1/Services/default/Documents/{sid}");
+    let n = 1100;
+    for i in 1..=n {
+        let r = api
+            .post(&path, &[("Data", &format!(r#"{{"n":{i}}}"#))])
+            .await;
+        assert_eq!(r.status.as_u16(), 200);
+    }
+    let mut c = Client::connected(&emu).await;
+    let (replayed, est) = c.subscribe_and_replay(&sid, "document", json!(1)).await;
+    assert_eq!(replayed.len(), 1, "one event stands in for the pruned ones");
+    assert_eq!(replayed[0]["event"]["id"], n);
+    assert_eq!(replayed[0]["event"]["document_data"], json!({ "n": n }));
+    assert_eq!(est["last_event_id"], n);
+    // Within the retained log, the replay is event by event.
+    let (replayed, _) = c.subscribe_and_replay(&sid, "document", json!(n - 3)).await;
+    let ids: Vec<i64> = replayed
+        .iter()
+        .filter_map(|p| p["event"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [n - 2, n - 1, n]);
+}
