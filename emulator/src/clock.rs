@@ -14,6 +14,12 @@ use tokio::sync::watch;
 enum Source {
     System,
     Manual(AtomicI64),
+    /// Tokio's clock from `at` on, starting at `start_ms`: under paused time (tests)
+    /// it moves with `tokio::time::advance` and auto-advance, like every timer does.
+    Tokio {
+        start_ms: i64,
+        at: tokio::time::Instant,
+    },
 }
 
 #[derive(Debug)]
@@ -47,6 +53,17 @@ impl Clock {
         Self::from_source(Source::Manual(AtomicI64::new(start_ms)))
     }
 
+    /// A clock that follows Tokio's time, starting at the current wall-clock time. In a
+    /// runtime with paused time it moves with the test's virtual time, so rate limits
+    /// and TTLs see the same time as the clients' sleeps and timeouts.
+    /// Must be called inside a Tokio runtime.
+    pub fn tokio() -> Self {
+        Self::from_source(Source::Tokio {
+            start_ms: system_now_ms(),
+            at: tokio::time::Instant::now(),
+        })
+    }
+
     /// A manual clock starting at the current wall-clock time.
     pub fn manual_now() -> Self {
         Self::manual(system_now_ms())
@@ -66,13 +83,17 @@ impl Clock {
         match &self.inner.source {
             Source::System => system_now_ms(),
             Source::Manual(ms) => ms.load(Ordering::SeqCst),
+            Source::Tokio { start_ms, at } => {
+                start_ms + i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX)
+            }
         }
     }
 
-    /// Moves a manual clock forward. Returns false (and does nothing) on the system clock.
+    /// Moves a manual clock forward. Returns false (and does nothing) on the system and
+    /// Tokio clocks.
     pub fn advance(&self, by: Duration) -> bool {
         match &self.inner.source {
-            Source::System => false,
+            Source::System | Source::Tokio { .. } => false,
             Source::Manual(ms) => {
                 let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
                 ms.fetch_add(by, Ordering::SeqCst);

@@ -52,6 +52,24 @@ impl Stack {
         }
     }
 
+    /// With Sync's documented rate limits enforced ([`sync_emulator::Limits::twilio`]) on
+    /// a clock that follows Tokio's time, so that under paused time (`start_paused`)
+    /// the limits, the functions' Retry-After sleeps and the test's schedule all run on
+    /// one virtual clock.
+    pub async fn rate_limited(extra: &[(&str, &str)]) -> Stack {
+        let clock = Clock::tokio();
+        let config = EmulatorConfig::in_memory(ACCOUNT_SID, AUTH_TOKEN)
+            .clock(clock.clone())
+            .limits(sync_emulator::Limits::twilio());
+        let emulator = sync_emulator::spawn(config).await.expect("emulator starts");
+        let services = services_for(&emulator.base_url(), extra);
+        Stack {
+            emulator,
+            clock,
+            services,
+        }
+    }
+
     /// Another warm function instance on the same emulator: its own Sync client, revision
     /// cache and per-call locks, as a second Lambda instance would have.
     pub fn another_instance(&self) -> Services {

@@ -277,3 +277,95 @@ async fn presence_spreads_over_shards_and_lists_them_all() {
     );
     assert!(maps_used.iter().all(|m| m.starts_with("user-presence-")));
 }
+
+/// What happened to a fleet's beats.
+struct Fleet {
+    beats: usize,
+    /// Beats not answered 200, or answered later than the agent's next beat was due.
+    lost: usize,
+    slowest: Duration,
+    sync_requests: u64,
+    present: usize,
+}
+
+/// `agents` agents, evenly spread over a 30 s period, each beating every 30 s for
+/// `periods` periods, through the real handler against an emulator enforcing Sync's
+/// documented limits; all on paused (virtual) time.
+async fn fleet(shards: u32, agents: usize, periods: u32) -> Fleet {
+    let period = Duration::from_secs(30);
+    let stack = Stack::rate_limited(&[("PRESENCE_SHARDS", &shards.to_string())]).await;
+    // Paused time jumps to the next timer whenever the runtime is idle, e.g. while the
+    // emulator's SQLite thread works; a request's own timeout must never be that next
+    // timer. A 1 ms tick keeps every jump to at most 1 ms of virtual time.
+    let ticker = tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let start = tokio::time::Instant::now();
+    let tasks: Vec<_> = (0..agents)
+        .map(|i| {
+            let services = stack.services.clone();
+            let offset = period.mul_f64(i as f64 / agents as f64);
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for p in 0..periods {
+                    let due = start + offset + period * p;
+                    tokio::time::sleep_until(due).await;
+                    let beat = bearer_post_json(
+                        serde_json::json!({"identity": format!("agent-{i:04}"), "status": "online"}),
+                    );
+                    let response = presence_heartbeat::FUNCTION.call(&services, beat).await;
+                    outcomes.push((response.status(), due.elapsed()));
+                }
+                outcomes
+            })
+        })
+        .collect();
+    let (mut beats, mut lost, mut slowest) = (0, 0, Duration::ZERO);
+    for task in tasks {
+        for (status, took) in task.await.expect("agent task") {
+            beats += 1;
+            slowest = slowest.max(took);
+            if status != StatusCode::OK || took >= period {
+                lost += 1;
+            }
+        }
+    }
+    let sync_requests = stack.sync_requests();
+    // Listing reads every map page by page; let the read budget refill first.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let present = present(&stack).await.len();
+    ticker.abort();
+    Fleet {
+        beats,
+        lost,
+        slowest,
+        sync_requests,
+        present,
+    }
+}
+
+/// README: Sync takes ~20 writes/s per map, so one map carries ~600 agents beating every
+/// 30 s. 2,000 agents need 4 shards; with 1 the fleet does not fit and beats are lost.
+#[tokio::test(start_paused = true)]
+async fn presence_shards_carry_a_2000_agent_fleet_under_syncs_rate_limits() {
+    let fits = fleet(4, 2_000, 3).await;
+    println!(
+        "4 shards: {} beats in 90 s (virtual), {} lost, slowest {:?}, {} Sync requests, {} present",
+        fits.beats, fits.lost, fits.slowest, fits.sync_requests, fits.present
+    );
+    assert_eq!(fits.beats, 6_000);
+    assert_eq!(fits.lost, 0, "no beat lost with 4 shards");
+    assert_eq!(fits.present, 2_000, "every agent present at the end");
+
+    let one = fleet(1, 2_000, 1).await;
+    println!(
+        "1 shard: {} beats in 30 s (virtual), {} lost, slowest {:?}, {} Sync requests, {} present",
+        one.beats, one.lost, one.slowest, one.sync_requests, one.present
+    );
+    assert!(
+        one.lost > 0,
+        "one map cannot take 2,000 beats in 30 s (200 burst + 20/s = 800)"
+    );
+}
