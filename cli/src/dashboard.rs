@@ -44,14 +44,22 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    pub fn new(services: Services, loopback: bool, presence_maps: Vec<String>) -> Dashboard {
+    /// `embedded`: whether serve runs the emulator, whose socket the page then uses; with
+    /// another Sync (`--sync-url`, e.g. Twilio's), the page connects to twilio-sync.js's
+    /// default socket for that account instead.
+    pub fn new(
+        services: Services,
+        loopback: bool,
+        embedded: bool,
+        presence_maps: Vec<String>,
+    ) -> Dashboard {
         let flow = services.call_states.flow();
         let flow_svg = crate::graph::to_svg(&flow.graph());
         let config = serde_json::json!({
             "callsMap": services.config.call_index_map,
             "presenceMaps": presence_maps,
             "flowStart": flow.start,
-            "socketPath": sync_emulator::realtime::PATH,
+            "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
         });
         Dashboard {

@@ -226,7 +226,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
     let presence_maps = services.presence.maps();
-    let dashboard = Dashboard::new(services.clone(), addr.ip().is_loopback(), presence_maps);
+    let dashboard = Dashboard::new(
+        services.clone(),
+        addr.ip().is_loopback(),
+        embedded,
+        presence_maps,
+    );
     let router = router.merge(app(services)).merge(dashboard.router());
     let limits = options.conn_limits;
     let server = tokio::spawn(callflow_httpd::serve(

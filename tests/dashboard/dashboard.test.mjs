@@ -9,7 +9,7 @@
 // - a reload mid-call shows the call as it is now;
 // - a late answer is listed as stale, in words;
 // - three agents appear; the one who stops beating disappears when its TTL runs out,
-//   the others stay.
+//   the others stay; one who beats `offline` disappears within 1 s.
 // Screenshots go to target/screenshots/.
 //
 // Env: CALLFLOW_BIN (default target/debug/callflow), CHROMIUM (default /usr/bin/chromium).
@@ -124,6 +124,7 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const keepBeating = [];
+  const inFlight = {};
   t.after(async () => {
     keepBeating.forEach(clearInterval);
     await browser.close();
@@ -159,7 +160,7 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   assert.deepEqual(await presentIdentities(page), ['alice', 'bob', 'carol']);
   assert.match(await page.textContent('#agents li[data-identity="bob"]'), /bob — online on desk-phone/);
   for (const [who, device] of [['alice', 'web'], ['bob', 'desk-phone']]) {
-    keepBeating.push(setInterval(() => beat(serve, who, device).catch(() => {}), 500));
+    keepBeating.push(setInterval(() => { inFlight[who] = beat(serve, who, device).catch(() => {}); }, 500));
   }
 
   // ---- a call through several stages, watched from the terminal ----
@@ -218,6 +219,18 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   const carolGoneAfter = carolGoneAt - carolLastBeat;
   assert.ok(carolGoneAt - beforeBeats >= PRESENCE_TTL * 1000 && carolGoneAfter <= PRESENCE_TTL * 1000 + 1000,
     `carol must leave the page when her ${PRESENCE_TTL} s TTL runs out, within 1 s: she left after ${carolGoneAfter} ms`);
+
+  // An agent who says they are going offline leaves at once.
+  clearInterval(keepBeating.pop());
+  await inFlight.bob; // its last beat lands before the offline one
+  const offline = await fetch(`${serve.base}/presence-heartbeat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.CALLFLOW_API_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'identity=bob&status=offline',
+  });
+  assert.equal(offline.status, 200);
+  await page.waitForFunction(() => !document.querySelector('#agents li[data-identity="bob"]'), null, { timeout: 1000 });
+  assert.deepEqual(await presentIdentities(page), ['alice']);
 
   // A late answer for a stage the call has left is listed as stale, in words.
   const late = await signedPost(serve, '/store-call-state?stage=welcome', {

@@ -222,9 +222,11 @@ async function main() {
   const config = await fetchJson('/dashboard/config.json');
   await loadFlow();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  client = new Twilio.Sync.Client(await freshToken(), {
-    twilsock: { uri: `${scheme}://${location.host}${config.socketPath}` },
-  });
+  // serve's own socket when it runs the emulator; otherwise the client's default (Twilio).
+  const options = config.socketPath
+    ? { twilsock: { uri: `${scheme}://${location.host}${config.socketPath}` } }
+    : {};
+  client = new Twilio.Sync.Client(await freshToken(), options);
   client.on('connectionStateChanged', setConnection);
   client.on('tokenAboutToExpire', async () => client.updateToken(await freshToken()));
   await Promise.all(config.presenceMaps.map(followPresence));
