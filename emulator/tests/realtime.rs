@@ -709,6 +709,20 @@ async fn bad_frames_get_error_answers_and_the_server_keeps_serving() {
     let id = c.send(obj(json!({"method": "frobnicate"})), None).await;
     let f = c.reply_to(&id).await;
     assert_eq!(f.header["status"]["code"], 400);
+    // Subscriptions: a batch over max_batch_size, an unknown action.
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"object_sid": format!("ET{i:032x}"), "object_type": "document"}))
+        .collect();
+    let body = json!({"action": "establish", "correlation_id": 1, "requests": many});
+    let (code, _) = c
+        .request("POST", "/v4/Subscriptions", json!({}), None, Some(body))
+        .await;
+    assert_eq!(code, 400);
+    let body = json!({"action": "frobnicate", "requests": []});
+    let (code, _) = c
+        .request("POST", "/v4/Subscriptions", json!({}), None, Some(body))
+        .await;
+    assert_eq!(code, 400);
     // Garbage that is not a frame: the server says it cannot parse it and closes.
     c.ws.send(Message::Binary(b"GET / HTTP/1.1".to_vec().into()))
         .await

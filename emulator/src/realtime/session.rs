@@ -37,6 +37,10 @@ const MAX_REPLAY: usize = events::RETAIN_PER_OBJECT as usize + events::PRUNE_STE
 const ABOUT_TO_EXPIRE_MS: i64 = 30_000;
 /// What the subscribe reply promises; the client re-subscribes if nothing arrives by then.
 const ESTIMATED_DELIVERY_MS: u64 = 5_000;
+/// Most subscriptions one request may carry (the reply's `max_batch_size`).
+const MAX_BATCH: usize = 100;
+/// How long a frame may wait for a client that does not read before it is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A subscribed object and the id of the last event sent for it.
 #[derive(Debug, Clone, Copy)]
@@ -132,10 +136,17 @@ fn reason(code: u16) -> &'static str {
 
 impl Session {
     async fn send(&mut self, bytes: Vec<u8>) -> Result<(), End> {
-        self.socket
-            .send(Message::Binary(bytes.into()))
-            .await
-            .map_err(|_| End::Closed)
+        // A client that stops reading would hold this session forever; events it misses
+        // meanwhile are in the log, so dropping it loses nothing it cannot replay.
+        match tokio::time::timeout(
+            SEND_TIMEOUT,
+            self.socket.send(Message::Binary(bytes.into())),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(End::Closed),
+        }
     }
 
     async fn send_frame(&mut self, f: Frame) -> Result<(), End> {
@@ -422,6 +433,13 @@ impl Session {
             );
             return self.send(Self::error_reply(id, &e)).await;
         };
+        if requests.len() > MAX_BATCH {
+            let e = SyncError::InvalidParameter(format!(
+                "at most {MAX_BATCH} subscriptions per request, got {}",
+                requests.len()
+            ));
+            return self.send(Self::error_reply(id, &e)).await;
+        }
         let requests = requests.clone();
         let correlation = req
             .body
@@ -433,7 +451,7 @@ impl Session {
             200,
             &json!({
                 "estimated_delivery_in_ms": ESTIMATED_DELIVERY_MS,
-                "max_batch_size": 100,
+                "max_batch_size": MAX_BATCH,
                 "ttl_in_s": -1,
             }),
         ))
