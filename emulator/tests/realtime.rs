@@ -823,34 +823,60 @@ async fn an_idle_socket_stays_open_and_still_gets_events() {
     assert_eq!(p["event"]["document_data"], json!({"late": true}));
 }
 
-/// A subscriber further behind than the retained log gets a Document's current value
-/// (one event with the newest id) instead of a partial replay.
+/// The log keeps every event of the last 15 minutes (paged out on replay); a subscriber
+/// further behind than the log reaches gets a Document's current value (one event with the
+/// newest id) instead of a partial replay.
 #[tokio::test]
-async fn a_document_replay_beyond_retention_sends_the_current_value() {
-    let (emu, api) = start(config()).await;
+async fn replay_covers_fifteen_minutes_and_beyond_that_a_document_is_its_value() {
+    let clock = Clock::manual_now();
+    let (emu, api) = start(config().clock(clock.clone())).await;
     let r = api
         .post("/v1/Services/default/Documents", &[("UniqueName", "busy")])
         .await;
     let sid = r.body["sid"].as_str().expect("sid").to_owned();
     let path = format!("/v1/Services/default/Documents/{sid}");
-    let n = 1100;
-    for i in 1..=n {
-        let r = api
-            .post(&path, &[("Data", &format!(r#"{{"n":{i}}}"#))])
-            .await;
-        assert_eq!(r.status.as_u16(), 200);
+    let write = |i: i64| {
+        let (api, path) = (&api, &path);
+        async move {
+            let r = api
+                .post(path, &[("Data", &format!(r#"{{"n":{i}}}"#))])
+                .await;
+            assert_eq!(r.status.as_u16(), 200);
+        }
+    };
+    for i in 1..=1100 {
+        write(i).await;
     }
+    // All 1,100 are young: a client that saw only the first gets the other 1,099.
     let mut c = Client::connected(&emu).await;
     let (replayed, est) = c.subscribe_and_replay(&sid, "document", json!(1)).await;
-    assert_eq!(replayed.len(), 1, "one event stands in for the pruned ones");
-    assert_eq!(replayed[0]["event"]["id"], n);
-    assert_eq!(replayed[0]["event"]["document_data"], json!({ "n": n }));
-    assert_eq!(est["last_event_id"], n);
-    // Within the retained log, the replay is event by event.
-    let (replayed, _) = c.subscribe_and_replay(&sid, "document", json!(n - 3)).await;
     let ids: Vec<i64> = replayed
         .iter()
         .filter_map(|p| p["event"]["id"].as_i64())
         .collect();
-    assert_eq!(ids, [n - 2, n - 1, n]);
+    assert_eq!(ids, (2..=1100).collect::<Vec<_>>());
+    assert_eq!(est["last_event_id"], 1100);
+    drop(c);
+
+    // A quarter of an hour later the old ones are pruned as new ones come.
+    clock.advance(Duration::from_secs(16 * 60));
+    for i in 1101..=1200 {
+        write(i).await;
+    }
+    let mut c = Client::connected(&emu).await;
+    let (replayed, est) = c.subscribe_and_replay(&sid, "document", json!(1)).await;
+    assert_eq!(replayed.len(), 1, "one event stands in for the pruned ones");
+    assert_eq!(replayed[0]["event"]["id"], 1200);
+    assert_eq!(replayed[0]["event"]["document_data"], json!({ "n": 1200 }));
+    assert_eq!(est["last_event_id"], 1200);
+    drop(c);
+
+    // Within the retained log, the replay is event by event.
+    let mut c = Client::connected(&emu).await;
+    let (replayed, _) = c.subscribe_and_replay(&sid, "document", json!(1197)).await;
+    let ids: Vec<i64> = replayed
+        .iter()
+        .filter_map(|p| p["event"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [1198, 1199, 1200]);
 }

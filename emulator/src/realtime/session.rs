@@ -31,8 +31,8 @@ use crate::store::objects::{self, Kind};
 
 /// The host written into URLs when the client did not name one.
 const DEFAULT_CDS_HOST: &str = "cds.us1.twilio.com";
-/// Events replayed per subscribe at most (the log keeps about this many per object).
-const MAX_REPLAY: usize = events::RETAIN_PER_OBJECT as usize + events::PRUNE_STEP as usize;
+/// Events read from the log at a time while replaying.
+const REPLAY_PAGE: usize = 1000;
 /// How long before expiry the client is told to fetch a new token.
 const ABOUT_TO_EXPIRE_MS: i64 = 30_000;
 /// What the subscribe reply promises; the client re-subscribes if nothing arrives by then.
@@ -562,19 +562,21 @@ impl Session {
             .store
             .read(move |c| {
                 let first = events::first_id(c, &id)?;
-                let events = events::since(c, &id, sub.cursor, MAX_REPLAY)?;
                 // Further behind than the log reaches: a Document is its value, so the
                 // current value stands in for the events that are gone.
                 let gap = first.is_some_and(|f| f > sub.cursor + 1);
                 let current = if gap && sub.kind == Kind::Document {
-                    objects::find(c, &service, Kind::Document, &id, now)?
+                    match objects::find(c, &service, Kind::Document, &id, now)? {
+                        Some(doc) => Some((doc, events::last_id(c, &id)?)),
+                        None => None,
+                    }
                 } else {
                     None
                 };
-                Ok((events, gap, current))
+                Ok((gap, current))
             })
             .await;
-        let (log, gap, current) = match read {
+        let (gap, current) = match read {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!(error = %e, "realtime: cannot read the event log");
@@ -587,8 +589,7 @@ impl Session {
                 "realtime: replay reaches past the retained log"
             );
         }
-        if let Some(doc) = current {
-            let head = log.last().map(|e| e.id).unwrap_or(sub.cursor);
+        if let Some((doc, head)) = current {
             let synthetic = Event {
                 seq: 0,
                 object_sid: doc.sid.clone(),
@@ -603,13 +604,33 @@ impl Session {
                 }),
                 date_created: doc.date_updated,
             };
-            self.send_event(&synthetic, SYNC_EVENT, correlation).await?;
-            return Ok(());
+            return self.send_event(&synthetic, SYNC_EVENT, correlation).await;
         }
-        for e in &log {
-            self.send_event(e, SYNC_EVENT, correlation).await?;
+        // Page through the log; `send_event` advances the cursor as it goes.
+        loop {
+            let Some(cursor) = self.subs.get(sid).map(|s| s.cursor) else {
+                return Ok(()); // the object's removal was among the events
+            };
+            let id = sid.to_owned();
+            let page = match self
+                .st
+                .store
+                .read(move |c| events::since(c, &id, cursor, REPLAY_PAGE))
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "realtime: cannot read the event log");
+                    return Ok(());
+                }
+            };
+            for e in &page {
+                self.send_event(e, SYNC_EVENT, correlation).await?;
+            }
+            if page.len() < REPLAY_PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     async fn catch_up_all(&mut self) -> Result<(), End> {

@@ -7,8 +7,11 @@
 //! `seq` gives commit order and lets the [`Feed`] publish, right after each commit, what
 //! that commit appended, without the writer ever waiting on a subscriber.
 //!
-//! Retention: the last [`RETAIN_PER_OBJECT`] events of each live object (pruned in steps of
-//! [`PRUNE_STEP`], so at most `RETAIN_PER_OBJECT + PRUNE_STEP` rows). When an object is
+//! Retention, per live object: every event of the last [`RETAIN_MS`] (15 minutes), and at
+//! least the last [`RETAIN_PER_OBJECT`] events whatever their age, but never more than
+//! [`MAX_PER_OBJECT`] (pruned in steps of [`PRUNE_STEP`], so up to that many more rows).
+//! At Twilio's 20 writes/s per object, 15 minutes are 18,000 events: a client away for
+//! up to a quarter of an hour misses nothing even on the busiest object. When an object is
 //! removed only its removal event is kept (so ids keep increasing and a subscriber still
 //! gets it), and removal events are dropped [`TOMBSTONE_MS`] after the removal.
 
@@ -22,9 +25,14 @@ use super::items::{ItemKey, ItemKind, ItemRow};
 use super::objects::{revision_str, Kind, ObjectRow};
 use crate::error::SyncError;
 
-/// Events kept per live object; a subscriber that is further behind on a Document gets the
-/// current value instead, on a Map or List the retained events only.
+/// Events kept per live object whatever their age; a subscriber that is further behind than
+/// the log reaches gets a Document's current value instead, on a Map or List the retained
+/// events only.
 pub const RETAIN_PER_OBJECT: i64 = 1000;
+/// Events younger than this are kept (up to [`MAX_PER_OBJECT`]).
+pub const RETAIN_MS: i64 = 15 * 60 * 1000;
+/// Never more events than this per object, however young.
+pub const MAX_PER_OBJECT: i64 = 20_000;
 /// Pruning runs when an object's event id is a multiple of this.
 pub const PRUNE_STEP: i64 = 64;
 /// How long the removal event of a removed object is kept.
@@ -178,8 +186,16 @@ fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError
         conn.prepare_cached("DELETE FROM sync_events WHERE object_sid = ?1 AND id < ?2")?
             .execute(params![object_sid, id])?;
     } else if id % PRUNE_STEP == 0 && id > RETAIN_PER_OBJECT {
-        conn.prepare_cached("DELETE FROM sync_events WHERE object_sid = ?1 AND id <= ?2")?
-            .execute(params![object_sid, id - RETAIN_PER_OBJECT])?;
+        conn.prepare_cached(
+            "DELETE FROM sync_events WHERE object_sid = ?1 AND id <= ?2 \
+             AND (date_created < ?3 OR id <= ?4)",
+        )?
+        .execute(params![
+            object_sid,
+            id - RETAIN_PER_OBJECT,
+            now - RETAIN_MS,
+            id - MAX_PER_OBJECT
+        ])?;
     }
     Ok(id)
 }
