@@ -154,7 +154,7 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   log('beats sent');
   await page.waitForFunction(() => document.querySelectorAll('#agents li').length === 3, null, { timeout: 1000 });
   // Carol's beat was her last: the page must drop her when her TTL runs out (not before,
-  // and within 1 s after). Her TTL ends before the reload below, so this wait is not cut.
+  // and within 1 s after; 20 ms of slack for the two processes' clocks). Her TTL ends before the reload below, so this wait is not cut.
   const carolGone = page.waitForFunction(() => !document.querySelector('#agents li[data-identity="carol"]'),
     null, { timeout: (PRESENCE_TTL + 5) * 1000, polling: 'raf' }).then(() => performance.now(), (error) => error);
   assert.deepEqual(await presentIdentities(page), ['alice', 'bob', 'carol']);
@@ -217,7 +217,7 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   assert.equal(typeof carolGoneAt, 'number', `carol never left the page: ${carolGoneAt}`);
   assert.deepEqual(await presentIdentities(page), ['alice', 'bob']);
   const carolGoneAfter = carolGoneAt - carolLastBeat;
-  assert.ok(carolGoneAt - beforeBeats >= PRESENCE_TTL * 1000 && carolGoneAfter <= PRESENCE_TTL * 1000 + 1000,
+  assert.ok(carolGoneAt - beforeBeats >= PRESENCE_TTL * 1000 - 20 && carolGoneAfter <= PRESENCE_TTL * 1000 + 1000,
     `carol must leave the page when her ${PRESENCE_TTL} s TTL runs out, within 1 s: she left after ${carolGoneAfter} ms`);
 
   // An agent who says they are going offline leaves at once.
