@@ -7,13 +7,15 @@
 //!
 //! Layout: `definition` holds the typed flow (a stage's kind is an enum the compiler
 //! checks), `toml` the file format and each stage's own checks, `validate` the
-//! whole-flow checks (references, reachability, endings), `engine` the transitions,
+//! whole-flow checks (references, reachability, endings), `locate` the file positions
+//! of their problems, `engine` the transitions,
 //! `render` the TwiML, `graph` the flow as nodes and edges (drawn by `callflow flow
 //! graph` and the dashboard).
 
 mod definition;
 mod engine;
 mod graph;
+mod locate;
 mod render;
 mod toml;
 mod validate;
@@ -35,6 +37,11 @@ impl Flow {
     pub fn parse(text: &str) -> Result<Flow, FlowError> {
         let raw: toml::FlowToml =
             ::toml::from_str(text).map_err(|e| FlowError::Syntax(e.to_string()))?;
+        Flow::compile(raw)
+    }
+
+    /// The typed flow of a parsed file, with every problem of its stages and of the whole.
+    fn compile(raw: toml::FlowToml) -> Result<Flow, FlowError> {
         let (flow, mut problems) = raw.compile();
         if let Err(FlowError::Invalid(more)) = flow.validate() {
             problems.extend(more);
@@ -53,6 +60,20 @@ impl Flow {
         Flow::parse(EXAMPLE_FLOW).unwrap_or_else(|_| Flow::minimal())
     }
 
+    /// Parses and validates the flow file `path` whose contents are `text`: like
+    /// [`Flow::parse`], with every problem prefixed by `path:line` (and `:column` for TOML
+    /// errors), as compilers and editors expect.
+    pub fn parse_file(path: &str, text: &str) -> Result<Flow, FlowError> {
+        let raw: toml::FlowToml = ::toml::from_str(text)
+            .map_err(|e| FlowError::Syntax(locate::syntax(path, text, &e)))?;
+        Flow::compile(raw).map_err(|error| match error {
+            FlowError::Invalid(problems) => {
+                FlowError::Invalid(locate::problems(path, text, &problems))
+            }
+            other => other,
+        })
+    }
+
     /// Loads the flow at `path`, or the bundled example when `path` is `None`.
     pub fn load(path: Option<&std::path::Path>) -> Result<Flow, FlowError> {
         match path {
@@ -62,7 +83,7 @@ impl Flow {
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })?;
-                Flow::parse(&text)
+                Flow::parse_file(&path.display().to_string(), &text)
             }
         }
     }
