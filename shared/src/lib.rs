@@ -12,6 +12,7 @@
 //!   builds them.
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`timestamp`]: ISO 8601 UTC timestamps as written into Sync values.
+//! - [`tls`]: rustls over ring for every HTTP client (a fraction of aws-lc-rs's build).
 //! - [`service`]: what every function builds once per process; store errors as answers.
 //! - [`config`]: configuration from the environment, checked once at start, every
 //!   problem reported at once.
@@ -27,6 +28,7 @@ pub mod presence;
 pub mod service;
 pub mod sync;
 pub mod timestamp;
+pub mod tls;
 pub mod twiml;
 pub mod webhook;
 

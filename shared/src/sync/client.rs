@@ -146,7 +146,8 @@ impl SyncClient {
                 "attempt limits must be at least 1".into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
+            .map_err(|e| SyncError::Config(format!("TLS: {e}")))?
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_nodelay(true)

@@ -1,0 +1,36 @@
+//! TLS for every HTTP client callflow builds: rustls with the ring crypto provider and
+//! the platform's certificate verifier, handed to reqwest ready-made.
+//!
+//! reqwest's own `rustls` feature brings aws-lc-rs, whose C build alone was about a
+//! quarter of a cold `cargo build --release -p callflow-cli`; ring does the same job for
+//! a client in a fraction of the build. reqwest is therefore built with
+//! `rustls-no-provider`, and a client made without [`client_builder`] has no TLS provider
+//! (reqwest panics building it), unless its crate enables reqwest's `rustls` feature
+//! as the tests and the benchmark do.
+
+use std::sync::Arc;
+
+use rustls_platform_verifier::BuilderVerifierExt as _;
+
+/// A reqwest client builder whose TLS is rustls over ring, verifying certificates the
+/// way the platform does (the system's roots on Linux).
+pub fn client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_client_without_a_process_wide_provider() {
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        let client = client_builder().expect("TLS config").build();
+        assert!(client.is_ok(), "{client:?}");
+    }
+}
