@@ -153,14 +153,46 @@ impl std::fmt::Debug for Function {
     }
 }
 
-/// The whole `main` of a function binary: logging, [`Services::from_env`] once per
-/// process (a bad variable or flow ends the cold start with one clear log line
-/// and exit code 1), then `lambda_http::run` with the function's handler for every
-/// invocation.
+/// What the Lambda runtime client needs from the environment; without any of them
+/// `lambda_runtime` panics, so [`run_function`] checks them first.
+pub const LAMBDA_RUNTIME_VARS: [&str; 4] = [
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_RUNTIME_API",
+];
+
+/// The one line a function binary prints when it is started outside Lambda, or `None`
+/// when `var` finds every [`LAMBDA_RUNTIME_VARS`].
+pub fn outside_lambda(program: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let missing = LAMBDA_RUNTIME_VARS
+        .into_iter()
+        .find(|name| var(name).is_none_or(|value| value.is_empty()))?;
+    Some(format!(
+        "{program} is an AWS Lambda function and {missing} is not set: not inside Lambda; \
+         locally, run `callflow serve` (every function on one port) or `cargo lambda watch`"
+    ))
+}
+
+/// The whole `main` of a function binary: a check that it runs under a Lambda runtime
+/// (else one line pointing to `callflow serve` and `cargo lambda watch`, and exit code 1),
+/// logging, [`Services::from_env`] once per process (a bad variable or flow ends the
+/// cold start with one clear log line and exit code 1), then the runtime loop with the
+/// function's handler for every invocation.
+///
+/// The loop is `lambda_http::run_concurrent`: it polls one invocation at a time unless
+/// `AWS_LAMBDA_MAX_CONCURRENCY` (set by Lambda Managed Instances, and by `cargo lambda
+/// watch`) asks for more, which it then honours; `lambda_http::run` would instead log a
+/// warning at every start that it cannot.
 ///
 /// The services are leaked on purpose: they live as long as the process, and a
 /// `'static` reference is what lets every invocation share them without an `Arc` clone.
 pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> {
+    let program = function.path.trim_start_matches('/');
+    if let Some(line) = outside_lambda(program, |name| std::env::var(name).ok()) {
+        eprintln!("{line}");
+        std::process::exit(1);
+    }
     init_tracing();
     let services = match Services::from_env() {
         Ok(services) => services,
@@ -171,14 +203,40 @@ pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> 
     };
     services.config.log_startup_warnings();
     let services: &'static Services = Box::leak(Box::new(services));
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
+    lambda_http::run_concurrent(lambda_http::service_fn(move |req| async move {
         Ok::<_, std::convert::Infallible>(function.call(services, req).await)
     }))
     .await
 }
 
 /// Sets up logging the way Lambda wants it: `AWS_LAMBDA_LOG_FORMAT=JSON` gives JSON
-/// lines, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` the level.
+/// lines, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` the level (as
+/// `lambda_http::tracing::init_default_subscriber` does), and colour only when stdout is
+/// a terminal: CloudWatch, `cargo lambda watch` piping and log files get plain text.
 pub fn init_tracing() {
-    lambda_http::tracing::init_default_subscriber();
+    use std::io::IsTerminal as _;
+    use std::str::FromStr as _;
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| LevelFilter::from_str(&level).ok())
+        .unwrap_or(LevelFilter::INFO);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(level.into())
+                .from_env_lossy(),
+        )
+        .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    // `try_init`: a second call (tests building several functions) keeps the first.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
