@@ -6,7 +6,8 @@
 //! Prints the base URL, the credentials if it made them up, and one `READY <url>` line once
 //! it accepts connections.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -65,19 +66,36 @@ struct Args {
     body_timeout: Duration,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    // Logs go to stderr (stdout carries the banner), coloured only on a terminal.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
     // Every connection holds a descriptor; the soft limit (often 1,024) is not the real one.
     callflow_httpd::raise_open_file_limit();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: the context and its causes, each once (`{:#}` joins them with ": ").
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
+async fn run(args: Args) -> anyhow::Result<()> {
     let (account_sid, auth_token, generated) = match (args.account_sid, args.auth_token) {
         (Some(a), Some(t)) => (a, t, false),
         (None, None) => (new_sid(Prefix::Account), new_secret(), true),
