@@ -5,18 +5,25 @@
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`dashboard`]: the live page at `/` of `callflow serve` (twilio-sync.js, flow diagram).
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
+//! - [`credentials`]: which account SID and auth token `call` and `sign` use (given, or
+//!   the development pair `serve` keeps in `./.callflow/`).
+//! - [`report`]: a failed command's error, printed once.
 //! - [`play`]: how `call` plays `<Dial action>`, `<Record>`, `<Connect>`, `<Start>`/`<Stop>`.
 //! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
+//! - [`shell`]: quoting for the commands the CLI prints.
 //! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
 //! - [`token`]: `callflow token`, a Twilio access token for twilio-sync.js, minted locally.
 //! - [`twiml_doc`]: reads TwiML answers back into a tree for the simulator.
 
 pub mod call;
+pub mod credentials;
 pub mod dashboard;
 pub mod dev_credentials;
 pub mod graph;
 pub mod play;
+pub mod report;
 pub mod serve;
+pub mod shell;
 pub mod sign;
 pub mod token;
 pub mod twiml_doc;

@@ -1,10 +1,14 @@
 //! The `callflow` command: `serve`, `call`, `sign`. See the crate doc of `callflow_cli`.
 
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use url::Url;
 
-use callflow_cli::{call, graph, serve, sign, token};
+use callflow_cli::report::error_report;
+use callflow_cli::{call, credentials, graph, serve, sign, token};
 
 #[derive(Parser)]
 #[command(
@@ -23,8 +27,10 @@ struct Cli {
 enum Command {
     /// Run every function and the Sync emulator on one local port.
     Serve {
+        /// TCP port to listen on (0 picks a free one; the banner shows which)
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        /// Address to listen on (0.0.0.0 for every interface)
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
         /// SQLite file of the embedded Sync emulator (`:memory:` keeps nothing)
@@ -33,32 +39,35 @@ enum Command {
         /// Use this Sync (e.g. a separate sync-emulator) instead of the embedded one
         #[arg(long, env = "TWILIO_SYNC_URL")]
         sync_url: Option<String>,
-        /// Default: a development pair kept in .callflow/dev-credentials
+        /// Account SID (AC…) signatures and Sync use [default: a development pair kept in .callflow/dev-credentials]
         #[arg(long, env = "TWILIO_ACCOUNT_SID")]
         account_sid: Option<String>,
+        /// Auth token that signs webhooks (give it with --account-sid, or neither)
         #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
         auth_token: Option<String>,
-        /// The URL prefix signatures are computed over (default: the served address)
+        /// The URL prefix signatures are computed over [default: the served address]
         #[arg(long, env = "PUBLIC_BASE_URL")]
         public_base_url: Option<String>,
-        /// Bearer token for JSON reads and sync-token (default: the development one)
+        /// Bearer token for JSON reads and sync-token [default: the development one]
         #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
         api_token: Option<String>,
-        /// API key SID (SK…) that signs access tokens (default: the development one)
+        /// API key SID (SK…) that signs access tokens [default: the development one]
         #[arg(long, env = "TWILIO_API_KEY")]
         api_key: Option<String>,
         /// Secret of --api-key
         #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
         api_secret: Option<String>,
         /// Lifetime of sync-token's access tokens, and the most a request may ask for, in seconds (1 to 86400)
-        #[arg(long, env = "SYNC_TOKEN_TTL")]
+        #[arg(long, env = "SYNC_TOKEN_TTL", value_name = "SECONDS")]
         sync_token_ttl: Option<u64>,
-        /// Flow definition file (default: the bundled support menu)
+        /// Flow definition file (TOML) [default: the bundled support menu]
         #[arg(long, env = "CALLFLOW_FLOW")]
         flow: Option<std::path::PathBuf>,
-        #[arg(long, env = "CALL_STATE_TTL")]
+        /// How long a call's state document lives in Sync, in seconds (0: forever) [default: 3600]
+        #[arg(long, env = "CALL_STATE_TTL", value_name = "SECONDS")]
         call_state_ttl: Option<u64>,
-        #[arg(long, env = "PRESENCE_TTL")]
+        /// How long a presence entry lives after its last beat, in seconds [default: 300]
+        #[arg(long, env = "PRESENCE_TTL", value_name = "SECONDS")]
         presence_ttl: Option<u64>,
         /// Sync map listing every call (what the dashboard at / subscribes to)
         #[arg(long, env = "CALL_INDEX_MAP", default_value = "calls")]
@@ -85,21 +94,25 @@ enum Command {
         /// An answer for a speech gather (repeat for several)
         #[arg(long)]
         speech: Vec<String>,
-        /// Where to read the final state (default: get-call-state beside --to)
+        /// Where to read the final state [default: get-call-state beside --to]
         #[arg(long)]
         state_url: Option<Url>,
+        /// Account SID the webhooks carry [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
         #[arg(long, env = "TWILIO_ACCOUNT_SID")]
-        account_sid: String,
+        account_sid: Option<String>,
+        /// Auth token the webhooks are signed with [default: as --account-sid]
         #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-        auth_token: String,
-        /// Bearer token for get-call-state (otherwise the read is signed)
+        auth_token: Option<String>,
+        /// Bearer token for get-call-state [default: the read is signed instead]
         #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
         api_token: Option<String>,
+        /// The caller's number (From)
         #[arg(long, default_value = "+15005550006")]
         from: String,
+        /// The number called (To)
         #[arg(long = "called", default_value = "+15005550001")]
         called: String,
-        /// Use this CallSid instead of a random one
+        /// Use this CallSid (CA + 32 hex digits) [default: a random one]
         #[arg(long)]
         call_sid: Option<String>,
         /// Print each step as it happens: ms since the call started, the webhook's
@@ -137,30 +150,44 @@ enum Command {
         /// Issue time in Unix seconds (default: now); pins the token for reproducible tests
         #[arg(long)]
         issued_at: Option<u64>,
+        /// Account SID (AC…) the token is for
         #[arg(long, env = "TWILIO_ACCOUNT_SID")]
-        account_sid: String,
+        account_sid: Option<String>,
         /// API key SID (SK…) whose secret signs the token
         #[arg(long, env = "TWILIO_API_KEY")]
-        api_key: String,
+        api_key: Option<String>,
+        /// Secret of --api-key
         #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
-        api_secret: String,
+        api_secret: Option<String>,
         /// Sync service SID (IS…); "default" or unset leaves it out (Twilio's default service)
         #[arg(long, env = "TWILIO_SYNC_SERVICE_SID")]
         service_sid: Option<String>,
     },
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
+    ///
+    /// A POST is signed as a voice webhook: the fields Twilio always sends (AccountSid,
+    /// CallSid, From, To, CallStatus, Direction, ApiVersion, Caller, Called) are filled in
+    /// where not given with -d, and listed on stderr. --no-defaults signs exactly the -d
+    /// parameters.
     Sign {
         /// The full public URL Twilio calls, query included
         #[arg(long)]
         url: String,
         /// A POST parameter, Key=Value (repeat)
-        #[arg(short = 'd', long = "data")]
+        #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
         data: Vec<String>,
         /// Sign a GET request (parameters in the URL)
         #[arg(long)]
         get: bool,
+        /// Sign exactly the -d parameters; fill in nothing
+        #[arg(long)]
+        no_defaults: bool,
+        /// Account SID filled in as AccountSid [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
+        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        account_sid: Option<String>,
+        /// Auth token to sign with [default: as --account-sid]
         #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-        auth_token: String,
+        auth_token: Option<String>,
     },
 }
 
@@ -171,6 +198,7 @@ enum FlowCommand {
     Graph {
         /// The flow file (default: the bundled support menu)
         file: Option<std::path::PathBuf>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = graph::Format::Svg)]
         format: graph::Format,
         /// Write here instead of to stdout
@@ -179,14 +207,37 @@ enum FlowCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    init_logging();
+    let command = Cli::parse().command;
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(command)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error_report(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr (stdout carries the banner and results), coloured only on a terminal.
+fn init_logging() {
+    let stderr = std::io::stderr();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve {
             port,
             host,
@@ -261,10 +312,15 @@ async fn main() -> anyhow::Result<()> {
             api_secret,
             service_sid,
         } => {
+            let required = |value: Option<String>, flag: &str, var: &str| {
+                value.with_context(|| {
+                    format!("missing {flag}: pass it or set {var} (`callflow serve` prints it)")
+                })
+            };
             let jwt = token::mint(&token::TokenOptions {
-                account_sid,
-                api_key,
-                api_secret,
+                account_sid: required(account_sid, "--account-sid", "TWILIO_ACCOUNT_SID")?,
+                api_key: required(api_key, "--api-key", "TWILIO_API_KEY")?,
+                api_secret: required(api_secret, "--api-secret", "TWILIO_API_SECRET")?,
                 service_sid,
                 identity,
                 ttl,
@@ -276,14 +332,22 @@ async fn main() -> anyhow::Result<()> {
             url,
             data,
             get,
+            no_defaults,
+            account_sid,
             auth_token,
         } => {
+            let fill = !get && !no_defaults;
+            let credentials = credentials::for_client(account_sid, auth_token, fill)?;
             let signed = sign::sign(&sign::SignRequest {
                 url,
                 params: data,
-                auth_token,
+                auth_token: credentials.auth_token,
                 get,
+                fill_for_account: fill.then_some(credentials.account_sid),
             })?;
+            if !signed.filled.is_empty() {
+                eprintln!("filled in: {}", signed.filled.join(" "));
+            }
             println!("X-Twilio-Signature: {}", signed.signature);
             println!("{}", signed.curl);
         }
@@ -304,13 +368,14 @@ async fn main() -> anyhow::Result<()> {
             transcript,
             pause_ms,
         } => {
+            let credentials = credentials::for_client(account_sid, auth_token, true)?;
             let options = call::CallOptions {
                 to_url: to,
                 state_url,
                 digits,
                 speech,
-                account_sid,
-                auth_token,
+                account_sid: credentials.account_sid,
+                auth_token: credentials.auth_token,
                 call_sid: call_sid.unwrap_or_else(call::random_call_sid),
                 from,
                 to: called,
@@ -320,7 +385,9 @@ async fn main() -> anyhow::Result<()> {
                 transcript,
                 pause: std::time::Duration::from_millis(pause_ms),
             };
-            let http = reqwest::Client::new();
+            let http = callflow::tls::client_builder()?
+                .build()
+                .context("cannot build the HTTP client")?;
             let report = if watch {
                 println!("call {}", options.call_sid);
                 let mut print = |step: &call::Step| {
@@ -350,4 +417,31 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// `--help` describes every flag of every subcommand, and durations say their unit.
+    #[test]
+    fn every_flag_is_documented_with_its_unit() {
+        fn check(command: &clap::Command, path: &str) {
+            for arg in command.get_arguments() {
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                let flag = format!("{path} --{}", arg.get_id());
+                assert!(!help.trim().is_empty(), "{flag} has no description");
+                if arg.get_id().as_str().ends_with("ttl") {
+                    assert!(
+                        help.contains("seconds"),
+                        "{flag} does not say its unit: {help}"
+                    );
+                }
+            }
+            for sub in command.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&super::Cli::command(), "callflow");
+    }
 }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_LENGTH;
-use axum::http::StatusCode;
+use axum::http::header::{CONTENT_LENGTH, SERVER};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
@@ -27,6 +27,7 @@ use tokio::net::TcpListener;
 
 use crate::dashboard::Dashboard;
 use crate::dev_credentials::{self, DevCredentials};
+use crate::shell;
 
 /// The functions `serve` runs, each at the path `template.yaml` deploys it at. A new
 /// function is one line here.
@@ -137,6 +138,8 @@ pub struct Served {
     pub api_token: Option<String>,
     /// The API key that signs access tokens (`None`: `sync-token` cannot sign).
     pub api_key: Option<(String, String)>,
+    /// The prefix signatures are checked against (the served address unless given).
+    pub public_base_url: String,
     pub sync_url: String,
     pub embedded_emulator: bool,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -152,9 +155,7 @@ impl Served {
 
 /// Binds, builds everything, and serves in a background task.
 pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
-    let listener = TcpListener::bind((options.host.as_str(), options.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
+    let listener = bind(&options.host, options.port).await?;
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
     let creds = credentials(&options)?;
@@ -199,7 +200,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         ("TWILIO_ACCOUNT_SID", account_sid.clone()),
         ("TWILIO_AUTH_TOKEN", auth_token.clone()),
         ("TWILIO_SYNC_URL", sync_url.clone()),
-        ("PUBLIC_BASE_URL", public_base_url),
+        ("PUBLIC_BASE_URL", public_base_url.clone()),
     ];
     vars.push(("CALLFLOW_API_TOKEN", api_token.clone()));
     if let Some((sid, secret)) = &api_key {
@@ -232,7 +233,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         embedded,
         presence_maps,
     );
-    let router = router.merge(app(services)).merge(dashboard.router());
+    let router = router
+        .merge(app(services))
+        .merge(dashboard.router())
+        .layer(axum::middleware::map_response(identify));
     let limits = options.conn_limits;
     let server = tokio::spawn(callflow_httpd::serve(
         listener,
@@ -247,10 +251,65 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         auth_token,
         api_token: Some(api_token),
         api_key,
+        public_base_url: public_base_url.trim_end_matches('/').to_owned(),
         sync_url,
         embedded_emulator: embedded,
         server,
     })
+}
+
+/// Every answer says it comes from `callflow serve`: that is how a second `serve` started
+/// on the same port recognizes the first one.
+pub const SERVER_HEADER: &str = concat!("callflow-serve/", env!("CARGO_PKG_VERSION"));
+
+async fn identify(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(SERVER, HeaderValue::from_static(SERVER_HEADER));
+    response
+}
+
+/// Binds the port; a taken one is reported with what holds it and what to do.
+async fn bind(host: &str, port: u16) -> anyhow::Result<TcpListener> {
+    let error = match TcpListener::bind((host, port)).await {
+        Ok(listener) => return Ok(listener),
+        Err(error) => error,
+    };
+    if error.kind() != std::io::ErrorKind::AddrInUse {
+        return Err(error).with_context(|| format!("cannot listen on {host}:{port}"));
+    }
+    let holder = match holder_of(host, port).await {
+        Some(url) => format!(
+            "another `callflow serve` is already running there ({url}): use that one, or stop it"
+        ),
+        None => "another program (not `callflow serve`) is listening there".to_owned(),
+    };
+    anyhow::bail!(
+        "cannot listen on {host}:{port}: the port is taken; {holder}, or start this one on \
+         another port with --port N (--port 0 picks a free one)"
+    )
+}
+
+/// The base URL of the `callflow serve` listening on `host:port`, if that is what listens.
+async fn holder_of(host: &str, port: u16) -> Option<String> {
+    // Listening on every address means answering on loopback too.
+    let host = match host {
+        "0.0.0.0" => "127.0.0.1",
+        "::" | "[::]" => "[::1]",
+        other => other,
+    };
+    let base = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => format!("http://{}", SocketAddr::new(ip, port)),
+        Err(_) => format!("http://{host}:{port}"),
+    };
+    let client = callflow::tls::client_builder()
+        .ok()?
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .ok()?;
+    let response = client.get(format!("{base}/")).send().await.ok()?;
+    let server = response.headers().get(SERVER)?.to_str().ok()?;
+    server.starts_with("callflow-serve/").then_some(base)
 }
 
 /// Given credentials, or the development set kept under `./.callflow/` so that the
@@ -264,7 +323,16 @@ fn credentials(options: &ServeOptions) -> anyhow::Result<DevCredentials> {
             ..DevCredentials::random()
         }),
         (None, None) => DevCredentials::load_or_create(Path::new(dev_credentials::PATH)),
-        _ => anyhow::bail!("give both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither"),
+        (Some(_), None) => anyhow::bail!(
+            "TWILIO_ACCOUNT_SID (--account-sid) is set but TWILIO_AUTH_TOKEN (--auth-token) is \
+             not: give both, or neither for the development set in {}",
+            dev_credentials::PATH
+        ),
+        (None, Some(_)) => anyhow::bail!(
+            "TWILIO_AUTH_TOKEN (--auth-token) is set but TWILIO_ACCOUNT_SID (--account-sid) is \
+             not: give both, or neither for the development set in {}",
+            dev_credentials::PATH
+        ),
     }
 }
 
@@ -310,10 +378,16 @@ pub fn banner(served: &Served) -> String {
             ));
         }
     }
+    // The binary that is running, by absolute path: the line works pasted in any terminal
+    // and directory, without `callflow` on PATH and without building anything again.
+    let program = std::env::current_exe()
+        .map(|path| shell::quote_if_needed(&path.to_string_lossy()))
+        .unwrap_or_else(|_| "callflow".to_owned());
     text.push_str(&format!(
-        "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} callflow call --to {b}{} --digits 2,1\n",
-        served.account_sid,
-        served.auth_token,
+        "  try: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} {program} call --to {}{} --digits 2,1\n",
+        shell::quote_if_needed(&served.account_sid),
+        shell::quote_if_needed(&served.auth_token),
+        served.public_base_url,
         store_call_state::FUNCTION.path
     ));
     text.push_str(&format!("READY {b}"));

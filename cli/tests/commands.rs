@@ -2,6 +2,7 @@
 //! others, over loopback.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_callflow");
@@ -137,41 +138,427 @@ fn calls_signed_with_the_wrong_token_are_refused() {
 fn sign_prints_a_curl_command_the_server_accepts() {
     let server = serve(&[]);
     let url = format!("{}/store-call-state", server.base_url);
+    // Only the URL: sign fills in what Twilio always sends (AccountSid, CallSid, From, …).
     let output = Command::new(BIN)
-        .args([
-            "sign",
-            "--url",
-            &url,
-            "-d",
-            "CallSid=CA0123456789abcdef0123456789abcdef",
-        ])
-        .args([
-            "-d",
-            &format!("AccountSid={}", server.account_sid),
-            "-d",
-            "From=+15550001111",
-        ])
+        .args(["sign", "--url", &url])
+        .env("TWILIO_ACCOUNT_SID", &server.account_sid)
         .env("TWILIO_AUTH_TOKEN", &server.auth_token)
         .output()
         .expect("callflow sign runs");
-    assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let signature = stdout
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("filled in: AccountSid="), "{stderr}");
+    let curl = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("X-Twilio-Signature: "))
-        .expect("signature line");
-    let body = "CallSid=CA0123456789abcdef0123456789abcdef&AccountSid=".to_owned()
-        + &server.account_sid
-        + "&From=%2B15550001111";
-    let response = reqwest::blocking::Client::new()
-        .post(&url)
-        .header("X-Twilio-Signature", signature)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .expect("request");
-    assert_eq!(response.status().as_u16(), 200);
-    assert!(response.text().expect("body").contains("<Gather"));
+        .find(|line| line.starts_with("curl "))
+        .expect("a curl command is printed");
+    let answer = sh(curl, std::env::temp_dir().as_path(), &[]);
+    assert!(answer.status.success(), "{}", text(&answer));
+    let answer = String::from_utf8_lossy(&answer.stdout);
+    assert!(answer.contains("<Gather"), "{answer}");
+}
+
+/// Runs `command` with `sh -c` in `dir`, with a clean environment apart from `env`
+/// (as a new terminal would have): no TWILIO_* variables, and a PATH without cargo's
+/// target directories.
+fn sh(command: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("sh -c {command}: {e}"))
+}
+
+fn text(output: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The commands in a banner: lines `label: command` whose command starts the way a shell
+/// command does (`curl`, a `NAME=value` assignment, an absolute path), with their label.
+fn printed_commands(banner: &[String]) -> Vec<(String, String)> {
+    banner
+        .iter()
+        .filter_map(|line| {
+            let (label, command) = line.trim().split_once(": ")?;
+            let runnable = command.starts_with("curl ")
+                || command.starts_with('/')
+                || command
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|word| word.contains('=') && word.starts_with(char::is_uppercase));
+            (runnable && !label.contains(' ')).then(|| (label.to_owned(), command.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_serve_prints_works_pasted_in_a_new_terminal() {
+    let server = serve(&[]);
+    let commands = printed_commands(&server.banner);
+    let labels: Vec<&str> = commands.iter().map(|(label, _)| label.as_str()).collect();
+    assert!(labels.contains(&"try"), "{:#?}", server.banner);
+    assert!(labels.contains(&"token"), "{:#?}", server.banner);
+    // Another directory than serve's (no .callflow/ there), no callflow on PATH.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    for (label, command) in &commands {
+        let output = sh(command, elsewhere.path(), &[]);
+        assert!(output.status.success(), "{command}\n{}", text(&output));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!stdout.contains("\"more_info\""), "{command}\n{stdout}");
+        match label.as_str() {
+            "try" => {
+                assert!(stdout.contains("final state:"), "{command}\n{stdout}");
+                assert!(stdout.contains("\"status\": \"completed\""), "{stdout}");
+            }
+            "token" => assert!(stdout.contains("\"token\""), "{command}\n{stdout}"),
+            _ => assert!(!stdout.trim().is_empty(), "{command} printed nothing"),
+        }
+    }
+}
+
+/// README.md's ```sh blocks, one entry per command line (comments and blank lines dropped).
+fn readme_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") {
+            in_sh = !in_sh && trimmed == "```sh";
+            continue;
+        }
+        if !in_sh || trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut command = trimmed.to_owned();
+        // A here-document belongs to its command, up to its delimiter line.
+        if let Some((_, word)) = trimmed.split_once("<<") {
+            let delimiter = word.trim().trim_matches(|c| c == '\'' || c == '"');
+            for body in lines.by_ref() {
+                command.push('\n');
+                command.push_str(body);
+                if body.trim() == delimiter {
+                    break;
+                }
+            }
+        }
+        commands.push(command);
+    }
+    commands
+}
+
+/// README commands that this test does not run, each with where it is covered instead.
+const NOT_RUN_HERE: [(&str, &str); 9] = [
+    ("scripts/test", "the test command itself"),
+    (
+        "cd tests/conformance-sync-js && npm ci",
+        "tests/conformance-sync-js/readme.test.mjs runs the realtime example",
+    ),
+    (
+        "export CALLFLOW_API_TOKEN=",
+        "tests/conformance-sync-js/readme.test.mjs runs the realtime example",
+    ),
+    (
+        "node_modules/.bin/node --input-type=module <<'EOF'",
+        "tests/conformance-sync-js/readme.test.mjs runs the realtime example",
+    ),
+    (
+        "cargo run -p sync-emulator -- --port 4010 --data :memory: --account-sid $TWILIO_ACCOUNT_SID",
+        "scripts/check-lambda-watch runs the cargo lambda watch steps",
+    ),
+    (
+        "cargo lambda watch ",
+        "scripts/check-lambda-watch runs the cargo lambda watch steps",
+    ),
+    (
+        "cargo run -p callflow-cli -- call --to http://localhost:9000/",
+        "scripts/check-lambda-watch runs the cargo lambda watch steps",
+    ),
+    ("sam build", "needs an AWS account"),
+    ("sam deploy", "needs an AWS account"),
+];
+
+/// How the README builds and runs the CLI (`cargo run [--release] -p callflow-cli --`).
+fn cli_prefix(command: &str) -> Option<&str> {
+    let rest = command.strip_prefix("cargo run ")?;
+    let (flags, _) = rest.split_once("-p callflow-cli -- ")?;
+    Some(flags.trim())
+}
+
+#[test]
+fn every_readme_command_works_as_printed() {
+    let commands = readme_commands();
+    let (not_run, to_run): (Vec<&String>, Vec<&String>) = commands
+        .iter()
+        .partition(|c| NOT_RUN_HERE.iter().any(|(prefix, _)| c.starts_with(prefix)));
+    assert_eq!(
+        not_run.len(),
+        NOT_RUN_HERE.len(),
+        "every command listed as covered elsewhere is still in the README: {not_run:?}"
+    );
+
+    // One build for the first run: serve, call and sign all run the same binary.
+    let profiles: std::collections::BTreeSet<&str> =
+        to_run.iter().filter_map(|c| cli_prefix(c)).collect();
+    assert_eq!(
+        profiles.len(),
+        1,
+        "the README builds callflow-cli with one profile, not {profiles:?}"
+    );
+
+    let emulator_bin = Path::new(BIN).with_file_name("sync-emulator");
+    let mut server: Option<Server> = None;
+    let mut ran = 0;
+    for command in to_run {
+        if cli_prefix(command).is_some() && command.contains("-- serve") {
+            let args: Vec<&str> = command
+                .split_once("-- serve")
+                .map(|(_, args)| args.split_whitespace().collect())
+                .unwrap_or_default();
+            server = Some(serve(&args));
+        } else if let Some(flags) = cli_prefix(command) {
+            let server = server
+                .as_ref()
+                .unwrap_or_else(|| panic!("`{command}` comes before the README starts serve"));
+            // As pasted in a second terminal in the same directory, on the port serve took.
+            let pasted = command
+                .replacen(&format!("cargo run {flags} -p callflow-cli --"), BIN, 1)
+                .replace("http://127.0.0.1:3000", &server.base_url);
+            let output = sh(&pasted, server._dir.path(), &[]);
+            assert!(output.status.success(), "{command}\n{}", text(&output));
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if command.contains("-- call ") {
+                assert!(
+                    stdout.contains("\"status\": \"completed\""),
+                    "{command}\n{stdout}"
+                );
+            } else if command.contains("-- sign ") {
+                let curl = stdout
+                    .lines()
+                    .find(|line| line.starts_with("curl "))
+                    .unwrap_or_else(|| panic!("`{command}` prints a curl command:\n{stdout}"));
+                let answer = sh(curl, server._dir.path(), &[]);
+                let body = String::from_utf8_lossy(&answer.stdout);
+                assert!(body.contains("<Response>"), "{curl}\n{}", text(&answer));
+            } else {
+                panic!("no check for README command `{command}`");
+            }
+        } else if let Some(args) = command.strip_prefix("cargo run --release -p sync-emulator -- ")
+        {
+            assert!(
+                emulator_bin.exists(),
+                "{} is missing: scripts/test builds every binary first (cargo build --workspace --bins)",
+                emulator_bin.display()
+            );
+            let args: Vec<String> = args
+                .split_whitespace()
+                .map(|arg| {
+                    if arg == "4010" {
+                        "0".to_owned()
+                    } else {
+                        arg.to_owned()
+                    }
+                })
+                .collect();
+            let mut child = Command::new(&emulator_bin)
+                .args(&args)
+                .env_remove("TWILIO_ACCOUNT_SID")
+                .env_remove("TWILIO_AUTH_TOKEN")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("sync-emulator starts");
+            let stdout = child.stdout.take().expect("stdout");
+            let ready = BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .any(|line| line.starts_with("READY http://127.0.0.1:"));
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(ready, "`{command}` prints READY");
+        } else {
+            panic!(
+                "README command `{command}` is neither run by this test nor listed in NOT_RUN_HERE"
+            );
+        }
+        ran += 1;
+    }
+    assert!(ran >= 4, "serve, call, sign and the emulator run: {ran}");
+}
+
+/// `callflow serve` with `args`, run to its exit (it must fail to start), in a fresh directory.
+fn serve_fails(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("CALLFLOW_FLOW")
+        .output()
+        .expect("callflow serve runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    (output, dir)
+}
+
+/// The one error a failed command printed: stderr holds `error: …` once and nothing else.
+fn the_error(output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("Caused by"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_port_held_by_another_serve_says_so_and_suggests_port() {
+    let first = serve(&[]);
+    let port = first.base_url.rsplit(':').next().expect("port");
+    let (output, _dir) = serve_fails(&["--port", port, "--data", ":memory:"]);
+    let error = the_error(&output);
+    assert!(
+        error.contains("another `callflow serve` is already running"),
+        "{error}"
+    );
+    assert!(error.contains(&first.base_url), "{error}");
+    assert!(error.contains("--port"), "{error}");
+}
+
+#[test]
+fn a_port_held_by_another_program_says_it_is_not_serve() {
+    // A listener that accepts and answers nothing callflow would.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = other.local_addr().expect("addr").port().to_string();
+    let answering = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = other.accept() {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            let _ =
+                stream.write_all(b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let (output, _dir) = serve_fails(&["--port", &port, "--data", ":memory:"]);
+    let error = the_error(&output);
+    assert!(error.contains("not `callflow serve`"), "{error}");
+    assert!(error.contains("--port"), "{error}");
+    let _ = answering.join();
+}
+
+#[test]
+fn a_bad_flow_file_is_reported_once_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let syntax = dir.path().join("typo.toml");
+    std::fs::write(
+        &syntax,
+        "start = \"a\"\ncolour = 1\n[stages.a]\nend = { hangup = true }\n",
+    )
+    .expect("write");
+    let (output, _cwd) = serve_fails(
+        &["--port", "0", "--data", ":memory:", "--flow"]
+            .into_iter()
+            .chain([syntax.to_str().expect("utf-8 path")])
+            .collect::<Vec<_>>(),
+    );
+    let error = the_error(&output);
+    assert!(
+        error.contains(&format!("{}:2:1: unknown field `colour`", syntax.display())),
+        "{error}"
+    );
+
+    let invalid = dir.path().join("orphan.toml");
+    std::fs::write(
+        &invalid,
+        "start = \"a\"\n\n[stages.a]\nend = { hangup = true }\n\n[stages.orphan]\nend = { hangup = true }\n",
+    )
+    .expect("write");
+    let (output, _cwd) = serve_fails(
+        &["--port", "0", "--data", ":memory:", "--flow"]
+            .into_iter()
+            .chain([invalid.to_str().expect("utf-8 path")])
+            .collect::<Vec<_>>(),
+    );
+    let error = the_error(&output);
+    assert!(
+        error.contains(&format!(
+            "{}:6: stage `orphan` is unreachable",
+            invalid.display()
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_credentials_name_the_variables() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    for args in [
+        vec!["call", "--to", "http://127.0.0.1:9/store-call-state"],
+        vec!["sign", "--url", "http://127.0.0.1:9/store-call-state"],
+    ] {
+        let output = Command::new(BIN)
+            .args(&args)
+            .current_dir(empty.path())
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+        let error = the_error(&output);
+        assert!(error.contains("TWILIO_ACCOUNT_SID"), "{error}");
+        assert!(error.contains("TWILIO_AUTH_TOKEN"), "{error}");
+    }
+}
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--data",
+            ":memory:",
+            "--insecure-no-signature",
+        ])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    // Insecure mode is logged loudly at start: read until that warning, then stop.
+    let stderr = child.stderr.take().expect("stderr");
+    let mut logged = String::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        logged.push_str(&line);
+        logged.push('\n');
+        if line.contains("WARN") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(logged.contains("WARN"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "ANSI escape in piped logs: {logged:?}"
+    );
 }
 
 #[test]
