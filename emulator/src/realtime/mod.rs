@@ -34,6 +34,9 @@ pub const PATH: &str = "/v3/wsconnect";
 /// Largest frame accepted from a client: Sync data is at most 16 KiB, so this leaves room.
 const MAX_MESSAGE: usize = 256 * 1024;
 
+/// Bytes read from a socket at a time.
+const READ_BUFFER: usize = 8 * 1024;
+
 pub fn routes() -> Router<Shared> {
     Router::new().route(PATH, get(upgrade))
 }
@@ -41,5 +44,10 @@ pub fn routes() -> Router<Shared> {
 async fn upgrade(State(st): State<Shared>, ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        // tungstenite zero-fills its whole read buffer before every socket read (128 KiB by
+        // default): with hundreds of sessions that memset was a third of the CPU of the
+        // realtime bench. Twilsock frames are small (an init with its token ~2 KB); a
+        // larger message still arrives, the buffer grows for it.
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| session::run(socket, st))
 }
