@@ -950,3 +950,197 @@ fn the_dashboard_is_served_and_its_token_is_for_local_pages_only() {
         .expect("request");
     assert_eq!(cross_site.status().as_u16(), 403);
 }
+
+/// A signed voice webhook to `server`, as Twilio sends one; the status and body.
+fn post_signed(server: &Server, path: &str, params: &[(&str, &str)], token: &str) -> (u16, String) {
+    use callflow::webhook::{signature, Form};
+    let url = format!("{}{path}", server.base_url);
+    let form: Form = params.iter().copied().collect();
+    let signature = signature::compute_signature(&server.auth_token, &url, &form);
+    let response = reqwest::blocking::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .header("I-Twilio-Idempotency-Token", token)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form.to_urlencoded())
+        .send()
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().expect("body"))
+}
+
+fn voice_params<'a>(server: &'a Server, call_sid: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AccountSid", server.account_sid.as_str()),
+        ("ApiVersion", "2010-04-01"),
+        ("CallSid", call_sid),
+        ("CallStatus", "in-progress"),
+        ("Direction", "inbound"),
+        ("From", "+15005550006"),
+        ("To", "+15005550001"),
+    ]
+}
+
+/// The call's state as get-call-state answers it, and its size in bytes.
+fn state_of(server: &Server, call_sid: &str) -> (serde_json::Value, usize) {
+    use callflow::webhook::{signature, Form};
+    let url = format!("{}/get-call-state?CallSid={call_sid}", server.base_url);
+    let signature = signature::compute_signature(&server.auth_token, &url, &Form::new());
+    let text = reqwest::blocking::Client::new()
+        .get(&url)
+        .header("X-Twilio-Signature", signature)
+        .send()
+        .expect("request")
+        .error_for_status()
+        .expect("200")
+        .text()
+        .expect("body");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let size = serde_json::to_vec(&value).expect("JSON").len();
+    (value, size)
+}
+
+#[test]
+fn replays_with_huge_idempotency_tokens_do_not_fill_the_call_state() {
+    let server = serve(&[]);
+    let call_sid = "CA00000000000000000000000000000001";
+    let params = voice_params(&server, call_sid);
+    let (status, _) = post_signed(&server, "/store-call-state", &params, "first");
+    assert_eq!(status, 200);
+    // Seven deliveries of one signed gather, each with its own 4 KiB token: before the
+    // bound, these pushed the document to Sync's 16 KiB and every later gather got 413.
+    let mut gather = params.clone();
+    gather.push(("Digits", "9"));
+    for n in 0..7 {
+        let token = format!("{n}{}", "x".repeat(4095));
+        let (status, body) =
+            post_signed(&server, "/store-call-state?stage=welcome", &gather, &token);
+        assert_eq!(status, 200, "replay {n}: {body}");
+    }
+    let (state, size) = state_of(&server, call_sid);
+    assert!(size < 4096, "{size} bytes: {state}");
+    let tokens = state["appliedTokens"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.as_str().is_some_and(|t| t.len() <= 64)),
+        "{tokens:?}"
+    );
+    // A normal gather still goes through.
+    let mut normal = params.clone();
+    normal.push(("Digits", "2"));
+    let (status, body) = post_signed(
+        &server,
+        "/store-call-state?stage=welcome",
+        &normal,
+        "normal-token",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Response>"), "{body}");
+}
+
+#[test]
+fn hundreds_of_long_speech_results_keep_the_call_state_writable() {
+    let server = serve(&[]);
+    let call_sid = "CA00000000000000000000000000000002";
+    let params = voice_params(&server, call_sid);
+    assert_eq!(
+        post_signed(&server, "/store-call-state", &params, "start").0,
+        200
+    );
+    let mut to_technical = params.clone();
+    to_technical.push(("Digits", "2"));
+    let (status, body) = post_signed(
+        &server,
+        "/store-call-state?stage=welcome",
+        &to_technical,
+        "to-technical",
+    );
+    assert_eq!(status, 200, "{body}");
+    let speech = "my internet keeps dropping out every few minutes ".repeat(40);
+    for n in 0..200 {
+        let mut gather = params.clone();
+        gather.push(("SpeechResult", speech.as_str()));
+        gather.push(("Confidence", "0.9"));
+        let token = format!("speech-{n}");
+        // Answers for a stage the call may have left are kept as stale, never refused.
+        let (status, body) = post_signed(
+            &server,
+            "/store-call-state?stage=technical",
+            &gather,
+            &token,
+        );
+        assert_eq!(status, 200, "gather {n}: {body}");
+    }
+    let (state, size) = state_of(&server, call_sid);
+    assert!(size <= 12 * 1024, "{size} bytes");
+    let dropped = state["droppedSelections"]
+        .as_u64()
+        .expect("dropped counted");
+    let kept = state["selections"].as_array().map_or(0, Vec::len) as u64;
+    assert_eq!(
+        dropped + kept,
+        201,
+        "every input is kept or counted: {state}"
+    );
+    let mut normal = params.clone();
+    normal.push(("Digits", "1"));
+    let (status, body) = post_signed(&server, "/store-call-state?stage=welcome", &normal, "last");
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn a_wrong_signature_with_a_huge_query_logs_a_few_hundred_bytes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--data", ":memory:"])
+        .current_dir(dir.path())
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("PUBLIC_BASE_URL")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let base = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("READY ").map(str::to_owned))
+        .expect("READY");
+    let query = "q=".to_owned() + &"A".repeat(60_000);
+    let status = reqwest::blocking::Client::new()
+        .post(format!("{base}/store-call-state?{query}"))
+        .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("CallSid=CA00000000000000000000000000000003")
+        .send()
+        .expect("request")
+        .status();
+    assert_eq!(status.as_u16(), 403);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut logged = String::new();
+    use std::io::Read as _;
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut logged)
+        .expect("read");
+    let line = logged
+        .lines()
+        .find(|line| line.contains("X-Twilio-Signature does not match"))
+        .unwrap_or_else(|| panic!("the refusal is logged: {logged}"));
+    assert!(
+        line.len() < 600,
+        "{} bytes logged: {}",
+        line.len(),
+        &line[..300]
+    );
+    assert!(logged.len() < 4096, "{} bytes logged in all", logged.len());
+}

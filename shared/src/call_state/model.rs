@@ -10,12 +10,34 @@ use crate::flow::{Flow, Input};
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
-use super::events::{ConnectInfo, DialResult, RecordingInfo};
+use super::events::{capped, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES};
 
 /// How many idempotency tokens a document remembers. Twilio redelivers within seconds, so
-/// the last few dozen deliveries are the ones that can come back; the bound keeps the
-/// document far below Sync's 16 KiB.
+/// the last few dozen deliveries are the ones that can come back.
 pub const REMEMBERED_TOKENS: usize = 64;
+
+/// Longest `I-Twilio-Idempotency-Token` remembered, in bytes. Twilio does not document the
+/// token's shape; the ones it sends are short opaque ASCII strings, well under this. A
+/// token that is longer, or not printable ASCII without spaces, is not stored: the
+/// delivery is still processed, only a redelivery of it would be applied again.
+pub const MAX_TOKEN_BYTES: usize = 64;
+
+/// What the document may take, in bytes of JSON, after any change: well under Sync's
+/// 16 KiB per document, so that no sequence of valid, signed requests can make a call's
+/// state unwritable. Over it, the oldest remembered tokens beyond the newest
+/// [`MIN_TOKENS`] go first, then the oldest selections (counted in `droppedSelections`).
+/// The rest of the document (stage, status, the dial/recording/connect results, whose
+/// fields are capped where they are recorded) is never dropped and stays far smaller.
+pub const STATE_BUDGET_BYTES: usize = 12 * 1024;
+
+/// Tokens kept whatever the size of the rest: the deliveries most likely to come back.
+pub const MIN_TOKENS: usize = 8;
+
+/// Longest speech transcript kept in a selection, in bytes (Twilio's are a sentence or two).
+pub const MAX_SPEECH_BYTES: usize = 1024;
+
+/// Longest digit string kept in a selection, in bytes.
+pub const MAX_DIGITS_BYTES: usize = 64;
 
 /// The JSON value of document `call-{CallSid}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,9 +49,13 @@ pub struct CallState {
     /// Failed attempts in the current stage.
     #[serde(default)]
     pub retries: u32,
-    /// Every input the caller gave, in the order it was applied.
+    /// Every input the caller gave, in the order it was applied (the oldest are dropped
+    /// when the document would outgrow [`STATE_BUDGET_BYTES`]).
     #[serde(default)]
     pub selections: Vec<Selection>,
+    /// How many of the oldest selections were dropped to keep the document in budget.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_selections: u64,
     pub start_time: Timestamp,
     pub updated_at: Timestamp,
     #[serde(default)]
@@ -127,10 +153,11 @@ impl CallState {
             stage: flow.start.clone(),
             retries: 0,
             selections: Vec::new(),
+            dropped_selections: 0,
             start_time: now,
             updated_at: now,
-            from: from.to_owned(),
-            to: to.to_owned(),
+            from: capped(from, MAX_FIELD_BYTES),
+            to: capped(to, MAX_FIELD_BYTES),
             status,
             end_time: None,
             duration: None,
@@ -149,13 +176,52 @@ impl CallState {
         token.is_some_and(|t| self.applied_tokens.iter().any(|seen| seen == t))
     }
 
+    /// Notes that a change was applied: the delivery's token (if it is one worth keeping),
+    /// the time, and then the document cut back to [`STATE_BUDGET_BYTES`]. Every change
+    /// goes through here, whatever fields it touched.
     pub(super) fn remember(&mut self, token: Option<&str>, now: Timestamp) {
-        if let Some(token) = token {
+        if let Some(token) = token.filter(|t| storable_token(t)) {
             self.applied_tokens.push(token.to_owned());
             let excess = self.applied_tokens.len().saturating_sub(REMEMBERED_TOKENS);
             self.applied_tokens.drain(..excess);
         }
         self.updated_at = now;
+        self.fit_budget();
+    }
+
+    /// Size of the document as Sync stores it (compact JSON), in bytes.
+    pub fn json_len(&self) -> usize {
+        serde_json::to_vec(self).map_or(usize::MAX, |json| json.len())
+    }
+
+    /// Drops the oldest tokens (beyond [`MIN_TOKENS`]), then the oldest selections, until
+    /// the document fits [`STATE_BUDGET_BYTES`].
+    fn fit_budget(&mut self) {
+        let element_len =
+            |json: Result<Vec<u8>, serde_json::Error>| json.map_or(0, |j| j.len() + 1);
+        loop {
+            let mut size = self.json_len();
+            if size <= STATE_BUDGET_BYTES {
+                return;
+            }
+            // Estimate each removal's saving, so one oversized change costs one pass.
+            while size > STATE_BUDGET_BYTES {
+                if self.applied_tokens.len() > MIN_TOKENS {
+                    let token = self.applied_tokens.remove(0);
+                    size = size.saturating_sub(element_len(serde_json::to_vec(&token)));
+                } else if !self.selections.is_empty() {
+                    let selection = self.selections.remove(0);
+                    self.dropped_selections += 1;
+                    size = size.saturating_sub(element_len(serde_json::to_vec(&selection)));
+                } else if !self.applied_tokens.is_empty() {
+                    let token = self.applied_tokens.remove(0);
+                    size = size.saturating_sub(element_len(serde_json::to_vec(&token)));
+                } else {
+                    // Nothing left to drop: the rest is bounded field by field.
+                    return;
+                }
+            }
+        }
     }
 
     /// Records a gather answer and moves the call through the flow.
@@ -184,10 +250,10 @@ impl CallState {
             outcome.accepted
         };
         self.selections.push(Selection {
-            stage: answered,
-            digits: non_empty(answer.digits),
-            speech: non_empty(answer.speech),
-            confidence: non_empty(answer.confidence),
+            stage: capped(&answered, MAX_FIELD_BYTES),
+            digits: non_empty(answer.digits).map(|d| capped(&d, MAX_DIGITS_BYTES)),
+            speech: non_empty(answer.speech).map(|s| capped(&s, MAX_SPEECH_BYTES)),
+            confidence: non_empty(answer.confidence).map(|c| capped(&c, MAX_DIGITS_BYTES)),
             accepted,
             stale,
             at: now,
@@ -228,6 +294,17 @@ impl CallState {
     }
 }
 
+/// Whether a delivery's idempotency token is one to remember (see [`MAX_TOKEN_BYTES`]).
+pub fn storable_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= MAX_TOKEN_BYTES
+        && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn non_empty(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
 }
@@ -259,6 +336,63 @@ mod tests {
             t0(),
         );
         (flow, state)
+    }
+
+    #[test]
+    fn oversized_or_misshapen_tokens_are_applied_but_not_stored() {
+        let (flow, mut state) = fresh();
+        let huge = "t".repeat(4096);
+        for (i, token) in [huge.as_str(), "has space", "tab\tbed", ""]
+            .iter()
+            .enumerate()
+        {
+            let answer = digits("welcome", if i % 2 == 0 { "9" } else { "8" });
+            assert_eq!(
+                state.apply_gather(&flow, &answer, Some(token), t1()),
+                Applied::Changed
+            );
+        }
+        assert!(
+            state.applied_tokens.is_empty(),
+            "{:?}",
+            state.applied_tokens
+        );
+        assert_eq!(state.selections.len(), 4);
+        let fits = "a".repeat(MAX_TOKEN_BYTES);
+        state.apply_gather(&flow, &digits("welcome", "2"), Some(&fits), t1());
+        assert_eq!(state.applied_tokens, [fits]);
+    }
+
+    #[test]
+    fn the_document_stays_in_budget_whatever_the_inputs() {
+        let (flow, mut state) = fresh();
+        let speech = "word ".repeat(2000);
+        for n in 0..500 {
+            let token = format!("{n:0>64}");
+            let answer = GatherAnswer {
+                stage: Some("technical"),
+                digits: None,
+                speech: Some(&speech),
+                confidence: Some("0.9"),
+            };
+            state.apply_gather(&flow, &answer, Some(&token), t1());
+            assert!(
+                state.json_len() <= STATE_BUDGET_BYTES,
+                "{} after {n}",
+                state.json_len()
+            );
+        }
+        assert!(state.dropped_selections > 0);
+        assert_eq!(
+            state.dropped_selections + state.selections.len() as u64,
+            500,
+            "every selection is kept or counted"
+        );
+        assert!(state.applied_tokens.len() >= MIN_TOKENS);
+        // The newest are what is kept.
+        assert_eq!(state.applied_tokens.last(), Some(&format!("{:0>64}", 499)));
+        let json = serde_json::to_value(&state).expect("JSON");
+        assert!(json["droppedSelections"].as_u64().is_some_and(|n| n > 0));
     }
 
     fn digits<'a>(stage: &'a str, d: &'a str) -> GatherAnswer<'a> {

@@ -29,5 +29,36 @@ pub use verify::WebhookVerifier;
 /// Largest webhook body accepted (Twilio's voice webhooks are a few KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Most bytes of any request-controlled value (a URL, a header) a log line carries: a
+/// request with a 60 KB query must not write 60 KB to the log.
+pub const MAX_LOGGED_BYTES: usize = 256;
+
+/// `text` as a log field: whole when short, else its first [`MAX_LOGGED_BYTES`] (cut on a
+/// character boundary) and how long it was.
+pub fn for_log(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_LOGGED_BYTES {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = MAX_LOGGED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes)", &text[..end], text.len()))
+}
+
 /// The form content type Twilio posts.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_values_are_clipped() {
+        assert_eq!(for_log("short"), "short");
+        let long = format!("https://x/{}", "é".repeat(30_000));
+        let logged = for_log(&long);
+        assert!(logged.len() <= MAX_LOGGED_BYTES + 32, "{}", logged.len());
+        assert!(logged.ends_with(&format!("… ({} bytes)", long.len())));
+    }
+}

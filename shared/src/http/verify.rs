@@ -222,7 +222,7 @@ impl WebhookVerifier {
         if valid(algorithm, key, &url, signature) {
             Ok(())
         } else {
-            tracing::warn!(%url, "X-Twilio-Signature does not match");
+            tracing::warn!(url = %super::for_log(&url), "X-Twilio-Signature does not match");
             Err(ErrorResponse::forbidden(
                 "X-Twilio-Signature does not match this request (check PUBLIC_BASE_URL and the auth token)",
             ))
