@@ -1,17 +1,15 @@
 //! Documents against the real emulator: every operation, the open modes, TTLs, typed
 //! values, paging, concurrency, and the number of round trips each operation makes.
 
-mod sync_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::sync_support::*;
 use callflow::sync::{Document, OpenMode, SyncError, Ttl, WriteOptions};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sync_emulator::{Clock, EmulatorConfig};
-use sync_support::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 struct Call {

@@ -3,7 +3,6 @@
 //! connections, or forwards to a real emulator and then loses the answer.
 
 // Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

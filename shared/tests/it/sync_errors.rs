@@ -2,15 +2,13 @@
 //! produce it (and by the fault server in `sync_faults.rs` for 5xx, transport and
 //! timeouts), with Twilio's code, status and more_info carried through.
 
-mod sync_support;
-
 use std::time::Duration;
 
+use crate::sync_support::*;
 use callflow::sync::{Credentials, PageOptions, SyncClient, SyncConfig, SyncError, Ttl};
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_emulator::EmulatorConfig;
-use sync_support::*;
 
 const KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
 const KEY_SECRET: &str = "key-secret";

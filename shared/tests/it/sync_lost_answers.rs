@@ -2,15 +2,13 @@
 //! request to the real emulator, then breaks the connection or stalls past the client's
 //! timeout. The client must end with the right result and never write twice.
 
-mod sync_support;
-
 use std::time::Duration;
 
+use crate::sync_support::*;
 use axum::http::Method;
 use callflow::sync::{Document, ListItem, MapItem, OpenMode, PageOptions, SyncError, TryFirst};
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
-use sync_support::*;
 
 #[tokio::test]
 async fn a_named_create_whose_answer_is_lost_ends_as_created() {

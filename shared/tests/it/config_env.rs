@@ -257,7 +257,7 @@ fn from_env_reads_the_process_environment() {
         let mut cmd = std::process::Command::new(&exe);
         cmd.args([
             "--exact",
-            "from_env_reads_the_process_environment",
+            "config_env::from_env_reads_the_process_environment",
             "--nocapture",
         ])
         .env_clear()

@@ -2,14 +2,12 @@
 //! connections, refused connections and stalls. It retries only where repeating is
 //! safe, gives up by its deadline with a typed error, and never repeats an append.
 
-mod sync_support;
-
 use std::time::{Duration, Instant};
 
+use crate::sync_support::*;
 use axum::http::Method;
 use callflow::sync::SyncError;
 use serde_json::{json, Value};
-use sync_support::*;
 
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after() {

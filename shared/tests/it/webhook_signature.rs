@@ -22,7 +22,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    let text = include_str!("webhook_signature_vectors.json");
+    let text = include_str!("../webhook_signature_vectors.json");
     let all: Vec<Value> = serde_json::from_str(text).expect("vector file is JSON");
     all.iter()
         .map(|v| {

@@ -1,16 +1,14 @@
 //! Lists, list items and streams against the real emulator.
 
-mod sync_support;
-
 use std::time::Duration;
 
+use crate::sync_support::*;
 use callflow::sync::{
     Bounds, ListItem, OpenMode, Order, PageOptions, SyncError, SyncObject, Ttl, WriteOptions,
 };
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_emulator::{Clock, EmulatorConfig};
-use sync_support::*;
 
 #[tokio::test]
 async fn list_lifecycle_items_and_paging() {

@@ -2,11 +2,10 @@
 //! set-or-create (the presence beat), item and collection TTLs, paging with
 //! `Order`/`From`/`Bounds`, and concurrent read-modify-writes on one item.
 
-mod sync_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::sync_support::*;
 use callflow::sync::{
     Bounds, MapItem, OpenMode, Order, PageOptions, SyncError, SyncObject, TryFirst, Ttl,
     WriteOptions,
@@ -14,7 +13,6 @@ use callflow::sync::{
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_emulator::{Clock, EmulatorConfig};
-use sync_support::*;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Calls {
