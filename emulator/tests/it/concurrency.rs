@@ -1,12 +1,10 @@
 //! Conditional writes under contention: no lost updates, exactly one winner per revision.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{start, Api, ACCOUNT, TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{start, Api, ACCOUNT, TOKEN};
 use sync_emulator::EmulatorConfig;
 
 const TASKS: usize = 50;

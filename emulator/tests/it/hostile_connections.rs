@@ -1,7 +1,7 @@
 //! `sync-emulator` under idle and hostile connections, as a real process with a 1,024
 //! open-file soft limit (see `httpd/tests/support/siege.rs`).
 
-#[path = "../../httpd/tests/support/siege.rs"]
+#[path = "../../../httpd/tests/support/siege.rs"]
 mod siege;
 
 use std::process::Command;

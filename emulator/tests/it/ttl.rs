@@ -1,11 +1,9 @@
 //! TTL expiry on an injected manual clock: exact, and without sleeping for the TTL.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start, ACCOUNT, TOKEN};
 use reqwest::StatusCode;
-use support::{start, ACCOUNT, TOKEN};
 use sync_emulator::{Clock, EmulatorConfig};
 
 const START_MS: i64 = 1_800_000_000_000; // 2027-01-15T08:00:00Z

@@ -1,11 +1,9 @@
 //! The opt-in per-object write limit (429 / 54009), on a manual clock.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start, ACCOUNT, TOKEN};
 use reqwest::StatusCode;
-use support::{start, ACCOUNT, TOKEN};
 use sync_emulator::{Clock, EmulatorConfig};
 
 #[tokio::test]

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: a started emulator and a small Basic-auth client.
-#![allow(dead_code)]
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -88,17 +87,6 @@ impl Api {
 
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, &[], None).await
-    }
-
-    /// A POST with a raw body and content type, for malformed-input tests.
-    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Reply {
-        let req = self
-            .http
-            .post(self.url(path))
-            .basic_auth(ACCOUNT, Some(TOKEN))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body);
-        reply(req.send().await.expect("request sent")).await
     }
 }
 

@@ -1,10 +1,8 @@
 //! The REST surface over a real socket: shapes, identity, revisions, paging, auth, stats.
 
-mod support;
-
+use crate::support::{start_memory, ACCOUNT};
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{start_memory, ACCOUNT};
 
 #[tokio::test]
 async fn document_lifecycle_by_sid_and_unique_name() {
@@ -219,11 +217,11 @@ async fn paging_walks_forward_and_back_with_absolute_urls() {
         let resp = api
             .http
             .get(&url)
-            .basic_auth(support::ACCOUNT, Some(support::TOKEN))
+            .basic_auth(crate::support::ACCOUNT, Some(crate::support::TOKEN))
             .send()
             .await
             .expect("page");
-        let page = support::reply(resp).await;
+        let page = crate::support::reply(resp).await;
         assert_eq!(page.body["meta"]["key"], "documents");
         assert_eq!(page.body["meta"]["page"], pages);
         assert_eq!(page.body["meta"]["page_size"], 2);
@@ -248,11 +246,11 @@ async fn paging_walks_forward_and_back_with_absolute_urls() {
     let resp = api
         .http
         .get(prev)
-        .basic_auth(support::ACCOUNT, Some(support::TOKEN))
+        .basic_auth(crate::support::ACCOUNT, Some(crate::support::TOKEN))
         .send()
         .await
         .expect("prev page");
-    let back = support::reply(resp).await;
+    let back = crate::support::reply(resp).await;
     let back_sids: Vec<_> = back.body["documents"]
         .as_array()
         .expect("documents")
@@ -346,7 +344,7 @@ async fn streams_publish_messages() {
 #[tokio::test]
 async fn auth_is_required_and_stats_count_sync_requests() {
     let (emu, api) = start_memory().await;
-    let anon = support::reply(
+    let anon = crate::support::reply(
         api.http
             .get(api.url("/v1/Services/default"))
             .send()
@@ -368,7 +366,7 @@ async fn auth_is_required_and_stats_count_sync_requests() {
             .and_then(|v| v.to_str().ok()),
         Some("Basic realm=\"Twilio API\"")
     );
-    let wrong = support::reply(
+    let wrong = crate::support::reply(
         api.http
             .get(api.url("/v1/Services/default"))
             .basic_auth(ACCOUNT, Some("wrong"))

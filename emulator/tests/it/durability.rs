@@ -1,14 +1,12 @@
 //! Acknowledged writes survive `kill -9` of the emulator process.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
+use crate::support::{Api, ACCOUNT, TOKEN};
 use reqwest::StatusCode;
-use support::{Api, ACCOUNT, TOKEN};
 use tokio::sync::Mutex;
 
 /// Starts the `sync-emulator` binary on a free port and waits for its READY line.
@@ -160,7 +158,7 @@ fn children(data: &Path, table: &str, parent_col: &str, sid: &str) -> i64 {
 async fn deleting_a_map_or_a_service_leaves_no_rows_behind() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("sync.sqlite3");
-    let (_emu, api) = support::start(sync_emulator::EmulatorConfig::with_file(
+    let (_emu, api) = crate::support::start(sync_emulator::EmulatorConfig::with_file(
         ACCOUNT,
         TOKEN,
         data.to_string_lossy().into_owned(),

@@ -2,15 +2,13 @@
 //! `/v3/wsconnect` of a real emulator: token checks, CDS requests, subscriptions, events
 //! from socket and REST writes and TTL expiry, replay after a restart, bad frames.
 
-mod support;
-
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::support::{Api, ACCOUNT, TOKEN};
 use futures_util::{SinkExt, StreamExt};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Map, Value};
-use support::{Api, ACCOUNT, TOKEN};
 use sync_emulator::realtime::frame::Frame;
 use sync_emulator::{spawn, Clock, EmulatorConfig, RunningEmulator};
 use tokio_tungstenite::tungstenite::Message;

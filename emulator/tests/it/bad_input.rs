@@ -1,10 +1,8 @@
 //! Bad input of every kind gets a 4xx with a Twilio error body, never a 500 or a panic.
 
-mod support;
-
+use crate::support::{reply, start_memory, Api, Reply, ACCOUNT, TOKEN};
 use proptest::prelude::*;
 use reqwest::{Method, StatusCode};
-use support::{reply, start_memory, Api, Reply, ACCOUNT, TOKEN};
 
 async fn raw(api: &Api, method: Method, path_and_query: &str, body: Vec<u8>) -> Reply {
     let req = api
