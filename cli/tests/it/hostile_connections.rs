@@ -1,16 +1,13 @@
 //! `callflow serve` under idle and hostile connections, as a real process with a 1,024
-//! open-file soft limit (see `httpd/tests/support/siege.rs`): a signed Twilio webhook
+//! open-file soft limit (see the `callflow-siege` crate, `httpd/siege/`): a signed Twilio webhook
 //! must still be answered within a second.
-
-#[path = "../../httpd/tests/support/siege.rs"]
-mod siege;
 
 use std::process::Command;
 use std::time::Duration;
 
 use callflow::webhook::signature::compute_signature;
 use callflow::webhook::Form;
-use siege::{Server, BODY_TIMEOUT, CAPPED_HEADER_TIMEOUT, HEADER_TIMEOUT};
+use callflow_siege::{Server, BODY_TIMEOUT, CAPPED_HEADER_TIMEOUT, HEADER_TIMEOUT};
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "siege-token";
@@ -64,10 +61,10 @@ fn signed_webhook(server: &Server) -> Vec<u8> {
 
 #[test]
 fn signed_webhooks_are_answered_through_idle_and_hostile_connections() {
-    siege::raise_own_limit();
+    callflow_siege::raise_own_limit();
     let dir = tempfile::tempdir().expect("temp dir");
     let server = serve(&dir, 1_024, None, HEADER_TIMEOUT);
-    siege::rounds(
+    callflow_siege::rounds(
         &server,
         "callflow serve",
         &signed_webhook(&server),
@@ -77,17 +74,17 @@ fn signed_webhooks_are_answered_through_idle_and_hostile_connections() {
 
 #[test]
 fn out_of_descriptors_it_backs_off_and_keeps_serving() {
-    siege::raise_own_limit();
+    callflow_siege::raise_own_limit();
     let dir = tempfile::tempdir().expect("temp dir");
     let server = serve(&dir, 1_024, Some(1_024), CAPPED_HEADER_TIMEOUT);
-    siege::out_of_descriptors(&server, "callflow serve", &signed_webhook(&server));
+    callflow_siege::out_of_descriptors(&server, "callflow serve", &signed_webhook(&server));
 }
 
 #[test]
 fn oversized_bodies_are_refused_before_they_are_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = serve(&dir, 1_024, None, HEADER_TIMEOUT);
-    siege::oversized_bodies_refused(
+    callflow_siege::oversized_bodies_refused(
         &server,
         "/store-call-state",
         "",

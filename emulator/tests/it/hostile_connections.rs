@@ -1,14 +1,11 @@
 //! `sync-emulator` under idle and hostile connections, as a real process with a 1,024
-//! open-file soft limit (see `httpd/tests/support/siege.rs`).
-
-#[path = "../../../httpd/tests/support/siege.rs"]
-mod siege;
+//! open-file soft limit (see the `callflow-siege` crate, `httpd/siege/`).
 
 use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
-use siege::{Server, BODY_TIMEOUT, CAPPED_HEADER_TIMEOUT, HEADER_TIMEOUT};
+use callflow_siege::{Server, BODY_TIMEOUT, CAPPED_HEADER_TIMEOUT, HEADER_TIMEOUT};
 
 const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const TOKEN: &str = "siege-token";
@@ -47,10 +44,10 @@ fn probe() -> Vec<u8> {
 
 #[test]
 fn rest_requests_are_answered_through_idle_and_hostile_connections() {
-    siege::raise_own_limit();
+    callflow_siege::raise_own_limit();
     let server = emulator(1_024, None, HEADER_TIMEOUT);
     let auth = auth();
-    siege::rounds(
+    callflow_siege::rounds(
         &server,
         "sync-emulator",
         &probe(),
@@ -60,15 +57,15 @@ fn rest_requests_are_answered_through_idle_and_hostile_connections() {
 
 #[test]
 fn out_of_descriptors_it_backs_off_and_keeps_serving() {
-    siege::raise_own_limit();
+    callflow_siege::raise_own_limit();
     let server = emulator(1_024, Some(1_024), CAPPED_HEADER_TIMEOUT);
-    siege::out_of_descriptors(&server, "sync-emulator", &probe());
+    callflow_siege::out_of_descriptors(&server, "sync-emulator", &probe());
 }
 
 #[test]
 fn oversized_bodies_are_refused_before_they_are_read() {
     let server = emulator(1_024, None, HEADER_TIMEOUT);
-    siege::oversized_bodies_refused(
+    callflow_siege::oversized_bodies_refused(
         &server,
         "/v1/Services/default/Documents",
         &auth(),

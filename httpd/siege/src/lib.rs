@@ -1,11 +1,10 @@
 //! Hostile and idle clients against a real server process on loopback, shared by the
-//! tests of both servers (`cli/tests/hostile_connections.rs`, and the emulator's), which
-//! include this file with `#[path]`.
+//! tests of both servers (`cli/tests/it/hostile_connections.rs` and
+//! `emulator/tests/it/hostile_connections.rs`) as a dev-dependency.
 //!
 //! The server runs as a child process started with a low open-file limit (set between
 //! fork and exec, so the test does not depend on the shell's `ulimit`). Figures (probe
 //! latency, RSS per round, CPU while refused) are printed; run with `--nocapture` to see them.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
