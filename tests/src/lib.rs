@@ -2,7 +2,7 @@
 //! manual clock, so TTLs are tested exactly), the functions' [`Services`] pointed at it,
 //! and signed requests built the way Twilio builds them.
 
-use callflow::config::Config;
+use callflow::config::{var, Config};
 use callflow::service::Services;
 use callflow::webhook::{signature, Form};
 use lambda_http::{Body, Request};
@@ -80,17 +80,44 @@ impl Stack {
     pub fn sync_requests(&self) -> u64 {
         self.emulator.request_count()
     }
+
+    /// A webhook to `store-call-state` at `path_and_query`, signed as Twilio signs it.
+    pub async fn store(
+        &self,
+        path_and_query: &str,
+        params: &[(String, String)],
+    ) -> lambda_http::Response<Body> {
+        store_call_state::FUNCTION
+            .call(&self.services, signed_post(path_and_query, params))
+            .await
+    }
+
+    /// The call's state as `get-call-state` answers a bearer-token read (which must
+    /// succeed).
+    pub async fn state_of(&self, call_sid: &str) -> serde_json::Value {
+        let path = format!("/get-call-state?CallSid={call_sid}");
+        let response = get_call_state::FUNCTION
+            .call(&self.services, bearer_get(&path, API_TOKEN))
+            .await;
+        assert_eq!(
+            response.status(),
+            lambda_http::http::StatusCode::OK,
+            "{}",
+            body_text(&response)
+        );
+        body_json(&response)
+    }
 }
 
 /// The functions' services against the Sync at `sync_url`, with extra variables.
 fn services_for(sync_url: &str, extra: &[(&str, &str)]) -> Services {
     // `Config::from_vars` keeps the last value of a name, so `extra` overrides defaults.
     let vars: Vec<(String, String)> = [
-        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-        ("TWILIO_SYNC_URL", sync_url),
-        ("PUBLIC_BASE_URL", PUBLIC_BASE),
-        ("CALLFLOW_API_TOKEN", API_TOKEN),
+        (var::TWILIO_ACCOUNT_SID, ACCOUNT_SID),
+        (var::TWILIO_AUTH_TOKEN, AUTH_TOKEN),
+        (var::TWILIO_SYNC_URL, sync_url),
+        (var::PUBLIC_BASE_URL, PUBLIC_BASE),
+        (var::CALLFLOW_API_TOKEN, API_TOKEN),
     ]
     .into_iter()
     .chain(extra.iter().copied())

@@ -5,44 +5,15 @@ use callflow_e2e::*;
 use futures_util::TryStreamExt as _;
 use lambda_http::http::StatusCode;
 
-async fn store(
-    stack: &Stack,
-    path: &str,
-    params: &[(String, String)],
-) -> lambda_http::Response<lambda_http::Body> {
-    store_call_state::FUNCTION
-        .call(&stack.services, signed_post(path, params))
-        .await
-}
-
-async fn state_of(stack: &Stack, sid: &str) -> serde_json::Value {
-    let response = get_call_state::FUNCTION
-        .call(
-            &stack.services,
-            bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
-        )
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        body_text(&response)
-    );
-    body_json(&response)
-}
-
 #[tokio::test]
 async fn a_whole_call_follows_the_example_flow() {
     let stack = Stack::start().await;
     let sid = call_sid(1);
 
     // Initial webhook: the welcome menu, state created in the first stage.
-    let first = store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "ringing", &[]),
-    )
-    .await;
+    let first = stack
+        .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
     assert_eq!(first.status(), StatusCode::OK, "{}", body_text(&first));
     assert_eq!(first.headers()["content-type"], "text/xml");
     let twiml = body_text(&first);
@@ -54,7 +25,7 @@ async fn a_whole_call_follows_the_example_flow() {
         twiml.contains(r#"action="store-call-state?stage=welcome""#),
         "{twiml}"
     );
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "welcome");
     assert_eq!(state["status"], "ringing");
     assert_eq!(state["from"], "+15005550006");
@@ -62,9 +33,9 @@ async fn a_whole_call_follows_the_example_flow() {
 
     // A key that is not on the menu: asked again, with the retry prompt.
     let wrong = voice_params(&sid, "in-progress", &[("Digits", "9")]);
-    let retry = store(&stack, "/store-call-state?stage=welcome", &wrong).await;
+    let retry = stack.store("/store-call-state?stage=welcome", &wrong).await;
     assert!(body_text(&retry).contains("<Say>Sorry, that is not an option.</Say>"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(
         (state["stage"].as_str(), state["retries"].as_u64()),
         (Some("welcome"), Some(1))
@@ -72,9 +43,9 @@ async fn a_whole_call_follows_the_example_flow() {
 
     // 2: technical support.
     let two = voice_params(&sid, "in-progress", &[("Digits", "2")]);
-    let technical = store(&stack, "/store-call-state?stage=welcome", &two).await;
+    let technical = stack.store("/store-call-state?stage=welcome", &two).await;
     assert!(body_text(&technical).contains(r#"action="store-call-state?stage=technical""#));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "technical");
     assert_eq!(state["selections"][0]["digits"], "9");
     assert_eq!(state["selections"][0]["accepted"], false);
@@ -90,10 +61,12 @@ async fn a_whole_call_follows_the_example_flow() {
             ("Confidence", "0.91"),
         ],
     );
-    let outage = store(&stack, "/store-call-state?stage=technical", &speech).await;
+    let outage = stack
+        .store("/store-call-state?stage=technical", &speech)
+        .await;
     let twiml = body_text(&outage);
     assert!(twiml.ends_with("<Hangup /></Response>"), "{twiml}");
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "outage");
     assert_eq!(
         state["selections"][2]["speech"],
@@ -107,9 +80,9 @@ async fn a_whole_call_follows_the_example_flow() {
         "completed",
         &[("CallDuration", "42"), ("SequenceNumber", "3")],
     );
-    let callback = store(&stack, "/store-call-state", &done).await;
+    let callback = stack.store("/store-call-state", &done).await;
     assert_eq!(callback.status(), StatusCode::NO_CONTENT);
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["status"], "completed");
     assert_eq!(state["duration"], 42);
     assert!(state["endTime"].is_string());
@@ -120,12 +93,12 @@ async fn a_whole_call_follows_the_example_flow() {
 async fn json_is_answered_when_asked_for() {
     let stack = Stack::start().await;
     let sid = call_sid(2);
-    let response = store(
-        &stack,
-        "/store-call-state?format=json",
-        &voice_params(&sid, "ringing", &[]),
-    )
-    .await;
+    let response = stack
+        .store(
+            "/store-call-state?format=json",
+            &voice_params(&sid, "ringing", &[]),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_json(&response)["stage"], "welcome");
 }
@@ -134,12 +107,9 @@ async fn json_is_answered_when_asked_for() {
 async fn fifty_concurrent_gathers_are_all_recorded() {
     let stack = Stack::start().await;
     let sid = call_sid(3);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "in-progress", &[]))
+        .await;
 
     let before = stack.sync_requests();
     let mut tasks = Vec::new();
@@ -166,7 +136,7 @@ async fn fifty_concurrent_gathers_are_all_recorded() {
     let cost = stack.sync_requests() - before;
     eprintln!("Sync requests for 50 concurrent gathers in one process: {cost}");
     assert_eq!(cost, 50, "one conditional update per gather, no retries");
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     let selections = state["selections"].as_array().expect("selections");
     assert_eq!(selections.len(), 50, "every concurrent input is recorded");
     let tokens = state["appliedTokens"].as_array().expect("tokens");
@@ -180,12 +150,9 @@ async fn concurrent_gathers_from_two_instances_are_all_recorded() {
     let stack = Stack::start().await;
     let other = stack.another_instance();
     let sid = call_sid(13);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "in-progress", &[]))
+        .await;
     let mut tasks = Vec::new();
     for i in 0..40 {
         let services = if i % 2 == 0 {
@@ -209,7 +176,7 @@ async fn concurrent_gathers_from_two_instances_are_all_recorded() {
     for task in tasks {
         assert_eq!(task.await.expect("task runs"), StatusCode::OK);
     }
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["selections"].as_array().map(Vec::len), Some(40));
 }
 
@@ -217,12 +184,9 @@ async fn concurrent_gathers_from_two_instances_are_all_recorded() {
 async fn a_redelivered_webhook_is_recorded_once() {
     let stack = Stack::start().await;
     let sid = call_sid(4);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "in-progress", &[]))
+        .await;
     let params = voice_params(&sid, "in-progress", &[("Digits", "1")]);
     for _ in 0..2 {
         let mut req = signed_post("/store-call-state?stage=welcome", &params);
@@ -239,7 +203,7 @@ async fn a_redelivered_webhook_is_recorded_once() {
             body_text(&response)
         );
     }
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["selections"].as_array().map(Vec::len), Some(1));
     assert_eq!(state["stage"], "billing");
 }
@@ -248,20 +212,17 @@ async fn a_redelivered_webhook_is_recorded_once() {
 async fn a_late_answer_for_an_earlier_stage_is_kept_but_moves_nothing() {
     let stack = Stack::start().await;
     let sid = call_sid(5);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "in-progress", &[]))
+        .await;
     let two = voice_params(&sid, "in-progress", &[("Digits", "2")]);
-    store(&stack, "/store-call-state?stage=welcome", &two).await;
+    stack.store("/store-call-state?stage=welcome", &two).await;
     let late = voice_params(&sid, "in-progress", &[("Digits", "3")]);
-    let response = store(&stack, "/store-call-state?stage=welcome", &late).await;
+    let response = stack.store("/store-call-state?stage=welcome", &late).await;
     assert_eq!(response.status(), StatusCode::OK);
     // The caller hears the stage the call is really in.
     assert!(body_text(&response).contains("stage=technical"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "technical");
     assert_eq!(state["selections"][1]["stale"], true);
 }
@@ -272,7 +233,9 @@ async fn an_unknown_stage_restarts_the_menu_instead_of_failing() {
     let sid = call_sid(6);
     let params = voice_params(&sid, "in-progress", &[("Digits", "1")]);
     // No state exists and the stage is not in the flow: a fresh state, stale answer kept.
-    let response = store(&stack, "/store-call-state?stage=no-such-stage", &params).await;
+    let response = stack
+        .store("/store-call-state?stage=no-such-stage", &params)
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -280,7 +243,7 @@ async fn an_unknown_stage_restarts_the_menu_instead_of_failing() {
         body_text(&response)
     );
     assert!(body_text(&response).contains("stage=welcome"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "welcome");
     assert_eq!(state["selections"][0]["stale"], true);
 }
@@ -308,7 +271,7 @@ async fn sync_requests_per_webhook_are_minimal() {
     ];
     for (path, params) in &steps {
         let before = stack.sync_requests();
-        let response = store(&stack, path, params).await;
+        let response = stack.store(path, params).await;
         assert!(response.status().is_success());
         costs.push(stack.sync_requests() - before);
     }
@@ -321,12 +284,8 @@ async fn sync_requests_per_webhook_are_minimal() {
 
     // A cold instance (no cached revision) pays one read more for a gather step.
     let cold = Stack::with_vars(&[]).await;
-    store(
-        &cold,
-        "/store-call-state",
-        &voice_params(&sid, "ringing", &[]),
-    )
-    .await;
+    cold.store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
     let cold_services = cold.another_instance();
     let before = cold.sync_requests();
     let req = signed_post(
@@ -353,9 +312,9 @@ async fn a_status_callback_for_an_unknown_call_records_it() {
             ("SequenceNumber", "1"),
         ],
     );
-    let response = store(&stack, "/store-call-state", &params).await;
+    let response = stack.store("/store-call-state", &params).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["status"], "no-answer");
     assert_eq!(state["endTime"], "2026-11-25T09:59:59Z");
     assert_eq!(state["stage"], "welcome");
@@ -369,21 +328,18 @@ async fn a_status_callback_for_an_unknown_call_records_it() {
             ("CallbackSource", "call-progress-events"),
         ],
     );
-    let response = store(&stack, "/store-call-state", &late).await;
+    let response = stack.store("/store-call-state", &late).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(state_of(&stack, &sid).await["status"], "no-answer");
+    assert_eq!(stack.state_of(&sid).await["status"], "no-answer");
 }
 
 #[tokio::test]
 async fn progress_callbacks_record_the_status_in_order() {
     let stack = Stack::start().await;
     let sid = call_sid(9);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "ringing", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
     let progress = |status: &str, seq: &str| {
         voice_params(
             &sid,
@@ -394,12 +350,16 @@ async fn progress_callbacks_record_the_status_in_order() {
             ],
         )
     };
-    let answered = store(&stack, "/store-call-state", &progress("in-progress", "2")).await;
+    let answered = stack
+        .store("/store-call-state", &progress("in-progress", "2"))
+        .await;
     assert_eq!(answered.status(), StatusCode::NO_CONTENT);
-    assert_eq!(state_of(&stack, &sid).await["status"], "in-progress");
+    assert_eq!(stack.state_of(&sid).await["status"], "in-progress");
     // "ringing" with an older sequence number arrives late and changes nothing.
-    store(&stack, "/store-call-state", &progress("ringing", "1")).await;
-    let state = state_of(&stack, &sid).await;
+    stack
+        .store("/store-call-state", &progress("ringing", "1"))
+        .await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["status"], "in-progress");
     assert!(state["endTime"].is_null());
 }
@@ -413,21 +373,18 @@ async fn the_call_index_lists_each_new_call_once() {
     for n in [1, 2] {
         let sid = call_sid(100 + n);
         let before = stack.sync_requests();
-        let response = store(
-            &stack,
-            "/store-call-state",
-            &voice_params(&sid, "ringing", &[]),
-        )
-        .await;
+        let response = stack
+            .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         first_costs.push(stack.sync_requests() - before);
         let before = stack.sync_requests();
-        let response = store(
-            &stack,
-            "/store-call-state?stage=welcome",
-            &voice_params(&sid, "in-progress", &[("Digits", "2")]),
-        )
-        .await;
+        let response = stack
+            .store(
+                "/store-call-state?stage=welcome",
+                &voice_params(&sid, "in-progress", &[("Digits", "2")]),
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(
             stack.sync_requests() - before,

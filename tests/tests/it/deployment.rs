@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use callflow_cli::serve::FUNCTIONS;
 
-const CARGO_TOML: &str = include_str!("../../Cargo.toml");
-const TEMPLATE: &str = include_str!("../../template.yaml");
+const CARGO_TOML: &str = include_str!("../../../Cargo.toml");
+const TEMPLATE: &str = include_str!("../../../template.yaml");
 
 /// `(path, method)` for every function, as `serve` answers them.
 fn served() -> BTreeSet<(String, String)> {

@@ -8,12 +8,6 @@ use callflow_e2e::*;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-async fn store(stack: &Stack, path: &str, params: &[(String, String)]) -> Response<Body> {
-    store_call_state::FUNCTION
-        .call(&stack.services, signed_post(path, params))
-        .await
-}
-
 /// One webhook, with the Sync requests it cost.
 async fn store_counted(
     stack: &Stack,
@@ -21,40 +15,21 @@ async fn store_counted(
     params: &[(String, String)],
 ) -> (Response<Body>, u64) {
     let before = stack.sync_requests();
-    let response = store(stack, path, params).await;
+    let response = stack.store(path, params).await;
     (response, stack.sync_requests() - before)
-}
-
-async fn state_of(stack: &Stack, sid: &str) -> serde_json::Value {
-    let response = get_call_state::FUNCTION
-        .call(
-            &stack.services,
-            bearer_get(&format!("/get-call-state?CallSid={sid}"), API_TOKEN),
-        )
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        body_text(&response)
-    );
-    body_json(&response)
 }
 
 /// A call that has pressed `digits` at the welcome menu of the bundled flow.
 async fn call_at_menu_choice(stack: &Stack, sid: &str, digits: &str) -> String {
-    store(
-        stack,
-        "/store-call-state",
-        &voice_params(sid, "ringing", &[]),
-    )
-    .await;
-    let answer = store(
-        stack,
-        "/store-call-state?stage=welcome",
-        &voice_params(sid, "in-progress", &[("Digits", digits)]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(sid, "ringing", &[]))
+        .await;
+    let answer = stack
+        .store(
+            "/store-call-state?stage=welcome",
+            &voice_params(sid, "in-progress", &[("Digits", digits)]),
+        )
+        .await;
     assert_eq!(answer.status(), StatusCode::OK, "{}", body_text(&answer));
     body_text(&answer)
 }
@@ -85,7 +60,7 @@ async fn say_and_continue_then_dial_falls_back_on_no_answer() {
         twiml.contains(r#"<Dial action="store-call-state?stage=sales&amp;event=dial" method="POST" timeout="20">+15005550010</Dial>"#),
         "{twiml}"
     );
-    assert_eq!(state_of(&stack, &sid).await["stage"], "sales");
+    assert_eq!(stack.state_of(&sid).await["stage"], "sales");
 
     // Nobody answers: the <Dial action> brings DialCallStatus, and the fallback route
     // takes the call to voicemail.
@@ -106,7 +81,7 @@ async fn say_and_continue_then_dial_falls_back_on_no_answer() {
         twiml.contains(r#"<Record action="store-call-state?stage=voicemail&amp;event=record""#),
         "{twiml}"
     );
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "voicemail");
     assert_eq!(state["dial"]["status"], "no-answer");
     assert_eq!(state["dial"]["next"], "voicemail");
@@ -117,9 +92,11 @@ async fn say_and_continue_then_dial_falls_back_on_no_answer() {
 
     // The same dial result again (a late copy for a stage the call has left): kept as
     // stale, the call stays in voicemail.
-    let late = store(&stack, "/store-call-state?stage=sales&event=dial", &result).await;
+    let late = stack
+        .store("/store-call-state?stage=sales&event=dial", &result)
+        .await;
     assert!(body_text(&late).contains("event=record"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "voicemail");
     assert_eq!(state["dial"]["stale"], true);
 }
@@ -129,25 +106,25 @@ async fn an_answered_dial_takes_its_completed_route() {
     let stack = Stack::start().await;
     let sid = call_sid(102);
     call_at_menu_choice(&stack, &sid, "4").await;
-    store(
-        &stack,
-        "/store-call-state?stage=sales_hours&event=continue",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
-    let done = store(
-        &stack,
-        "/store-call-state?stage=sales&event=dial",
-        &voice_params(
-            &sid,
-            "in-progress",
-            &[("DialCallStatus", "completed"), ("DialCallDuration", "93")],
-        ),
-    )
-    .await;
+    stack
+        .store(
+            "/store-call-state?stage=sales_hours&event=continue",
+            &voice_params(&sid, "in-progress", &[]),
+        )
+        .await;
+    let done = stack
+        .store(
+            "/store-call-state?stage=sales&event=dial",
+            &voice_params(
+                &sid,
+                "in-progress",
+                &[("DialCallStatus", "completed"), ("DialCallDuration", "93")],
+            ),
+        )
+        .await;
     assert!(body_text(&done)
         .ends_with("<Say>Thank you for talking to sales. Goodbye.</Say><Hangup /></Response>"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "sales_done");
     assert_eq!(state["dial"]["duration"], 93);
 }
@@ -157,18 +134,18 @@ async fn voicemail_keeps_the_recording_and_its_transcript() {
     let stack = Stack::start().await;
     let sid = call_sid(103);
     call_at_menu_choice(&stack, &sid, "4").await;
-    store(
-        &stack,
-        "/store-call-state?stage=sales_hours&event=continue",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
-    store(
-        &stack,
-        "/store-call-state?stage=sales&event=dial",
-        &voice_params(&sid, "in-progress", &[("DialCallStatus", "busy")]),
-    )
-    .await;
+    stack
+        .store(
+            "/store-call-state?stage=sales_hours&event=continue",
+            &voice_params(&sid, "in-progress", &[]),
+        )
+        .await;
+    stack
+        .store(
+            "/store-call-state?stage=sales&event=dial",
+            &voice_params(&sid, "in-progress", &[("DialCallStatus", "busy")]),
+        )
+        .await;
     let url = "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/RE0123456789abcdef0123456789abcdef";
     let rec_sid = "RE0123456789abcdef0123456789abcdef";
 
@@ -193,7 +170,7 @@ async fn voicemail_keeps_the_recording_and_its_transcript() {
     .await;
     assert_eq!(callback.status(), StatusCode::NO_CONTENT);
     assert_eq!(cost, 1);
-    assert_eq!(state_of(&stack, &sid).await["stage"], "voicemail");
+    assert_eq!(stack.state_of(&sid).await["stage"], "voicemail");
 
     // The <Record action>: on to the thank-you stage.
     let recorded = voice_params(
@@ -249,7 +226,7 @@ async fn voicemail_keeps_the_recording_and_its_transcript() {
         let response = store_call_state::FUNCTION.call(&stack.services, req).await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "voicemail_thanks");
     assert_ne!(
         state["status"], "completed",
@@ -271,12 +248,9 @@ async fn voicemail_keeps_the_recording_and_its_transcript() {
 async fn recording_callbacks_are_signature_checked_and_bad_events_refused() {
     let stack = Stack::start().await;
     let sid = call_sid(104);
-    store(
-        &stack,
-        "/store-call-state",
-        &voice_params(&sid, "ringing", &[]),
-    )
-    .await;
+    stack
+        .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
     let params = voice_params(
         &sid,
         "in-progress",
@@ -304,23 +278,20 @@ async fn recording_callbacks_are_signature_checked_and_bad_events_refused() {
         "a forged callback never reaches Sync"
     );
 
-    let unknown = store(
-        &stack,
-        "/store-call-state?stage=voicemail&event=fax",
-        &params,
-    )
-    .await;
+    let unknown = stack
+        .store("/store-call-state?stage=voicemail&event=fax", &params)
+        .await;
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     assert!(body_text(&unknown).contains("unknown event `fax`"));
-    let no_status = store(
-        &stack,
-        "/store-call-state?stage=sales&event=dial",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    let no_status = stack
+        .store(
+            "/store-call-state?stage=sales&event=dial",
+            &voice_params(&sid, "in-progress", &[]),
+        )
+        .await;
     assert_eq!(no_status.status(), StatusCode::BAD_REQUEST);
     assert!(body_text(&no_status).contains("DialCallStatus"));
-    assert!(state_of(&stack, &sid).await.get("recording").is_none());
+    assert!(stack.state_of(&sid).await.get("recording").is_none());
 }
 
 #[tokio::test]
@@ -337,7 +308,7 @@ async fn connect_hands_the_call_to_an_agent_and_comes_back() {
         )),
         "{twiml}"
     );
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "assistant");
     assert_eq!(state["connect"]["target"], "conversation-relay");
     assert_eq!(state["connect"]["url"], "wss://assistant.example.com/relay");
@@ -363,7 +334,7 @@ async fn connect_hands_the_call_to_an_agent_and_comes_back() {
     assert!(body_text(&back).ends_with(
         "<Say>Thanks for talking to our assistant. Goodbye.</Say><Hangup /></Response>"
     ));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(state["stage"], "assistant_done");
     assert_eq!(state["connect"]["sessionStatus"], "completed");
     assert_eq!(state["connect"]["sessionDuration"], 61);
@@ -399,15 +370,15 @@ async fn a_stream_stage_from_a_flow_file_ends_the_call_after_the_stream() {
             r#"<Parameter name="queue" value="q1" /></Stream></Connect></Response>"#
         )
     );
-    assert_eq!(state_of(&stack, &sid).await["connect"]["target"], "stream");
-    let ended = store(
-        &stack,
-        "/store-call-state?stage=listen&event=connect",
-        &voice_params(&sid, "in-progress", &[]),
-    )
-    .await;
+    assert_eq!(stack.state_of(&sid).await["connect"]["target"], "stream");
+    let ended = stack
+        .store(
+            "/store-call-state?stage=listen&event=connect",
+            &voice_params(&sid, "in-progress", &[]),
+        )
+        .await;
     assert!(body_text(&ended).ends_with("<Hangup /></Response>"));
-    let state = state_of(&stack, &sid).await;
+    let state = stack.state_of(&sid).await;
     assert_eq!(
         state["stage"], "listen",
         "no next stage: the call ends here"
