@@ -1,0 +1,21 @@
+//! The `callflow` binary's integration tests, as one test binary. Each runs the real
+//! binary as a user does, in its own processes over loopback:
+//!
+//! - `calls`: `serve` then `call` and `sign`, `--watch`, dial and connect stages;
+//! - `first_run`: the commands `serve` prints and the README's, as printed; `token`;
+//! - `errors`: what a new user is told when something is wrong;
+//! - `graph`: `callflow flow graph`;
+//! - `dashboard`: the page and its token endpoint (the browser test is elsewhere);
+//! - `bounded_inputs`: signed request sequences that must not fill the call state;
+//! - `hostile_connections`: `serve` under idle and hostile clients with a 1,024
+//!   open-file limit (the `callflow-siege` crate);
+//! - `support`: the `serve` child process and helpers they share.
+
+mod bounded_inputs;
+mod calls;
+mod dashboard;
+mod errors;
+mod first_run;
+mod graph;
+mod hostile_connections;
+mod support;
