@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes shared/tests/golden/*.xml: TwiML printed by Twilio's own Python helper library.
 
-The Rust test shared/tests/twiml_golden.rs builds the same documents with
+The Rust test shared/tests/it/twiml_golden.rs builds the same documents with
 callflow::twiml and compares bytes, so every case here has a twin there with the same
 name. Regenerate (and commit the result) after adding a case:
 

@@ -165,7 +165,7 @@ pub struct Config {
     pub presence_ttl: u64,
     /// `SYNC_TOKEN_TTL` in seconds: how long the access tokens `sync-token` mints are
     /// valid, and the longest a request may ask for (1 to
-    /// [`access_token::MAX_TTL`](crate::access_token::MAX_TTL), Twilio's 24 h).
+    /// [`access_token::MAX_TTL`], Twilio's 24 h).
     pub sync_token_ttl: u64,
     /// `PRESENCE_SHARDS`: how many Sync maps presence is spread over (1 to
     /// [`MAX_PRESENCE_SHARDS`]). Sync takes about 20 writes/s per map, items included.
