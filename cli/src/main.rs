@@ -1,13 +1,24 @@
 //! The `callflow` command: `serve`, `call`, `sign`. See the crate doc of `callflow_cli`.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use callflow::config::var;
 use clap::{Parser, Subcommand};
 use url::Url;
 
 use callflow_cli::report::error_report;
+
+const WRITING_STDOUT: &str = "cannot write to stdout";
+
+/// `println!` that returns an error where `println!` would panic: stdout closed, as when
+/// a pipe's reader has gone (`callflow call | head`). `main` then ends quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*).context(WRITING_STDOUT)?
+    };
+}
 use callflow_cli::{call, credentials, graph, serve, sign, token};
 
 #[derive(Parser)]
@@ -26,63 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every function and the Sync emulator on one local port.
-    Serve {
-        /// TCP port to listen on (0 picks a free one; the banner shows which)
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
-        /// Address to listen on (0.0.0.0 for every interface)
-        #[arg(long, default_value = "127.0.0.1")]
-        host: String,
-        /// SQLite file of the embedded Sync emulator (`:memory:` keeps nothing)
-        #[arg(long, default_value = ".callflow/sync.sqlite3")]
-        data: String,
-        /// Use this Sync (e.g. a separate sync-emulator) instead of the embedded one
-        #[arg(long, env = "TWILIO_SYNC_URL")]
-        sync_url: Option<String>,
-        /// Account SID (AC…) signatures and Sync use [default: a development pair kept in .callflow/dev-credentials]
-        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
-        account_sid: Option<String>,
-        /// Auth token that signs webhooks (give it with --account-sid, or neither)
-        #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-        auth_token: Option<String>,
-        /// The URL prefix signatures are computed over [default: the served address]
-        #[arg(long, env = "PUBLIC_BASE_URL")]
-        public_base_url: Option<String>,
-        /// Bearer token for JSON reads and sync-token [default: the development one]
-        #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
-        api_token: Option<String>,
-        /// API key SID (SK…) that signs access tokens [default: the development one]
-        #[arg(long, env = "TWILIO_API_KEY")]
-        api_key: Option<String>,
-        /// Secret of --api-key
-        #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
-        api_secret: Option<String>,
-        /// Lifetime of sync-token's access tokens, and the most a request may ask for, in seconds (1 to 86400)
-        #[arg(long, env = "SYNC_TOKEN_TTL", value_name = "SECONDS")]
-        sync_token_ttl: Option<u64>,
-        /// Flow definition file (TOML) [default: the bundled support menu]
-        #[arg(long, env = "CALLFLOW_FLOW")]
-        flow: Option<std::path::PathBuf>,
-        /// How long a call's state document lives in Sync, in seconds (0: forever) [default: 3600]
-        #[arg(long, env = "CALL_STATE_TTL", value_name = "SECONDS")]
-        call_state_ttl: Option<u64>,
-        /// How long a presence entry lives after its last beat, in seconds [default: 300]
-        #[arg(long, env = "PRESENCE_TTL", value_name = "SECONDS")]
-        presence_ttl: Option<u64>,
-        /// Sync map listing every call (what the dashboard at / subscribes to)
-        #[arg(long, env = "CALL_INDEX_MAP", default_value = "calls")]
-        call_index_map: String,
-        /// Do not check X-Twilio-Signature (local experiments only)
-        #[arg(long)]
-        insecure_no_signature: bool,
-        /// Seconds a connection may take to send a request's headers, counted from when it
-        /// opens or from its previous answer: idle and half-sent connections close after this
-        #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = callflow_httpd::parse_seconds)]
-        header_timeout: std::time::Duration,
-        /// Seconds a request's body may take to arrive after its headers (else 408)
-        #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = callflow_httpd::parse_seconds)]
-        body_timeout: std::time::Duration,
-    },
+    Serve(serve::ServeOptions),
     /// Simulate a phone call through a store-call-state webhook, as Twilio would drive it.
     Call {
         /// The voice webhook URL, e.g. http://127.0.0.1:3000/store-call-state
@@ -98,13 +53,13 @@ enum Command {
         #[arg(long)]
         state_url: Option<Url>,
         /// Account SID the webhooks carry [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
-        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
         account_sid: Option<String>,
         /// Auth token the webhooks are signed with [default: as --account-sid]
-        #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+        #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
         auth_token: Option<String>,
         /// Bearer token for get-call-state [default: the read is signed instead]
-        #[arg(long, env = "CALLFLOW_API_TOKEN", hide_env_values = true)]
+        #[arg(long, env = var::CALLFLOW_API_TOKEN, hide_env_values = true)]
         api_token: Option<String>,
         /// The caller's number (From)
         #[arg(long, default_value = "+15005550006")]
@@ -151,16 +106,16 @@ enum Command {
         #[arg(long)]
         issued_at: Option<u64>,
         /// Account SID (AC…) the token is for
-        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
         account_sid: Option<String>,
         /// API key SID (SK…) whose secret signs the token
-        #[arg(long, env = "TWILIO_API_KEY")]
+        #[arg(long, env = var::TWILIO_API_KEY)]
         api_key: Option<String>,
         /// Secret of --api-key
-        #[arg(long, env = "TWILIO_API_SECRET", hide_env_values = true)]
+        #[arg(long, env = var::TWILIO_API_SECRET, hide_env_values = true)]
         api_secret: Option<String>,
         /// Sync service SID (IS…); "default" or unset leaves it out (Twilio's default service)
-        #[arg(long, env = "TWILIO_SYNC_SERVICE_SID")]
+        #[arg(long, env = var::TWILIO_SYNC_SERVICE_SID)]
         service_sid: Option<String>,
     },
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
@@ -183,10 +138,10 @@ enum Command {
         #[arg(long)]
         no_defaults: bool,
         /// Account SID filled in as AccountSid [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
-        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
         account_sid: Option<String>,
         /// Auth token to sign with [default: as --account-sid]
-        #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+        #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
         auth_token: Option<String>,
     },
 }
@@ -217,11 +172,22 @@ fn main() -> ExitCode {
         .and_then(|runtime| runtime.block_on(run(command)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of a pipe went away (`callflow call | head`): nothing is wrong with
+        // the command, and nobody is left to read an error.
+        Err(error) if stdout_closed(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", error_report(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+fn stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Logs go to stderr (stdout carries the banner and results), coloured only on a terminal.
@@ -238,53 +204,12 @@ fn init_logging() {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve {
-            port,
-            host,
-            data,
-            sync_url,
-            account_sid,
-            auth_token,
-            public_base_url,
-            api_token,
-            api_key,
-            api_secret,
-            sync_token_ttl,
-            flow,
-            call_state_ttl,
-            presence_ttl,
-            call_index_map,
-            insecure_no_signature,
-            header_timeout,
-            body_timeout,
-        } => {
+        Command::Serve(options) => {
             // Every connection holds a descriptor; the soft limit (often 1,024) is not the
             // real one.
             callflow_httpd::raise_open_file_limit();
-            let served = serve::start(serve::ServeOptions {
-                host,
-                port,
-                data,
-                sync_url,
-                account_sid,
-                auth_token,
-                public_base_url,
-                api_token,
-                api_key,
-                api_secret,
-                sync_token_ttl,
-                flow,
-                insecure_no_signature,
-                call_state_ttl,
-                presence_ttl,
-                call_index_map,
-                conn_limits: callflow_httpd::ConnLimits {
-                    header_timeout,
-                    body_timeout,
-                },
-            })
-            .await?;
-            println!("{}", serve::banner(&served));
+            let served = serve::start(options).await?;
+            say!("{}", serve::banner(&served));
             served.wait().await?;
         }
         Command::Flow {
@@ -300,7 +225,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
+                None => write!(std::io::stdout().lock(), "{text}").context(WRITING_STDOUT)?,
             }
         }
         Command::Token {
@@ -318,15 +243,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 })
             };
             let jwt = token::mint(&token::TokenOptions {
-                account_sid: required(account_sid, "--account-sid", "TWILIO_ACCOUNT_SID")?,
-                api_key: required(api_key, "--api-key", "TWILIO_API_KEY")?,
-                api_secret: required(api_secret, "--api-secret", "TWILIO_API_SECRET")?,
+                account_sid: required(account_sid, "--account-sid", var::TWILIO_ACCOUNT_SID)?,
+                api_key: required(api_key, "--api-key", var::TWILIO_API_KEY)?,
+                api_secret: required(api_secret, "--api-secret", var::TWILIO_API_SECRET)?,
                 service_sid,
                 identity,
                 ttl,
                 issued_at,
             })?;
-            println!("{jwt}");
+            say!("{jwt}");
         }
         Command::Sign {
             url,
@@ -348,8 +273,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if !signed.filled.is_empty() {
                 eprintln!("filled in: {}", signed.filled.join(" "));
             }
-            println!("X-Twilio-Signature: {}", signed.signature);
-            println!("{}", signed.curl);
+            say!("X-Twilio-Signature: {}", signed.signature);
+            say!("{}", signed.curl);
         }
         Command::Call {
             to,
@@ -389,31 +314,34 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .build()
                 .context("cannot build the HTTP client")?;
             let report = if watch {
-                println!("call {}", options.call_sid);
+                say!("call {}", options.call_sid);
                 let mut print = |step: &call::Step| {
-                    use std::io::Write as _;
-                    print!("{}", call::watch_lines(step));
-                    // Shown as it happens, even when stdout is a pipe.
-                    let _ = std::io::stdout().flush();
+                    // Shown as it happens, even when stdout is a pipe. A closed stdout is
+                    // reported by the next `say!`, after the call has finished.
+                    let mut stdout = std::io::stdout().lock();
+                    let _ =
+                        write!(stdout, "{}", call::watch_lines(step)).and_then(|()| stdout.flush());
                 };
                 call::run_watched(&options, &http, &mut print).await?
             } else {
                 let report = call::run(&options, &http).await?;
-                println!("call {}", report.call_sid);
+                say!("call {}", report.call_sid);
                 for step in &report.steps {
-                    println!(
+                    say!(
                         "  POST {} -> {} ({:.1} ms)",
-                        step.url, step.status, step.millis
+                        step.url,
+                        step.status,
+                        step.millis
                     );
                 }
                 for line in &report.transcript {
-                    println!("  {line}");
+                    say!("  {line}");
                 }
                 report
             };
             let state =
                 serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
-            println!("final state:\n{state}");
+            say!("final state:\n{state}");
         }
     }
     Ok(())
@@ -443,5 +371,26 @@ mod tests {
             }
         }
         check(&super::Cli::command(), "callflow");
+    }
+
+    /// `serve` takes every variable the functions read, each as the flag of the same
+    /// meaning, and no flag reads a variable the functions do not know: the names come
+    /// from `callflow::config::var` alone.
+    #[test]
+    fn serve_has_a_flag_for_every_config_variable() {
+        let cli = super::Cli::command();
+        let serve = cli.find_subcommand("serve").expect("serve subcommand");
+        let mut read: Vec<String> = serve
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        read.sort();
+        let mut all: Vec<String> = callflow::config::var::ALL
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        all.sort();
+        assert_eq!(read, all);
     }
 }

@@ -17,7 +17,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
-use callflow::config::Config;
+use callflow::config::{var, Config};
 use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
 use callflow::service::{Function, Services};
 use callflow_httpd::ConnLimits;
@@ -102,31 +102,86 @@ pub(crate) fn from_lambda(response: lambda_http::Response<LambdaBody>) -> Respon
     Response::from_parts(parts, body)
 }
 
-/// How `serve` was asked to run.
-#[derive(Debug, Clone)]
+/// How `serve` was asked to run: its flags. Each flag that configures the functions
+/// reads the environment variable the functions read in Lambda (`env =` one of
+/// [`callflow::config::var`]), so a name is written once; a test checks that every
+/// variable has its flag.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ServeOptions {
-    pub host: String,
+    /// TCP port to listen on (0 picks a free one; the banner shows which)
+    #[arg(long, default_value_t = 3000)]
     pub port: u16,
-    /// SQLite file of the embedded emulator (`:memory:` keeps nothing).
+    /// Address to listen on (0.0.0.0 for every interface)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// SQLite file of the embedded Sync emulator (`:memory:` keeps nothing)
+    #[arg(long, default_value = ".callflow/sync.sqlite3")]
     pub data: String,
-    /// Use this Sync instead of the embedded emulator.
+    /// Use this Sync (e.g. a separate sync-emulator) instead of the embedded one
+    #[arg(long, env = var::TWILIO_SYNC_URL)]
     pub sync_url: Option<String>,
+    /// Sync service (IS…, or default) the functions use [default: default]
+    #[arg(long, env = var::TWILIO_SYNC_SERVICE_SID)]
+    pub sync_service_sid: Option<String>,
+    /// Account SID (AC…) signatures and Sync use [default: a development pair kept in .callflow/dev-credentials]
+    #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
     pub account_sid: Option<String>,
+    /// Auth token that signs webhooks (give it with --account-sid, or neither)
+    #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// The URL prefix signatures are computed over [default: the served address]
+    #[arg(long, env = var::PUBLIC_BASE_URL)]
     pub public_base_url: Option<String>,
+    /// SharedKey secret for HMAC-SHA256 webhook signatures [default: none, SHA-256 signatures refused]
+    #[arg(long, env = var::TWILIO_WEBHOOK_SHARED_KEY, hide_env_values = true)]
+    pub webhook_shared_key: Option<String>,
+    /// Bearer token for JSON reads and sync-token [default: the development one]
+    #[arg(long, env = var::CALLFLOW_API_TOKEN, hide_env_values = true)]
     pub api_token: Option<String>,
-    /// API key (`SK…`) and secret that sign `sync-token`'s access tokens.
+    /// API key SID (SK…) that signs access tokens [default: the development one]
+    #[arg(long, env = var::TWILIO_API_KEY)]
     pub api_key: Option<String>,
+    /// Secret of --api-key
+    #[arg(long, env = var::TWILIO_API_SECRET, hide_env_values = true)]
     pub api_secret: Option<String>,
-    pub flow: Option<PathBuf>,
-    pub insecure_no_signature: bool,
-    pub call_state_ttl: Option<u64>,
-    pub presence_ttl: Option<u64>,
-    /// The Sync map listing every call (`CALL_INDEX_MAP`), for the dashboard.
-    pub call_index_map: String,
+    /// Lifetime of sync-token's access tokens, and the most a request may ask for, in seconds (1 to 86400)
+    #[arg(long, env = var::SYNC_TOKEN_TTL, value_name = "SECONDS")]
     pub sync_token_ttl: Option<u64>,
-    /// Header, idle and body timeouts for connections.
-    pub conn_limits: ConnLimits,
+    /// Flow definition file (TOML) [default: the bundled support menu]
+    #[arg(long, env = var::CALLFLOW_FLOW)]
+    pub flow: Option<PathBuf>,
+    /// How long a call's state document lives in Sync, in seconds (0: forever) [default: 3600]
+    #[arg(long, env = var::CALL_STATE_TTL, value_name = "SECONDS")]
+    pub call_state_ttl: Option<u64>,
+    /// How long a presence entry lives after its last beat, in seconds [default: 300]
+    #[arg(long, env = var::PRESENCE_TTL, value_name = "SECONDS")]
+    pub presence_ttl: Option<u64>,
+    /// How many Sync maps presence is spread over (1 to 64; about 20 beats/s each) [default: 1]
+    #[arg(long, env = var::PRESENCE_SHARDS, value_name = "MAPS")]
+    pub presence_shards: Option<u32>,
+    /// Sync map listing every call (what the dashboard at / subscribes to)
+    #[arg(long, env = var::CALL_INDEX_MAP, default_value = "calls")]
+    pub call_index_map: String,
+    /// Do not check X-Twilio-Signature (local experiments only)
+    #[arg(long, env = var::CALLFLOW_INSECURE_NO_SIGNATURE, value_parser = clap::builder::BoolishValueParser::new())]
+    pub insecure_no_signature: bool,
+    /// Seconds a connection may take to send a request's headers, counted from when it
+    /// opens or from its previous answer: idle and half-sent connections close after this
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = callflow_httpd::parse_seconds)]
+    pub header_timeout: std::time::Duration,
+    /// Seconds a request's body may take to arrive after its headers (else 408)
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = callflow_httpd::parse_seconds)]
+    pub body_timeout: std::time::Duration,
+}
+
+impl ServeOptions {
+    /// The connection timeouts, as the accept loop takes them.
+    pub fn conn_limits(&self) -> ConnLimits {
+        ConnLimits {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+        }
+    }
 }
 
 /// A running dev server.
@@ -196,33 +251,58 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .public_base_url
         .clone()
         .unwrap_or_else(|| base_url.clone());
+    // The functions read their configuration as they do in Lambda, from variables.
     let mut vars = vec![
-        ("TWILIO_ACCOUNT_SID", account_sid.clone()),
-        ("TWILIO_AUTH_TOKEN", auth_token.clone()),
-        ("TWILIO_SYNC_URL", sync_url.clone()),
-        ("PUBLIC_BASE_URL", public_base_url.clone()),
+        (var::TWILIO_ACCOUNT_SID, account_sid.clone()),
+        (var::TWILIO_AUTH_TOKEN, auth_token.clone()),
+        (var::TWILIO_SYNC_URL, sync_url.clone()),
+        (var::PUBLIC_BASE_URL, public_base_url.clone()),
+        (var::CALLFLOW_API_TOKEN, api_token.clone()),
+        (var::CALL_INDEX_MAP, options.call_index_map.clone()),
     ];
-    vars.push(("CALLFLOW_API_TOKEN", api_token.clone()));
     if let Some((sid, secret)) = &api_key {
-        vars.push(("TWILIO_API_KEY", sid.clone()));
-        vars.push(("TWILIO_API_SECRET", secret.clone()));
+        vars.push((var::TWILIO_API_KEY, sid.clone()));
+        vars.push((var::TWILIO_API_SECRET, secret.clone()));
     }
-    if let Some(ttl) = options.sync_token_ttl {
-        vars.push(("SYNC_TOKEN_TTL", ttl.to_string()));
-    }
-    if let Some(flow) = &options.flow {
-        vars.push(("CALLFLOW_FLOW", flow.display().to_string()));
-    }
-    if options.insecure_no_signature {
-        vars.push(("CALLFLOW_INSECURE_NO_SIGNATURE", "1".to_owned()));
-    }
-    if let Some(ttl) = options.call_state_ttl {
-        vars.push(("CALL_STATE_TTL", ttl.to_string()));
-    }
-    if let Some(ttl) = options.presence_ttl {
-        vars.push(("PRESENCE_TTL", ttl.to_string()));
-    }
-    vars.push(("CALL_INDEX_MAP", options.call_index_map.clone()));
+    let optional = [
+        (
+            var::TWILIO_SYNC_SERVICE_SID,
+            options.sync_service_sid.clone(),
+        ),
+        (
+            var::TWILIO_WEBHOOK_SHARED_KEY,
+            options.webhook_shared_key.clone(),
+        ),
+        (
+            var::SYNC_TOKEN_TTL,
+            options.sync_token_ttl.map(|n| n.to_string()),
+        ),
+        (
+            var::CALLFLOW_FLOW,
+            options.flow.as_ref().map(|p| p.display().to_string()),
+        ),
+        (
+            var::CALL_STATE_TTL,
+            options.call_state_ttl.map(|n| n.to_string()),
+        ),
+        (
+            var::PRESENCE_TTL,
+            options.presence_ttl.map(|n| n.to_string()),
+        ),
+        (
+            var::PRESENCE_SHARDS,
+            options.presence_shards.map(|n| n.to_string()),
+        ),
+        (
+            var::CALLFLOW_INSECURE_NO_SIGNATURE,
+            options.insecure_no_signature.then(|| "1".to_owned()),
+        ),
+    ];
+    vars.extend(
+        optional
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value?))),
+    );
     let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
@@ -237,7 +317,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .merge(app(services))
         .merge(dashboard.router())
         .layer(axum::middleware::map_response(identify));
-    let limits = options.conn_limits;
+    let limits = options.conn_limits();
     let server = tokio::spawn(callflow_httpd::serve(
         listener,
         router,
@@ -324,13 +404,17 @@ fn credentials(options: &ServeOptions) -> anyhow::Result<DevCredentials> {
         }),
         (None, None) => DevCredentials::load_or_create(Path::new(dev_credentials::PATH)),
         (Some(_), None) => anyhow::bail!(
-            "TWILIO_ACCOUNT_SID (--account-sid) is set but TWILIO_AUTH_TOKEN (--auth-token) is \
-             not: give both, or neither for the development set in {}",
+            "{} (--account-sid) is set but {} (--auth-token) is not: give both, or neither \
+             for the development set in {}",
+            var::TWILIO_ACCOUNT_SID,
+            var::TWILIO_AUTH_TOKEN,
             dev_credentials::PATH
         ),
         (None, Some(_)) => anyhow::bail!(
-            "TWILIO_AUTH_TOKEN (--auth-token) is set but TWILIO_ACCOUNT_SID (--account-sid) is \
-             not: give both, or neither for the development set in {}",
+            "{} (--auth-token) is set but {} (--account-sid) is not: give both, or neither \
+             for the development set in {}",
+            var::TWILIO_AUTH_TOKEN,
+            var::TWILIO_ACCOUNT_SID,
             dev_credentials::PATH
         ),
     }
