@@ -58,3 +58,20 @@ fn flow_graph_writes_dot_and_mermaid_and_refuses_a_bad_flow() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("nowhere"));
 }
+
+/// A reader that goes away before the output is written (`callflow flow graph | head -1`)
+/// ends the command quietly: exit 0, nothing on stderr, no panic.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let mut child = Command::new(BIN)
+        .args(["flow", "graph", "--format", "dot"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("callflow flow graph starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("callflow flow graph ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
