@@ -2,7 +2,8 @@
 //!
 //! A Twilio access token is a JWT signed HS256 with an API key's secret: `iss` is the API
 //! key SID, `sub` the account SID, `exp` the expiry (seconds), and `grants.data_sync.
-//! service_sid` the Sync service it is good for. The signature is checked with the secret
+//! service_sid` the Sync service it is good for (the default service when the grant
+//! names none). The signature is checked with the secret
 //! of the API key named by `iss`, among the keys this emulator was given; `exp` is compared
 //! with the emulator's clock (so tests can move time). Whether the service exists is the
 //! caller's check, since it needs the store.
@@ -34,7 +35,7 @@ pub enum TokenError {
     Expired,
     #[error("Invalid Access Token subject: not this account")]
     WrongAccount,
-    #[error("Invalid Access Token grants: no data_sync grant with a service_sid")]
+    #[error("Invalid Access Token grants: no data_sync grant")]
     NoSyncGrant,
     #[error("Invalid Access Token grants: no Sync service {0}")]
     UnknownService(String),
@@ -110,12 +111,15 @@ pub fn verify(
     if expires_at_ms <= now_ms {
         return Err(TokenError::Expired);
     }
+    // A Sync grant that names no service is for the account's default one, as Twilio
+    // reads it (twilio-python's `SyncGrant()` without arguments writes `"data_sync": {}`).
     let service = claims
         .grants
         .data_sync
-        .and_then(|g| g.service_sid)
+        .ok_or(TokenError::NoSyncGrant)?
+        .service_sid
         .filter(|s| !s.is_empty())
-        .ok_or(TokenError::NoSyncGrant)?;
+        .unwrap_or_else(|| "default".to_owned());
     Ok(Grant {
         identity: claims.grants.identity,
         service,
@@ -194,6 +198,10 @@ mod tests {
             verify(&token("s3cret", c), &keys(), ACCOUNT, now),
             Err(TokenError::NoSyncGrant)
         );
+        let mut c = claims(2_000);
+        c["grants"] = json!({"identity": "alice", "data_sync": {}});
+        let grant = verify(&token("s3cret", c), &keys(), ACCOUNT, now).expect("default service");
+        assert_eq!(grant.service, "default");
         assert!(matches!(
             verify("not.a.jwt", &keys(), ACCOUNT, now),
             Err(TokenError::Malformed(_))
