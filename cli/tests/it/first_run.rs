@@ -134,14 +134,15 @@ fn every_readme_command_works_as_printed() {
                 .map(|(_, args)| args.split_whitespace().collect())
                 .unwrap_or_default();
             server = Some(serve(&args));
-        } else if let Some(flags) = cli_prefix(command) {
+        } else if cli_prefix(command).is_some() {
             let server = server
                 .as_ref()
                 .unwrap_or_else(|| panic!("`{command}` comes before the README starts serve"));
             // As pasted in a second terminal in the same directory, on the port serve took.
-            let pasted = command
-                .replacen(&format!("cargo run {flags} -p callflow-cli --"), BIN, 1)
-                .replace("http://127.0.0.1:3000", &server.base_url);
+            let (_, args) = command
+                .split_once(" -p callflow-cli --")
+                .expect("a cargo run command");
+            let pasted = format!("{BIN}{args}").replace("http://127.0.0.1:3000", &server.base_url);
             let output = sh(&pasted, server.dir.path(), &[]);
             assert!(output.status.success(), "{command}\n{}", text(&output));
             let stdout = String::from_utf8_lossy(&output.stdout);
@@ -161,8 +162,7 @@ fn every_readme_command_works_as_printed() {
             } else {
                 panic!("no check for README command `{command}`");
             }
-        } else if let Some(args) = command.strip_prefix("cargo run --release -p sync-emulator -- ")
-        {
+        } else if let Some(args) = command.strip_prefix("cargo run -p sync-emulator -- ") {
             assert!(
                 emulator_bin.exists(),
                 "{} is missing: scripts/test builds every binary first (cargo build --workspace --bins)",
