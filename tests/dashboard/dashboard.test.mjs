@@ -9,7 +9,9 @@
 // - a reload mid-call shows the call as it is now;
 // - a late answer is listed as stale, in words;
 // - three agents appear; the one who stops beating disappears when its TTL runs out,
-//   the others stay; one who beats `offline` disappears within 1 s.
+//   the others stay; one who beats `offline` disappears within 1 s;
+// - with access tokens that live 3 s, the page fetches fresh ones and keeps following
+//   changes long after its first token has expired.
 // Screenshots go to target/screenshots/.
 //
 // Env: CALLFLOW_BIN (default target/debug/callflow), CHROMIUM (default /usr/bin/chromium).
@@ -35,15 +37,16 @@ const PAUSE_MS = 2500; // the simulated caller's think time between answers
 const T0 = performance.now();
 const log = (...what) => process.env.DEBUG_DASHBOARD && console.error(`[${Math.round(performance.now() - T0)} ms]`, ...what);
 
-/** Starts `callflow serve` and reads its banner. */
-async function startServe() {
+/** Starts `callflow serve` (with extra flags) and reads its banner. */
+async function startServe(extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'callflow-dashboard-'));
   const env = { ...process.env };
   for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_SYNC_URL', 'PUBLIC_BASE_URL',
-    'CALLFLOW_API_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'PRESENCE_TTL', 'CALL_INDEX_MAP']) {
+    'CALLFLOW_API_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'PRESENCE_TTL', 'CALL_INDEX_MAP',
+    'SYNC_TOKEN_TTL']) {
     delete env[name];
   }
-  const child = spawn(BIN, ['serve', '--port', '0', '--data', ':memory:', '--presence-ttl', String(PRESENCE_TTL)], {
+  const child = spawn(BIN, ['serve', '--port', '0', '--data', ':memory:', '--presence-ttl', String(PRESENCE_TTL), ...extra], {
     cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const found = {};
@@ -112,9 +115,8 @@ async function presentIdentities(page) {
   return page.$$eval('#agents li', (items) => items.map((li) => li.dataset.identity));
 }
 
-test('the dashboard follows calls and presence live, in headless Chromium', { timeout: 90_000 }, async (t) => {
-  mkdirSync(SHOTS, { recursive: true });
-  const serve = await startServe();
+/** Headless Chromium with a fresh profile (removed by the caller). */
+async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), 'callflow-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -123,6 +125,13 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  return { browser, profile };
+}
+
+test('the dashboard follows calls and presence live, in headless Chromium', { timeout: 90_000 }, async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const serve = await startServe();
+  const { browser, profile } = await launchBrowser();
   const keepBeating = [];
   const inFlight = {};
   t.after(async () => {
@@ -247,4 +256,41 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   assert.deepEqual(errors, [], 'no script errors on the page');
   console.log(`page caught up with each webhook in (ms): ${latencies.join(', ')}`);
   console.log(`carol left the page ${Math.round(carolGoneAfter)} ms after her last beat (TTL ${PRESENCE_TTL} s)`);
+});
+
+test('the dashboard renews its access token and keeps following after the first one expires', { timeout: 60_000 }, async (t) => {
+  const TOKEN_TTL = 3; // seconds: serve's emulator closes a socket whose token has expired
+  const serve = await startServe(['--sync-token-ttl', String(TOKEN_TTL)]);
+  const { browser, profile } = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    serve.child.kill();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(serve.dir, { recursive: true, force: true });
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  let tokens = 0;
+  page.on('requestfinished', (request) => { if (request.url().endsWith('/dashboard/token')) tokens += 1; });
+  const connections = [];
+  await page.exposeFunction('recordConnection', (state) => connections.push(state));
+
+  await page.goto(`${serve.base}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  // Every state the connection line shows from here on, to prove it never went dark.
+  await page.evaluate(() => new MutationObserver(() => window.recordConnection(document.querySelector('#connection').textContent))
+    .observe(document.querySelector('#connection'), { childList: true, characterData: true, subtree: true }));
+  const opened = performance.now();
+
+  // Three token lifetimes later, the first token is long dead.
+  await new Promise((done) => setTimeout(done, 3 * TOKEN_TTL * 1000));
+  await beat(serve, 'dave', 'web');
+  await page.waitForFunction(() => document.querySelector('#agents li[data-identity="dave"]'), null, { timeout: 1000 });
+  assert.equal(await page.textContent('#connection'), 'connected');
+  assert.ok(tokens >= 3, `the page fetched ${tokens} tokens in ${Math.round(performance.now() - opened)} ms of ${TOKEN_TTL} s tokens`);
+  assert.ok(connections.every((state) => state === 'connected' || state === 'connecting'),
+    `the connection stayed up: ${JSON.stringify(connections)}`);
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  console.log(`token renewals: ${tokens} fetches over ${Math.round(performance.now() - opened)} ms; connection states seen: ${JSON.stringify([...new Set(connections)])}`);
 });
