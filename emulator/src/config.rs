@@ -22,6 +22,10 @@ pub struct EmulatorConfig {
     /// If set, resource `url`s are built on this base (e.g. `http://127.0.0.1:4010`) instead of
     /// the request's `Host` header; useful when the router is mounted behind a proxy.
     pub public_base_url: Option<String>,
+    /// Events buffered for each realtime session before it must re-read them from the
+    /// log instead (a session that falls this far behind catches up from SQLite and loses
+    /// nothing; `realtime_catch_ups` in `/_emulator/stats` counts those). Default 4,096.
+    pub realtime_feed_capacity: usize,
 }
 
 impl EmulatorConfig {
@@ -35,6 +39,7 @@ impl EmulatorConfig {
             api_keys: Vec::new(),
             clock: Clock::system(),
             public_base_url: None,
+            realtime_feed_capacity: crate::store::events::DEFAULT_FEED_CAPACITY,
         }
     }
 

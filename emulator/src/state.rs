@@ -132,6 +132,7 @@ impl ServiceResolver {
 pub struct Stats {
     total: AtomicU64,
     by_method: Mutex<BTreeMap<String, u64>>,
+    catch_ups: AtomicU64,
 }
 
 impl Stats {
@@ -140,6 +141,15 @@ impl Stats {
         if let Ok(mut m) = self.by_method.lock() {
             *m.entry(method.to_owned()).or_insert(0) += 1;
         }
+    }
+
+    /// A realtime session fell behind the live feed and re-read the log.
+    pub fn record_catch_up(&self) {
+        self.catch_ups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn catch_ups(&self) -> u64 {
+        self.catch_ups.load(Ordering::Relaxed)
     }
 
     pub fn total(&self) -> u64 {
@@ -153,6 +163,7 @@ impl Stats {
     pub fn reset(&self) {
         if let Ok(mut m) = self.by_method.lock() {
             self.total.store(0, Ordering::Relaxed);
+            self.catch_ups.store(0, Ordering::Relaxed);
             m.clear();
         }
     }

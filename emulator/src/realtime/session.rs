@@ -97,6 +97,7 @@ pub async fn run(socket: WebSocket, st: Shared) {
                 Ok(ev) => s.on_event(&ev).await,
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(missed = n, "realtime session lagged; catching up from the log");
+                    s.st.stats.record_catch_up();
                     s.catch_up_all().await
                 }
                 Err(broadcast::error::RecvError::Closed) => Err(End::Closed),

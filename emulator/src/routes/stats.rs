@@ -1,5 +1,6 @@
 //! `GET /_emulator/stats` and `DELETE /_emulator/stats`: how many Sync API requests were
-//! served, so tools outside the process can measure what an operation costs.
+//! served, so tools outside the process can measure what an operation costs, and how often
+//! a realtime session fell behind the live feed and caught up from the log.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +19,7 @@ async fn show(State(st): State<Shared>) -> Response {
     Json(json!({
         "requests": st.stats.total(),
         "by_method": st.stats.by_method(),
+        "realtime_catch_ups": st.stats.catch_ups(),
     }))
     .into_response()
 }

@@ -38,7 +38,7 @@ pub const PRUNE_STEP: i64 = 64;
 /// How long the removal event of a removed object is kept.
 pub const TOMBSTONE_MS: i64 = 24 * 3600 * 1000;
 /// Events buffered for subscribers that have not caught up; a slower one re-reads the log.
-const FEED_CAPACITY: usize = 4096;
+pub const DEFAULT_FEED_CAPACITY: usize = 4096;
 
 /// One committed event.
 #[derive(Debug, Clone)]
@@ -397,8 +397,8 @@ pub struct Feed {
 }
 
 impl Feed {
-    pub fn new(conn: &Connection) -> rusqlite::Result<Feed> {
-        let (tx, _) = broadcast::channel(FEED_CAPACITY);
+    pub fn new(conn: &Connection, capacity: usize) -> rusqlite::Result<Feed> {
+        let (tx, _) = broadcast::channel(capacity.max(1));
         Ok(Feed {
             last_seq: head(conn)?,
             tx,

@@ -78,7 +78,7 @@ pub enum OpenError {
 impl Store {
     /// Opens (creating if needed) the database at `data`, or an in-memory one for `:memory:`,
     /// makes sure the `default` service exists, and returns its SID too.
-    pub fn open(data: &str, now: i64) -> Result<(Store, String), OpenError> {
+    pub fn open(data: &str, now: i64, feed_capacity: usize) -> Result<(Store, String), OpenError> {
         let memory = data == ":memory:";
         let sql_err = |source| OpenError::Sqlite {
             path: data.to_owned(),
@@ -103,7 +103,7 @@ impl Store {
         schema::configure_writer(&conn, memory).map_err(sql_err)?;
         schema::migrate(&conn).map_err(sql_err)?;
         events::migrate(&conn).map_err(sql_err)?;
-        let feed = events::Feed::new(&conn).map_err(sql_err)?;
+        let feed = events::Feed::new(&conn, feed_capacity).map_err(sql_err)?;
         let feed_tx = feed.sender();
         let default_sid = services::ensure_default(&conn, now).map_err(|e| OpenError::Init {
             path: data.to_owned(),
