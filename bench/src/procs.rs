@@ -26,7 +26,7 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Spawns `cmd` with stderr appended to `log` and stdout piped (see [`Proc::stdout`]).
+    /// Spawns `cmd` with stderr appended to `log` and stdout piped (see [`Proc::watch_stdout`]).
     pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> Result<Proc> {
         let err =
             std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
@@ -175,7 +175,7 @@ fn parent_pid(pid: u32) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// utime + stime of one process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat).
+/// utime + stime of one process, in clock ticks (fields 14 and 15 of `/proc/<pid>/stat`).
 fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);

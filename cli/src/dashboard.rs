@@ -7,7 +7,7 @@
 //! (drawn at start by [`crate::graph`], stages tagged `data-stage`). No build step, no CDN.
 //!
 //! The page needs an access token. It gets one from `GET /dashboard/token`, which runs the
-//! `sync-token` function with a check of its own ([`LocalDashboard`]): identity
+//! `sync-token` function with a check of its own (`LocalDashboard`): identity
 //! `dashboard`, and only while serve listens on a loopback address, only for requests whose
 //! `Host` is a loopback name (so a web page elsewhere cannot reach it through DNS
 //! rebinding) and that are not cross-site (`Sec-Fetch-Site`). On any other bind address the

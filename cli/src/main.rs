@@ -74,14 +74,14 @@ enum Command {
         /// latency, the stage Sync now holds, what the caller heard
         #[arg(long)]
         watch: bool,
-        /// DialCallStatus for each <Dial action>, in order, comma-separated
+        /// DialCallStatus for each `<Dial action>`, in order, comma-separated
         /// (completed, answered, busy, no-answer, failed, canceled); then completed
         #[arg(long, value_delimiter = ',', value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
         dial_status: Vec<String>,
-        /// Length in seconds of the made-up recording a <Record> gets
+        /// Length in seconds of the made-up recording a `<Record>` gets
         #[arg(long, default_value_t = 12)]
         recording_duration: u32,
-        /// Transcript a <Record transcribe="true"> gets in its transcription callback
+        /// Transcript a `<Record transcribe="true">` gets in its transcription callback
         /// (none is sent without it)
         #[arg(long)]
         transcript: Option<String>,

@@ -15,5 +15,8 @@ pub use events::{
     CallEvent, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES, MAX_TRANSCRIPT_BYTES,
 };
 pub use index::{CallIndex, IndexEntry};
-pub use model::{Applied, CallState, GatherAnswer, Selection, StatusUpdate, REMEMBERED_TOKENS};
+pub use model::{
+    Applied, CallState, GatherAnswer, Selection, StatusUpdate, MAX_TOKEN_BYTES, MIN_TOKENS,
+    REMEMBERED_TOKENS, STATE_BUDGET_BYTES,
+};
 pub use store::{document_name, CallStateStore, NewCall};
