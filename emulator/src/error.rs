@@ -56,6 +56,14 @@ pub enum SyncError {
     },
     #[error("{0}")]
     Forbidden(String),
+    /// A realtime client's identity lacks the Sync Permission the request needs
+    /// (services with `AclEnabled`).
+    #[error("The identity {identity:?} does not have permission to {action} {object}")]
+    PermissionDenied {
+        identity: String,
+        action: &'static str,
+        object: String,
+    },
     #[error("Internal error: {0}")]
     Internal(String),
 }
@@ -89,6 +97,7 @@ impl SyncError {
             SyncError::InvalidItemKey(_) => 54209,
             SyncError::RateLimited { .. } => 54009,
             SyncError::Forbidden(_) => 20403,
+            SyncError::PermissionDenied { .. } => 54007,
             SyncError::Internal(_) => 20500,
         }
     }
@@ -111,7 +120,7 @@ impl SyncError {
             SyncError::RevisionMismatch(_) => StatusCode::PRECONDITION_FAILED,
             SyncError::UniqueNameExists(_) | SyncError::ItemKeyExists(_) => StatusCode::CONFLICT,
             SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            SyncError::Forbidden(_) => StatusCode::FORBIDDEN,
+            SyncError::Forbidden(_) | SyncError::PermissionDenied { .. } => StatusCode::FORBIDDEN,
             SyncError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -14,6 +14,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
+use super::acl;
 use crate::error::{RevisionTarget, SyncError};
 use crate::ratelimit::Op;
 use crate::routes::extract::{Params, MAX_DATA, MAX_MESSAGE_DATA, MAX_TTL};
@@ -83,8 +84,13 @@ pub fn params_from(v: Option<&Value>) -> Result<Params, SyncError> {
     Params::parse(raw.as_bytes())
 }
 
-/// Serves one request for the token's service.
-pub async fn dispatch(st: &Shared, service_sid: &str, req: Request) -> Result<Response, SyncError> {
+/// Serves one request for the token's service, as the token's identity.
+pub async fn dispatch(
+    st: &Shared,
+    service_sid: &str,
+    identity: Option<&str>,
+    req: Request,
+) -> Result<Response, SyncError> {
     let segments = req
         .path
         .split('/')
@@ -103,12 +109,27 @@ pub async fn dispatch(st: &Shared, service_sid: &str, req: Request) -> Result<Re
         _ => None,
     }
     .ok_or_else(|| SyncError::NotFound(req.path.clone()))?;
+    let rest = &segs[2..];
+    let creates_name = match (method.as_str(), rest) {
+        ("POST", []) => unique_name(&req.body)?,
+        _ => None,
+    };
+    if let Some(need) = acl::need(&method, rest, kind, creates_name) {
+        let (svc, who, now) = (
+            service_sid.to_owned(),
+            identity.map(str::to_owned),
+            st.clock.now_ms(),
+        );
+        st.store
+            .read(move |c| acl::check(c, &svc, who.as_deref(), kind, &need, now))
+            .await?;
+    }
     let cx = Cx {
         st: st.clone(),
         service: service_sid.to_owned(),
         base: req.base.clone(),
     };
-    match (method.as_str(), &segs[2..]) {
+    match (method.as_str(), rest) {
         ("POST", []) => cx.create(kind, &req.body).await,
         ("GET", [id]) => cx.fetch(kind, id, &req.params).await,
         ("POST", [id]) => cx.update(kind, id, &req).await,

@@ -14,6 +14,7 @@
 //! per-object log in its own transaction, and the store's writer publishes each commit's
 //! events on a broadcast channel that sessions listen to.
 
+mod acl;
 mod cds;
 mod events;
 pub mod frame;

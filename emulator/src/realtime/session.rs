@@ -19,6 +19,7 @@ use axum::extract::ws::{Message, WebSocket};
 use serde_json::{json, Map, Value};
 use tokio::sync::{broadcast, mpsc};
 
+use super::acl;
 use super::cds::{self, Request};
 use super::events::{self as render, SYNC_EVENT};
 use super::frame::Frame;
@@ -28,6 +29,7 @@ use crate::sid::new_secret;
 use crate::state::Shared;
 use crate::store::events::{self, Event};
 use crate::store::objects::{self, Kind};
+use crate::store::permissions::Access;
 
 /// The host written into URLs when the client did not name one.
 const DEFAULT_CDS_HOST: &str = "cds.us1.twilio.com";
@@ -52,8 +54,9 @@ struct Sub {
 struct Session {
     st: Shared,
     socket: WebSocket,
-    /// The token's service (a SID) and expiry, once `init` succeeded.
+    /// The token's service (a SID), identity and expiry, once `init` succeeded.
     service_sid: Option<String>,
+    identity: Option<String>,
     expires_at_ms: i64,
     warned_expiry: bool,
     subs: HashMap<String, Sub>,
@@ -77,6 +80,7 @@ pub async fn run(socket: WebSocket, st: Shared) {
         st,
         socket,
         service_sid: None,
+        identity: None,
         expires_at_ms: i64::MAX,
         warned_expiry: false,
         subs: HashMap::new(),
@@ -248,6 +252,7 @@ impl Session {
                 self.warned_expiry = false;
                 let storage = format!("{sid}-{}", grant.identity.as_deref().unwrap_or(""));
                 self.service_sid = Some(sid);
+                self.identity = grant.identity;
                 self.reply(
                     id,
                     200,
@@ -349,8 +354,9 @@ impl Session {
         let st = self.st.clone();
         let replies = self.replies.clone();
         let id = id.to_owned();
+        let identity = self.identity.clone();
         tokio::spawn(async move {
-            let bytes = match cds::dispatch(&st, &service, req).await {
+            let bytes = match cds::dispatch(&st, &service, identity.as_deref(), req).await {
                 Ok(r) => Self::http_reply(&id, r.status, &r.body),
                 Err(e) => {
                     if e.status().is_server_error() {
@@ -486,6 +492,7 @@ impl Session {
         correlation: &Value,
     ) -> Result<(), End> {
         let service = self.service_sid.clone().unwrap_or_default();
+        let identity = self.identity.clone();
         let now = self.st.clock.now_ms();
         let id = sid.to_owned();
         let found = self
@@ -501,6 +508,9 @@ impl Session {
                 let Some(row) = objects::find(c, &service, kind, &id, now)? else {
                     return Ok(None);
                 };
+                // Subscribing is reading (services with AclEnabled).
+                let need = acl::Need::On(row.sid.clone(), Access::Read);
+                acl::check(c, &service, identity.as_deref(), kind, &need, now)?;
                 let head = events::last_id(c, &row.sid)?;
                 Ok(Some((row, head)))
             })

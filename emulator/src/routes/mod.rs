@@ -7,6 +7,7 @@ pub mod extract;
 mod items;
 mod objects;
 pub mod paging;
+mod permissions;
 pub mod render;
 mod services;
 mod stats;
@@ -27,6 +28,9 @@ pub fn router(state: Shared) -> Router {
         .merge(objects::routes(crate::store::objects::Kind::Document))
         .merge(items::routes(crate::store::items::ItemKind::Map))
         .merge(items::routes(crate::store::items::ItemKind::List))
+        .merge(permissions::routes(crate::store::objects::Kind::Document))
+        .merge(permissions::routes(crate::store::objects::Kind::Map))
+        .merge(permissions::routes(crate::store::objects::Kind::List))
         .merge(streams::routes())
         .merge(stats::routes())
         .merge(crate::realtime::routes())

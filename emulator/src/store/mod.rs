@@ -19,6 +19,7 @@ pub mod events;
 pub mod items;
 pub mod objects;
 pub mod page;
+pub mod permissions;
 mod schema;
 pub mod services;
 

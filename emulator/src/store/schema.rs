@@ -30,7 +30,7 @@ pub fn configure_reader(conn: &Connection) -> rusqlite::Result<()> {
 type Parent = Option<(&'static str, &'static str)>;
 
 /// Each table with its parent, if it has one, and its definition.
-const TABLES: [(&str, Parent, &str); 4] = [
+const TABLES: [(&str, Parent, &str); 5] = [
     (
         "services",
         None,
@@ -97,6 +97,19 @@ const TABLES: [(&str, Parent, &str); 4] = [
             date_updated INTEGER NOT NULL,
             date_expires INTEGER,
             PRIMARY KEY (list_sid, idx)
+        ) WITHOUT ROWID",
+    ),
+    // Sync Permissions of token identities on Documents, Maps and Lists (AclEnabled).
+    (
+        "permissions",
+        Some(("object_sid", "objects")),
+        "CREATE TABLE IF NOT EXISTS permissions (
+            object_sid TEXT NOT NULL REFERENCES objects(sid) ON DELETE CASCADE,
+            identity TEXT NOT NULL,
+            can_read INTEGER NOT NULL,
+            can_write INTEGER NOT NULL,
+            can_manage INTEGER NOT NULL,
+            PRIMARY KEY (object_sid, identity)
         ) WITHOUT ROWID",
     ),
 ];

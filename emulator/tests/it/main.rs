@@ -9,6 +9,7 @@ mod concurrency;
 mod durability;
 mod hostile_connections;
 mod in_process;
+mod permissions;
 mod rate_limit;
 mod realtime;
 mod support;

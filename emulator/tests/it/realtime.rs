@@ -941,3 +941,173 @@ async fn a_session_that_falls_behind_the_feed_catches_up_from_the_log() {
         stats.body
     );
 }
+
+/// On a service with `AclEnabled`, a token identity gets what its Sync Permissions grant
+/// and nothing more: read to fetch and subscribe, write to update, manage to delete (403
+/// with 54007 otherwise); it cannot create objects. Grants made over REST apply at once.
+#[tokio::test]
+async fn acl_enabled_services_serve_identities_what_their_permissions_grant() {
+    let (emu, api) = start(config()).await;
+    let svc = api
+        .post(
+            "/v1/Services",
+            &[("FriendlyName", "acl"), ("AclEnabled", "true")],
+        )
+        .await;
+    assert_eq!(svc.status.as_u16(), 201, "{}", svc.body);
+    assert_eq!(svc.body["acl_enabled"], true);
+    let svc = svc.body["sid"].as_str().expect("sid").to_owned();
+    for name in ["guarded", "secret"] {
+        let doc = api
+            .post(
+                &format!("/v1/Services/{svc}/Documents"),
+                &[("UniqueName", name), ("Data", "{\"n\":0}")],
+            )
+            .await;
+        assert_eq!(doc.status.as_u16(), 201, "{}", doc.body);
+    }
+    let perm = format!("/v1/Services/{svc}/Documents/guarded/Permissions/agent-1");
+    let grant = |read: &'static str, write: &'static str, manage: &'static str| {
+        [("Read", read), ("Write", write), ("Manage", manage)]
+    };
+
+    let mut agent = Client::connect(&emu).await;
+    let reply = agent
+        .init(&token_with(KEY_SECRET, &svc, now_s() + 3600))
+        .await;
+    assert_eq!(reply.header["status"]["code"], 200, "{:?}", reply.header);
+    let denied = |(code, body): (u64, Value)| {
+        assert_eq!((code, body["code"].clone()), (403, json!(54007)), "{body}");
+    };
+    async fn get(c: &mut Client) -> (u64, Value) {
+        c.request("GET", "/v3/Documents/guarded", json!({}), None, None)
+            .await
+    }
+
+    // No permission: nothing.
+    denied(get(&mut agent).await);
+    let update = Some(json!({"data": {"n": 1}}));
+    denied(
+        agent
+            .request(
+                "POST",
+                "/v3/Documents/guarded",
+                json!({}),
+                None,
+                update.clone(),
+            )
+            .await,
+    );
+    // A client cannot create objects here; a create naming an existing one is still 409.
+    denied(
+        agent
+            .request(
+                "POST",
+                "/v3/Documents",
+                json!({}),
+                None,
+                Some(json!({"unique_name": "mine"})),
+            )
+            .await,
+    );
+    let (code, _) = agent
+        .request(
+            "POST",
+            "/v3/Documents",
+            json!({}),
+            None,
+            Some(json!({"unique_name": "guarded"})),
+        )
+        .await;
+    assert_eq!(code, 409);
+
+    // Read: fetch and subscribe, but not write.
+    assert_eq!(
+        api.post(&perm, &grant("true", "false", "false"))
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let (code, doc) = get(&mut agent).await;
+    assert_eq!(code, 200, "{doc}");
+    let sid = doc["sid"].as_str().expect("sid").to_owned();
+    let (_, established) = agent.subscribe_and_replay(&sid, "document", json!(0)).await;
+    assert_eq!(established["object_sid"], sid.as_str());
+    denied(
+        agent
+            .request(
+                "POST",
+                &format!("/v3/Documents/{sid}"),
+                json!({}),
+                None,
+                update.clone(),
+            )
+            .await,
+    );
+
+    // Write: the update goes through (and the subscription sees it); delete still needs manage.
+    assert_eq!(
+        api.post(&perm, &grant("true", "true", "false"))
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let (code, body) = agent
+        .request(
+            "POST",
+            &format!("/v3/Documents/{sid}"),
+            json!({}),
+            None,
+            update,
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let (_, event) = agent.notification(Duration::from_secs(1)).await;
+    assert_eq!(event["event"]["document_data"]["n"], 1, "{event}");
+    denied(
+        agent
+            .request(
+                "DELETE",
+                &format!("/v3/Documents/{sid}"),
+                json!({}),
+                None,
+                None,
+            )
+            .await,
+    );
+    assert_eq!(
+        api.post(&perm, &grant("true", "true", "true"))
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let (code, body) = agent
+        .request(
+            "DELETE",
+            &format!("/v3/Documents/{sid}"),
+            json!({}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let (_, removed) = agent.notification(Duration::from_secs(1)).await;
+    assert_eq!(removed["event_type"], "document_removed", "{removed}");
+
+    // Subscribing to an object the identity may not read fails, with the reason.
+    let secret = api
+        .get(&format!("/v1/Services/{svc}/Documents/secret"))
+        .await
+        .body["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    let (code, _) = agent.subscribe(&secret, "document", json!(0)).await;
+    assert_eq!(code, 200);
+    let (_, failed) = agent.notification(Duration::from_secs(1)).await;
+    assert_eq!(failed["event_type"], "subscription_failed", "{failed}");
+    assert_eq!(failed["event"]["error"]["code"], 54007, "{failed}");
+}
