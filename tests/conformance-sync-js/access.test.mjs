@@ -131,3 +131,44 @@ test("a token that expires while connected: warned, closed with 410, and updateT
     await emu.stop();
   }
 });
+
+test("on a service with AclEnabled the client gets what its Sync Permissions grant", async () => {
+  const emu = await startEmulator();
+  const rest = twilio(ACCOUNT_SID, AUTH_TOKEN);
+  rest.sync.baseUrl = emu.baseUrl;
+  const svc = await rest.sync.v1.services.create({ friendlyName: "acl", aclEnabled: true });
+  assert.equal(svc.aclEnabled, true);
+  const guarded = rest.sync.v1.services(svc.sid).documents("guarded");
+  await rest.sync.v1.services(svc.sid).documents.create({ uniqueName: "guarded", data: { n: 0 } });
+  const grant = (flags) => guarded.documentPermissions("agent-1").update(flags);
+  const denied = (promise, what) => assert.rejects(promise, (err) => {
+    assert.equal(err.status, 403, `${what}: ${err.message}`);
+    assert.equal(err.code, 54007, `${what}: ${err.message}`);
+    return true;
+  });
+  const c = client(emu.socketUrl, token({ service: svc.sid, identity: "agent-1" }));
+  try {
+    await reachState(c, "connected");
+    await denied(c.document({ id: "guarded", mode: "open_existing" }), "open without read");
+
+    await grant({ read: true, write: false, manage: false });
+    const doc = await c.document({ id: "guarded", mode: "open_existing" });
+    assert.deepEqual(doc.data, { n: 0 });
+    await denied(doc.set({ n: 1 }), "set without write");
+    // Read includes the subscription: a backend write over REST arrives live.
+    const seen = nextEvent(doc, "updated", (e) => e.data.n === 2, 1000);
+    await guarded.update({ data: { n: 2 } });
+    await seen;
+
+    await grant({ read: true, write: true, manage: false });
+    await doc.set({ n: 3 });
+    assert.equal((await guarded.fetch()).data.n, 3);
+    await denied(doc.removeDocument(), "remove without manage");
+    await grant({ read: true, write: true, manage: true });
+    await doc.removeDocument();
+    await assert.rejects(guarded.fetch(), (err) => err.status === 404);
+  } finally {
+    await shutdown(c);
+    await emu.stop();
+  }
+});
