@@ -26,6 +26,10 @@ pub struct EmulatorConfig {
     /// log instead (a session that falls this far behind catches up from SQLite and loses
     /// nothing; `realtime_catch_ups` in `/_emulator/stats` counts those). Default 4,096.
     pub realtime_feed_capacity: usize,
+    /// How long a realtime frame may wait on a client that has stopped reading before its
+    /// session is dropped (what it misses stays in the log for when it reconnects), so a
+    /// stalled client cannot hold a session, and its buffers, forever. Default 30 s.
+    pub realtime_send_timeout: std::time::Duration,
 }
 
 impl EmulatorConfig {
@@ -40,6 +44,7 @@ impl EmulatorConfig {
             clock: Clock::system(),
             public_base_url: None,
             realtime_feed_capacity: crate::store::events::DEFAULT_FEED_CAPACITY,
+            realtime_send_timeout: std::time::Duration::from_secs(30),
         }
     }
 

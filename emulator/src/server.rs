@@ -41,6 +41,7 @@ impl Emulator {
             public_base_url: config.public_base_url,
             stats: Stats::default(),
             purge_wake: Arc::new(Notify::new()),
+            realtime_send_timeout: config.realtime_send_timeout,
         });
         purge::spawn(Arc::downgrade(&state));
         Ok(Emulator { state })

@@ -27,6 +27,9 @@ pub struct AppState {
     pub(crate) stats: Stats,
     /// Wakes the purge task when a write sets an expiry that may be the nearest one.
     pub(crate) purge_wake: Arc<Notify>,
+    /// How long a realtime frame may wait on a client that does not read before the
+    /// session is dropped ([`EmulatorConfig::realtime_send_timeout`](crate::EmulatorConfig)).
+    pub(crate) realtime_send_timeout: std::time::Duration,
 }
 
 pub type Shared = Arc<AppState>;
@@ -133,6 +136,16 @@ pub struct Stats {
     total: AtomicU64,
     by_method: Mutex<BTreeMap<String, u64>>,
     catch_ups: AtomicU64,
+    sessions: Arc<AtomicU64>,
+}
+
+/// Counts one realtime session as open until dropped.
+pub struct OpenSession(Arc<AtomicU64>);
+
+impl Drop for OpenSession {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Stats {
@@ -141,6 +154,17 @@ impl Stats {
         if let Ok(mut m) = self.by_method.lock() {
             *m.entry(method.to_owned()).or_insert(0) += 1;
         }
+    }
+
+    /// A realtime session starts; it counts as open until the guard is dropped.
+    pub fn session_opened(&self) -> OpenSession {
+        self.sessions.fetch_add(1, Ordering::Relaxed);
+        OpenSession(self.sessions.clone())
+    }
+
+    /// Realtime sessions open now.
+    pub fn sessions(&self) -> u64 {
+        self.sessions.load(Ordering::Relaxed)
     }
 
     /// A realtime session fell behind the live feed and re-read the log.

@@ -41,8 +41,6 @@ const ABOUT_TO_EXPIRE_MS: i64 = 30_000;
 const ESTIMATED_DELIVERY_MS: u64 = 5_000;
 /// Most subscriptions one request may carry (the reply's `max_batch_size`).
 const MAX_BATCH: usize = 100;
-/// How long a frame may wait for a client that does not read before it is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A subscribed object and the id of the last event sent for it.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +70,7 @@ enum End {
 
 /// Serves one upgraded socket until it closes.
 pub async fn run(socket: WebSocket, st: Shared) {
+    let _open = st.stats.session_opened();
     // Subscribe to the feed before anything can be subscribed, so no commit falls between
     // a subscription's log read and its first live event.
     let mut feed = st.store.events();
@@ -113,7 +112,10 @@ pub async fn run(socket: WebSocket, st: Shared) {
             break;
         }
     }
-    let _ = s.socket.send(Message::Close(None)).await;
+    // Bounded like every send: a client that stopped reading would hold this task (and the
+    // socket) forever; dropping the socket instead closes the connection.
+    let timeout = s.st.realtime_send_timeout;
+    let _ = tokio::time::timeout(timeout, s.socket.send(Message::Close(None))).await;
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -144,7 +146,7 @@ impl Session {
         // A client that stops reading would hold this session forever; events it misses
         // meanwhile are in the log, so dropping it loses nothing it cannot replay.
         match tokio::time::timeout(
-            SEND_TIMEOUT,
+            self.st.realtime_send_timeout,
             self.socket.send(Message::Binary(bytes.into())),
         )
         .await

@@ -20,6 +20,7 @@ async fn show(State(st): State<Shared>) -> Response {
         "requests": st.stats.total(),
         "by_method": st.stats.by_method(),
         "realtime_catch_ups": st.stats.catch_ups(),
+        "realtime_sessions": st.stats.sessions(),
     }))
     .into_response()
 }

@@ -157,7 +157,8 @@ async fn bad_sids_paths_and_queries() {
         "/v1/Services/default/Lists/list/Items/-1",
         "/v1/Services/default/Lists/list/Items/99999999999999999999999",
         "/v1/Services/default/Lists/list/Items/1.5",
-        "/v1/Services/default/Documents/doc/Permissions",
+        "/v1/Services/default/Documents/doc/Permissions/nobody",
+        "/v1/Services/default/Documents/nodoc/Permissions",
         "/v1/Nope",
         "/",
     ] {

@@ -1111,3 +1111,88 @@ async fn acl_enabled_services_serve_identities_what_their_permissions_grant() {
     assert_eq!(failed["event_type"], "subscription_failed", "{failed}");
     assert_eq!(failed["event"]["error"]["code"], 54007, "{failed}");
 }
+
+/// A client that stops reading cannot hold its session: once a frame has waited
+/// `realtime_send_timeout` (1 s here) on its full socket, the session is dropped and the
+/// connection closed, while a reading client on the same document gets every event.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_others_are_served() {
+    const WRITES: u64 = 1000;
+    let mut c = config();
+    c.realtime_send_timeout = Duration::from_secs(1);
+    let (emu, api) = start(c).await;
+    let doc = api
+        .post(
+            "/v1/Services/default/Documents",
+            &[("UniqueName", "big"), ("Data", "{}")],
+        )
+        .await;
+    let sid = doc.body["sid"].as_str().expect("sid").to_owned();
+    let mut stalled = Client::connected(&emu).await;
+    stalled
+        .subscribe_and_replay(&sid, "document", json!(0))
+        .await;
+    let mut reader = Client::connected(&emu).await;
+    reader
+        .subscribe_and_replay(&sid, "document", json!(0))
+        .await;
+
+    let reading = tokio::spawn(async move {
+        for n in 1..=WRITES {
+            let (_, p) = reader.notification(Duration::from_secs(10)).await;
+            assert_eq!(p["event"]["id"], n, "the reader gets every event in order");
+        }
+        reader
+    });
+    // ~15 KB an event: 15 MB in all, more than loopback socket buffers hold.
+    let data = json!({ "pad": "x".repeat(15_000) }).to_string();
+    for _ in 0..WRITES {
+        let r = api
+            .post("/v1/Services/default/Documents/big", &[("Data", &data)])
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    }
+    let _reader = reading.await.expect("the reading client got everything");
+
+    // Without reading a byte of the stalled socket: the server lets its session go.
+    let sessions = |api: &Api| {
+        let api = Api {
+            base: api.base.clone(),
+            http: api.http.clone(),
+        };
+        async move { api.get("/_emulator/stats").await.body["realtime_sessions"].as_u64() }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sessions(&api).await != Some(1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled client's session is still open: {:?} sessions",
+            sessions(&api).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // What its socket still holds ends in a close, short of the total.
+    let mut frames = 0u64;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stalled.ws.next()).await {
+            Ok(Some(Ok(Message::Binary(_)))) => frames += 1,
+            Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => break,
+            Ok(Some(Ok(_))) => {}
+            Err(_) => {
+                panic!("the stalled client's connection was never closed ({frames} frames read)")
+            }
+        }
+    }
+    assert!(
+        frames < WRITES,
+        "the socket took all {frames} events, so the client never stalled the session"
+    );
+    // The emulator still serves everyone else.
+    assert_eq!(
+        api.get("/v1/Services/default/Documents/big")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+}
