@@ -25,11 +25,13 @@
 //! - [`clock`]: the injectable time source TTLs are measured on.
 //! - [`server`]: [`Emulator`] (state + purge task + router) and [`RunningEmulator`] on a socket.
 //! - `state`: the shared per-instance state and request counters.
-//! - `routes`: the HTTP face, one file per resource (`services`, `documents`, `maps`,
-//!   `lists`, `streams`; `collections` holds the object routes maps, lists and streams
-//!   share), plus auth, request parsing, paging and JSON rendering.
+//! - `routes`: the HTTP face: `services`, `objects` (the routes all four object kinds
+//!   share), `items` (Map and List items), `streams` (messages), `permissions`, with the
+//!   handlers they share in `common`, plus auth, request parsing, paging and JSON
+//!   rendering; `stats` is `/_emulator/stats`.
 //! - `store`: SQLite; the writer thread with group commit, read pool, one file per table
-//!   family, and the per-object event log (`store::events`) realtime subscribers are fed from.
+//!   family (services, objects, items, permissions), and the per-object event log
+//!   (`store::events`) realtime subscribers are fed from.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.

@@ -8,6 +8,7 @@
 //!   secret, account, expiry, Sync grant).
 //! - `session`: one connection: init, CDS requests, subscriptions, event delivery, expiry.
 //! - `cds`: the CDS API carried in `message` frames (`/v3/Documents`, `/v3/Maps`, …).
+//! - `acl`: Sync Permissions checked for token identities on services with `AclEnabled`.
 //! - `events`: rendering logged events as the notifications the client consumes.
 //!
 //! Events themselves are written by the store (`store::events`): every write appends to a
