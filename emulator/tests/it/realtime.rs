@@ -5,12 +5,12 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::support::{Api, ACCOUNT, TOKEN};
+use crate::support::{start, Api, ACCOUNT, TOKEN};
 use futures_util::{SinkExt, StreamExt};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Map, Value};
 use sync_emulator::realtime::frame::Frame;
-use sync_emulator::{spawn, Clock, EmulatorConfig, RunningEmulator};
+use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};
 use tokio_tungstenite::tungstenite::Message;
 
 const KEY_SID: &str = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -23,15 +23,6 @@ fn config() -> EmulatorConfig {
     let mut c = EmulatorConfig::in_memory(ACCOUNT, TOKEN);
     c.api_keys = vec![(KEY_SID.to_owned(), KEY_SECRET.to_owned())];
     c
-}
-
-async fn start(c: EmulatorConfig) -> (RunningEmulator, Api) {
-    let emu = spawn(c).await.expect("emulator starts");
-    let api = Api {
-        base: emu.base_url(),
-        http: reqwest::Client::new(),
-    };
-    (emu, api)
 }
 
 fn now_s() -> i64 {
