@@ -274,6 +274,8 @@ test('the dashboard renews its access token and keeps following after the first 
   let tokens = 0;
   page.on('requestfinished', (request) => { if (request.url().endsWith('/dashboard/token')) tokens += 1; });
   const connections = [];
+  const logs = [];
+  page.on('console', (message) => logs.push(`${Math.round(performance.now() - T0)} ${message.text()}`));
   await page.exposeFunction('recordConnection', (state) => connections.push(state));
 
   await page.goto(`${serve.base}/`);
@@ -285,8 +287,12 @@ test('the dashboard renews its access token and keeps following after the first 
 
   // Three token lifetimes later, the first token is long dead.
   await new Promise((done) => setTimeout(done, 3 * TOKEN_TTL * 1000));
+  const beatAt = performance.now();
   await beat(serve, 'dave', 'web');
-  await page.waitForFunction(() => document.querySelector('#agents li[data-identity="dave"]'), null, { timeout: 1000 });
+  await page.waitForFunction(() => document.querySelector('#agents li[data-identity="dave"]'), null, { timeout: 1000 })
+    .catch((error) => {
+      throw new Error(`dave's beat did not show within 1 s (${error.message}); ${tokens} tokens fetched; connection states: ${JSON.stringify(connections)}; page now says ${JSON.stringify(logs.slice(-20))}; beat at ${Math.round(beatAt - opened)} ms`);
+    });
   assert.equal(await page.textContent('#connection'), 'connected');
   assert.ok(tokens >= 3, `the page fetched ${tokens} tokens in ${Math.round(performance.now() - opened)} ms of ${TOKEN_TTL} s tokens`);
   assert.ok(connections.every((state) => state === 'connected' || state === 'connecting'),

@@ -32,6 +32,20 @@ async function freshToken() {
   return (await fetchJson('/dashboard/token')).token;
 }
 
+// The token the client holds. A token minted in the same second as it is the very same
+// string, which `updateToken` ignores; so renewal waits for one that differs.
+let currentToken = null;
+
+async function renewToken() {
+  let token = await freshToken();
+  for (let tries = 0; token === currentToken && tries < 5; tries += 1) {
+    await new Promise((done) => setTimeout(done, 1000));
+    token = await freshToken();
+  }
+  currentToken = token;
+  await client.updateToken(token);
+}
+
 // Every item of a map or list, following pages.
 async function allItems(collection) {
   const items = [];
@@ -226,9 +240,12 @@ async function main() {
   const options = config.socketPath
     ? { twilsock: { uri: `${scheme}://${location.host}${config.socketPath}` } }
     : {};
-  client = new Twilio.Sync.Client(await freshToken(), options);
+  currentToken = await freshToken();
+  client = new Twilio.Sync.Client(currentToken, options);
   client.on('connectionStateChanged', setConnection);
-  client.on('tokenAboutToExpire', async () => client.updateToken(await freshToken()));
+  // Renewed before it runs out; and should that fail (a sleeping laptop), once it has.
+  client.on('tokenAboutToExpire', () => renewToken().catch((error) => setConnection(`token renewal failed: ${error.message}`)));
+  client.on('tokenExpired', () => renewToken().catch((error) => setConnection(`token renewal failed: ${error.message}`)));
   await Promise.all(config.presenceMaps.map(followPresence));
   if (config.callsMap) {
     const index = await client.map({ id: config.callsMap, mode: 'open_or_create' });
