@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench -p sync-emulator --bench realtime                 # 1, 100, 1000 subscribers
 //! BENCH_SUBSCRIBERS=100 cargo bench -p sync-emulator --bench realtime
+//! BENCH_PAYLOAD_BYTES=2048 cargo bench -p sync-emulator --bench realtime   # larger documents
 //! ```
 //! The emulator runs in this process on 127.0.0.1 with a SQLite file under the target
 //! directory (durable writes). Subscribers are lean twilsock V3 clients
@@ -256,7 +257,7 @@ async fn run(base: &str, doc_sid: &str, subscribers: usize, paced: bool, first_n
             tokio::time::sleep_until((epoch + due).into()).await;
         }
         let sent = epoch.elapsed();
-        let data = json!({ "n": n, "t": sent.as_micros() as u64 }).to_string();
+        let data = json!({ "n": n, "t": sent.as_micros() as u64, "pad": padding() }).to_string();
         let r = http
             .post(&doc_url)
             .basic_auth(ACCOUNT, Some(TOKEN))
@@ -289,6 +290,19 @@ async fn run(base: &str, doc_sid: &str, subscribers: usize, paced: bool, first_n
         write_p50_ms: ms(percentile(&write_times, 0.50)),
         write_p99_ms: ms(percentile(&write_times, 0.99)),
     }
+}
+
+/// `BENCH_PAYLOAD_BYTES` of filler in every written value (default none), for documents
+/// the size of a real call state (1-3 KB) rather than two numbers.
+fn padding() -> &'static str {
+    static PAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PAD.get_or_init(|| {
+        let n = std::env::var("BENCH_PAYLOAD_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        "x".repeat(n)
+    })
 }
 
 fn main() {
@@ -366,6 +380,7 @@ fn main() {
         "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         "cpus": cpus,
         "writer": "REST v1 document update (form Data), one write in flight",
+        "payload_padding_bytes": padding().len(),
         "subscribers": "twilsock V3 over tokio-tungstenite, one document subscription each, every notification acknowledged",
         "rows": rows,
     });
@@ -377,7 +392,8 @@ fn main() {
         let _ = std::fs::write(
             out.join("realtime.md"),
             format!(
-                "Realtime fan-out, `cargo bench -p sync-emulator --bench realtime` ({cpus} CPUs, loopback, writer over REST v1; load average at the end: {})\n\n{table}",
+                "Realtime fan-out, `cargo bench -p sync-emulator --bench realtime` ({cpus} CPUs, loopback, writer over REST v1, {} bytes of padding per value; load average at the end: {})\n\n{table}",
+                padding().len(),
                 json["load_average"].as_str().unwrap_or_default()
             ),
         );

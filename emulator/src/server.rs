@@ -42,6 +42,7 @@ impl Emulator {
             stats: Stats::default(),
             purge_wake: Arc::new(Notify::new()),
             realtime_send_timeout: config.realtime_send_timeout,
+            live_render: Default::default(),
         });
         purge::spawn(Arc::downgrade(&state));
         Ok(Emulator { state })

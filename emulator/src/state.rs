@@ -30,6 +30,8 @@ pub struct AppState {
     /// How long a realtime frame may wait on a client that does not read before the
     /// session is dropped ([`EmulatorConfig::realtime_send_timeout`](crate::EmulatorConfig)).
     pub(crate) realtime_send_timeout: std::time::Duration,
+    /// The latest live event's payload, rendered once for every realtime session.
+    pub(crate) live_render: crate::realtime::LiveRender,
 }
 
 pub type Shared = Arc<AppState>;

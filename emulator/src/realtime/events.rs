@@ -5,6 +5,8 @@
 //! any event whose `id` is not above what it has (`dist/subscriptions.js`,
 //! `syncdocument.js`, `syncmap.js`, `synclist.js`, `streams/syncstream.js`).
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde_json::{json, Value};
 
 use super::cds::item_url;
@@ -48,6 +50,29 @@ pub fn payload(e: &Event, base: &str, correlation_id: Option<&Value>) -> Value {
         p["correlation_id"] = c.clone();
     }
     p
+}
+
+/// The payload of the latest live event, rendered once for all the sessions that send
+/// it. Every session receives the same event at about the same time and, unless clients
+/// addressed different hosts (the base of `item_url`), sends the same bytes; rendering and
+/// serialising it once instead of once per session matters with many subscribers.
+#[derive(Debug, Default)]
+pub struct LiveRender(Mutex<Option<(i64, String, Arc<[u8]>)>>);
+
+impl LiveRender {
+    /// The JSON payload of live event `e` (no correlation id) as sessions at `base` send it.
+    /// `e.seq` must identify the event: only logged events, never a stand-in, come here.
+    pub fn payload(&self, e: &Event, base: &str) -> Arc<[u8]> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seq, at, bytes)) = &*slot {
+            if *seq == e.seq && at == base {
+                return bytes.clone();
+            }
+        }
+        let bytes: Arc<[u8]> = payload(e, base, None).to_string().into_bytes().into();
+        *slot = Some((e.seq, base.to_owned(), bytes.clone()));
+        bytes
+    }
 }
 
 #[cfg(test)]

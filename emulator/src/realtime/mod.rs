@@ -18,6 +18,7 @@
 mod acl;
 mod cds;
 mod events;
+pub(crate) use events::LiveRender;
 pub mod frame;
 mod session;
 pub mod token;

@@ -169,6 +169,11 @@ impl Session {
     }
 
     async fn notify(&mut self, message_type: &str, payload: &Value) -> Result<(), End> {
+        self.notify_bytes(message_type, payload.to_string().as_bytes())
+            .await
+    }
+
+    async fn notify_bytes(&mut self, message_type: &str, payload: &[u8]) -> Result<(), End> {
         let h = obj(json!({
             "method": "notification",
             "id": frame_id(),
@@ -177,7 +182,7 @@ impl Session {
         }));
         let f = Frame {
             header: h,
-            payload: payload.to_string().into_bytes(),
+            payload: payload.to_vec(),
         };
         self.send_frame(f).await
     }
@@ -665,8 +670,17 @@ impl Session {
             Some(sub) if e.id > sub.cursor => sub.cursor = e.id,
             _ => return Ok(()),
         }
-        let p = render::payload(e, &self.base, correlation);
-        self.notify(message_type, &p).await?;
+        match correlation {
+            // A live event: the same bytes for every session (see `LiveRender`).
+            None if e.seq > 0 => {
+                let bytes = self.st.live_render.payload(e, &self.base);
+                self.notify_bytes(message_type, &bytes).await?;
+            }
+            _ => {
+                let p = render::payload(e, &self.base, correlation);
+                self.notify(message_type, &p).await?;
+            }
+        }
         if e.event_type.ends_with("_removed") && e.item_key.is_none() {
             self.subs.remove(&e.object_sid);
         }
