@@ -57,20 +57,32 @@ pub fn payload(e: &Event, base: &str, correlation_id: Option<&Value>) -> Value {
 /// addressed different hosts (the base of `item_url`), sends the same bytes; rendering and
 /// serialising it once instead of once per session matters with many subscribers.
 #[derive(Debug, Default)]
-pub struct LiveRender(Mutex<Option<(i64, String, Arc<[u8]>)>>);
+pub struct LiveRender(Mutex<Option<Rendered>>);
+
+/// One event's payload as sessions at `base` send it.
+#[derive(Debug)]
+struct Rendered {
+    seq: i64,
+    base: String,
+    bytes: Arc<[u8]>,
+}
 
 impl LiveRender {
     /// The JSON payload of live event `e` (no correlation id) as sessions at `base` send it.
     /// `e.seq` must identify the event: only logged events, never a stand-in, come here.
     pub fn payload(&self, e: &Event, base: &str) -> Arc<[u8]> {
         let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((seq, at, bytes)) = &*slot {
-            if *seq == e.seq && at == base {
-                return bytes.clone();
+        if let Some(r) = &*slot {
+            if r.seq == e.seq && r.base == base {
+                return r.bytes.clone();
             }
         }
         let bytes: Arc<[u8]> = payload(e, base, None).to_string().into_bytes().into();
-        *slot = Some((e.seq, base.to_owned(), bytes.clone()));
+        *slot = Some(Rendered {
+            seq: e.seq,
+            base: base.to_owned(),
+            bytes: bytes.clone(),
+        });
         bytes
     }
 }
