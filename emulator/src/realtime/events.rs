@@ -117,4 +117,28 @@ mod tests {
             "https://cds.example/v3/Maps/MP1/Items/a%20b"
         );
     }
+
+    #[test]
+    fn a_live_event_is_rendered_once_per_url_base() {
+        let event = |seq: i64| Event {
+            seq,
+            object_sid: "MP1".into(),
+            id: seq,
+            kind: Kind::Map,
+            event_type: "map_item_added".into(),
+            item_key: Some("k".into()),
+            body: json!({"item_key": "k", "item_data": {"x": seq}}),
+            date_created: 0,
+        };
+        let cache = LiveRender::default();
+        let first = cache.payload(&event(1), "https://a");
+        assert!(Arc::ptr_eq(&first, &cache.payload(&event(1), "https://a")));
+        let expected = payload(&event(1), "https://a", None).to_string();
+        assert_eq!(&*first, expected.as_bytes());
+        // Another host's clients get their own URLs; the next event its own bytes.
+        let other = cache.payload(&event(1), "https://b");
+        assert!(String::from_utf8_lossy(&other).contains("https://b/v3/Maps/MP1/Items/k"));
+        let next = cache.payload(&event(2), "https://b");
+        assert!(String::from_utf8_lossy(&next).contains(r#""x":2"#));
+    }
 }
