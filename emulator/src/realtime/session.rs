@@ -288,6 +288,8 @@ impl Session {
             Ok((grant, sid)) if self.service_sid.as_deref() == Some(sid.as_str()) => {
                 self.expires_at_ms = grant.expires_at_ms;
                 self.warned_expiry = false;
+                // Permissions follow the token in use.
+                self.identity = grant.identity;
                 self.reply(id, 200, json!({})).await
             }
             Ok((grant, _)) => {
