@@ -17,7 +17,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
-use callflow::config::{var, Config};
+use callflow::config::{var, Config, ConfigError};
 use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
 use callflow::service::{Function, Services};
 use callflow_httpd::ConnLimits;
@@ -303,7 +303,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
             .into_iter()
             .filter_map(|(name, value)| Some((name, value?))),
     );
-    let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
+    let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))
+        .map_err(|e| anyhow::anyhow!(naming_flags(&e)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
     let presence_maps = services.presence.maps();
@@ -336,6 +337,28 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         embedded_emulator: embedded,
         server,
     })
+}
+
+/// The configuration's problems, each also naming the flag that sets its variable (the
+/// value may have come from either).
+fn naming_flags(error: &ConfigError) -> String {
+    use clap::Args as _;
+    let command = ServeOptions::augment_args(clap::Command::new("serve"));
+    let flag_of = |var: &str| {
+        command
+            .get_arguments()
+            .find(|arg| arg.get_env().is_some_and(|env| env == var))
+            .and_then(|arg| arg.get_long())
+    };
+    error
+        .problems
+        .iter()
+        .map(|problem| match flag_of(problem.var()) {
+            Some(flag) => format!("{problem} (flag --{flag})"),
+            None => problem.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Every answer says it comes from `callflow serve`: that is how a second `serve` started

@@ -84,6 +84,33 @@ fn a_bad_flow_file_is_reported_once_with_file_and_line() {
     );
 }
 
+/// A bad value is reported with both names it could have come from, each problem once.
+#[test]
+fn bad_configuration_names_the_variable_and_the_flag() {
+    let (output, _dir) = serve_fails(&[
+        "--port",
+        "0",
+        "--data",
+        ":memory:",
+        "--presence-shards",
+        "0",
+        "--sync-token-ttl",
+        "999999",
+    ]);
+    let error = the_error(&output);
+    assert!(
+        error.contains(
+            "PRESENCE_SHARDS is not a whole number from 1 to 64: \"0\" (flag --presence-shards)"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("SYNC_TOKEN_TTL is not a number of seconds")
+            && error.contains("(flag --sync-token-ttl)"),
+        "{error}"
+    );
+}
+
 #[test]
 fn missing_credentials_name_the_variables() {
     let empty = tempfile::tempdir().expect("temp dir");
