@@ -230,14 +230,18 @@ impl SyncClient {
         let cfg = &self.inner.config;
         let mut attempts = 0u32;
         let mut ambiguous = false;
+        // When the deadline runs out between attempts, or cuts one short, the last answer
+        // Sync gave says more than "timed out" (e.g. a 500 every time).
+        let mut last: Option<SyncError> = None;
         loop {
             let remaining = dl.remaining();
             if remaining.is_zero() {
+                let timeout = SyncError::Timeout {
+                    elapsed: dl.elapsed(),
+                    attempts,
+                };
                 return Sent {
-                    result: Err(SyncError::Timeout {
-                        elapsed: dl.elapsed(),
-                        attempts,
-                    }),
+                    result: Err(last.unwrap_or(timeout)),
                     ambiguous,
                 };
             }
@@ -258,10 +262,22 @@ impl SyncClient {
                     connect: e.is_connect(),
                     message: error_chain(&e),
                 },
-                Err(_) => SyncError::Timeout {
-                    elapsed: dl.elapsed(),
-                    attempts,
-                },
+                Err(_) => {
+                    let timeout = SyncError::Timeout {
+                        elapsed: dl.elapsed(),
+                        attempts,
+                    };
+                    match last.take() {
+                        // Cut short by the operation's deadline, not by its own timeout.
+                        Some(earlier) if per_attempt < cfg.request_timeout => {
+                            return Sent {
+                                result: Err(earlier),
+                                ambiguous: ambiguous || retry::maybe_applied(&timeout),
+                            }
+                        }
+                        _ => timeout,
+                    }
+                }
             };
             ambiguous |= retry::maybe_applied(&err);
             if !req.repeat.allows(&err) || attempts >= cfg.max_attempts {
@@ -283,6 +299,7 @@ impl SyncClient {
                     ambiguous,
                 };
             }
+            last = Some(err);
         }
     }
 
