@@ -10,6 +10,7 @@
 // - a late answer is listed as stale, in words;
 // - three agents appear; the one who stops beating disappears when its TTL runs out,
 //   the others stay; one who beats `offline` disappears within 1 s;
+// - axe-core (WCAG 2.1 A/AA and best practices) finds nothing, mid-call and at the end;
 // - with access tokens that live 3 s, the page fetches fresh ones and keeps following
 //   changes long after its first token has expired.
 // Screenshots go to target/screenshots/.
@@ -20,7 +21,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +35,9 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'target/screenshots');
 const PRESENCE_TTL = 2; // seconds
 const PAUSE_MS = 2500; // the simulated caller's think time between answers
+
+// axe-core, the accessibility engine browsers' own audits use, injected into the page.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const T0 = performance.now();
 const log = (...what) => process.env.DEBUG_DASHBOARD && console.error(`[${Math.round(performance.now() - T0)} ms]`, ...what);
@@ -109,6 +114,16 @@ async function pageShows(page, sid, { stage, retries, status }, timeout) {
     throw new Error(`the page did not show ${sid} in ${JSON.stringify({ stage, retries, status })} within ${timeout} ms; it shows ${JSON.stringify(rows)} (connection: ${await page.textContent('#connection')})`);
   }
   return performance.now() - started;
+}
+
+/** What axe-core finds against WCAG 2.1 A/AA and its best practices, as `id (impact): help`. */
+async function accessibilityProblems(page) {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
 }
 
 async function presentIdentities(page) {
@@ -213,6 +228,8 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
         (items) => items.map((li) => li.textContent));
       assert.deepEqual(selections, ['pressed 9 at welcome (not an option)', 'pressed 2 at welcome']);
       assert.equal(await page.locator('#flow g.current[data-stage="technical"]').count(), 1);
+      // Mid-call, with a stage marked in the diagram and selections listed.
+      assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing mid-call');
     }
     step += 1;
   }
@@ -252,6 +269,7 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
   assert.match(await page.textContent(`#calls tr[data-call-sid="${sid}"] .status`), /completed \(ended\)/);
   assert.equal(await page.locator('#flow g.current').count(), 0, 'no active call left in the diagram');
   await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing with an ended call, a stale answer and an agent');
 
   assert.deepEqual(errors, [], 'no script errors on the page');
   console.log(`page caught up with each webhook in (ms): ${latencies.join(', ')}`);
