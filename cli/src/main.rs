@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use url::Url;
 
 use callflow_cli::report::error_report;
+use callflow_cli::{call, credentials, graph, serve, sign, token};
 
 const WRITING_STDOUT: &str = "cannot write to stdout";
 
@@ -19,7 +20,6 @@ macro_rules! say {
         writeln!(std::io::stdout().lock(), $($arg)*).context(WRITING_STDOUT)?
     };
 }
-use callflow_cli::{call, credentials, graph, serve, sign, token};
 
 #[derive(Parser)]
 #[command(

@@ -244,8 +244,9 @@ async function main() {
   client = new Twilio.Sync.Client(currentToken, options);
   client.on('connectionStateChanged', setConnection);
   // Renewed before it runs out; and should that fail (a sleeping laptop), once it has.
-  client.on('tokenAboutToExpire', () => renewToken().catch((error) => setConnection(`token renewal failed: ${error.message}`)));
-  client.on('tokenExpired', () => renewToken().catch((error) => setConnection(`token renewal failed: ${error.message}`)));
+  const renew = () => renewToken().catch((error) => setConnection(`token renewal failed: ${error.message}`));
+  client.on('tokenAboutToExpire', renew);
+  client.on('tokenExpired', renew);
   await Promise.all(config.presenceMaps.map(followPresence));
   if (config.callsMap) {
     const index = await client.map({ id: config.callsMap, mode: 'open_or_create' });

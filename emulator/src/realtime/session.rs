@@ -169,21 +169,18 @@ impl Session {
     }
 
     async fn notify(&mut self, message_type: &str, payload: &Value) -> Result<(), End> {
-        self.notify_bytes(message_type, payload.to_string().as_bytes())
+        self.notify_bytes(message_type, payload.to_string().into_bytes())
             .await
     }
 
-    async fn notify_bytes(&mut self, message_type: &str, payload: &[u8]) -> Result<(), End> {
+    async fn notify_bytes(&mut self, message_type: &str, payload: Vec<u8>) -> Result<(), End> {
         let h = obj(json!({
             "method": "notification",
             "id": frame_id(),
             "message_type": message_type,
             "payload_type": "application/json",
         }));
-        let f = Frame {
-            header: h,
-            payload: payload.to_vec(),
-        };
+        let f = Frame { header: h, payload };
         self.send_frame(f).await
     }
 
@@ -676,7 +673,7 @@ impl Session {
             // A live event: the same bytes for every session (see `LiveRender`).
             None if e.seq > 0 => {
                 let bytes = self.st.live_render.payload(e, &self.base);
-                self.notify_bytes(message_type, &bytes).await?;
+                self.notify_bytes(message_type, bytes.to_vec()).await?;
             }
             _ => {
                 let p = render::payload(e, &self.base, correlation);
