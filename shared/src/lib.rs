@@ -8,6 +8,7 @@
 //! - [`twiml`]: the TwiML voice builder, byte-identical to twilio-python's output.
 //! - [`call_state`]: a call's progress (stage, selections, status) and its Sync store.
 //! - [`flow`]: the call flow as data (stages, routes, retries), validated at start.
+//! - [`studio`]: Twilio Studio flow definitions (JSON): loaded, checked, run.
 //! - [`access_token`]: Twilio access tokens (JWT) for twilio-sync.js, as twilio-python
 //!   builds them.
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
@@ -26,6 +27,7 @@ pub mod flow;
 pub mod http;
 pub mod presence;
 pub mod service;
+pub mod studio;
 pub mod sync;
 pub mod timestamp;
 pub mod tls;

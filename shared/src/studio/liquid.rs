@@ -1,0 +1,1 @@
+//! Studio Liquid (filled in).

@@ -1,0 +1,1 @@
+//! Split operators (filled in).
