@@ -61,22 +61,57 @@ pub struct TemplateError {
 
 impl TemplateError {
     fn from_liquid(error: &Error) -> TemplateError {
-        // The crate's text is several lines ("liquid: msg", "from: {% trace %}",
-        // "  with:", "    key=value"); keep it, but on one line so it fits a log field.
-        let text = error.to_string();
-        let mut parts = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && *l != "with:");
-        let first = parts.next().unwrap_or("template error");
-        let first = first.strip_prefix("liquid: ").unwrap_or(first);
-        let mut message = first.to_owned();
-        for part in parts {
-            message.push_str("; ");
-            message.push_str(part);
+        TemplateError {
+            message: one_line(&error.to_string()),
         }
-        TemplateError { message }
     }
+}
+
+/// The crate's error text on one line, without its noise.
+///
+/// Syntax errors come from pest as a source excerpt with a caret (`--> 1:10`, `1 | {{ a | }}`,
+/// `= expected Identifier`), which becomes "expected Identifier (line 1, column 10)"; other
+/// errors are "liquid: msg", "from: {% trace %}", "with:", "key=value" lines, joined with "; ",
+/// minus the crate's list of every available filter or index.
+fn one_line(text: &str) -> String {
+    let mut position = None;
+    let mut pest_message = None;
+    let mut parts: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let line = line.strip_prefix("liquid:").map_or(line, str::trim);
+        let source_echo = line.starts_with('|')
+            || line
+                .split_once(" |")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if line.is_empty() || line == "with:" || source_echo || line.starts_with("available ") {
+            continue;
+        }
+        if let Some(p) = line.strip_prefix("--> ") {
+            position = Some(p.trim());
+        } else if let Some(m) = line.strip_prefix("= ") {
+            pest_message = Some(m.trim());
+        } else {
+            parts.push(line);
+        }
+    }
+    let mut message = String::new();
+    if let Some(m) = pest_message {
+        message.push_str(m);
+        if let Some((line, column)) = position.and_then(|p| p.split_once(':')) {
+            message.push_str(&format!(" (line {line}, column {column})"));
+        }
+    }
+    for part in parts {
+        if !message.is_empty() {
+            message.push_str("; ");
+        }
+        message.push_str(part);
+    }
+    if message.is_empty() {
+        message.push_str("template error");
+    }
+    message
 }
 
 impl fmt::Debug for Template {
@@ -200,6 +235,13 @@ fn build_language() -> Result<Language, LanguageError> {
         }
     }
     language.tags = tags;
+    for name in MATH_FILTERS {
+        if let Some(inner) = language.filters.get(name).cloned() {
+            language
+                .filters
+                .register((*name).to_owned(), Box::new(RubyNumbers { inner }));
+        }
+    }
     Ok(language)
 }
 
@@ -533,6 +575,134 @@ fn ruby_split<'s>(input: &'s str, separator: &str) -> Vec<&'s str> {
     parts
 }
 
+/// The crate's math filters, wrapped by [`RubyNumbers`].
+const MATH_FILTERS: &[&str] = &[
+    "abs",
+    "at_least",
+    "at_most",
+    "ceil",
+    "divided_by",
+    "floor",
+    "minus",
+    "modulo",
+    "plus",
+    "round",
+    "times",
+];
+
+/// Wraps one of the crate's math filters so that its input and arguments are numbers the way
+/// Shopify's `Utils.to_number` makes them: nil is 0, and a string that is not a number is its
+/// leading integer (`" 2 "` → 2, `"abc"` → 0). The crate errors on both, and Studio's own FAQ
+/// pattern `{% assign i = flow.variables.x | plus: 0 %}` meets nil on a flow's first pass.
+#[derive(Clone)]
+struct RubyNumbers {
+    inner: Box<dyn ParseFilter>,
+}
+
+impl ParseFilter for RubyNumbers {
+    fn parse(&self, arguments: FilterArguments<'_>) -> liquid_core::Result<Box<dyn Filter>> {
+        Ok(Box::new(RubyNumbersFilter {
+            inner: self.inner.parse(arguments)?,
+        }))
+    }
+    fn reflection(&self) -> &dyn FilterReflection {
+        self.inner.reflection()
+    }
+}
+
+#[derive(Debug)]
+struct RubyNumbersFilter {
+    inner: Box<dyn Filter>,
+}
+
+impl fmt::Display for RubyNumbersFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl Filter for RubyNumbersFilter {
+    fn evaluate(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> liquid_core::Result<Value> {
+        // Arguments are evaluated by the inner filter through the runtime it is given, so a
+        // runtime that coerces what it looks up covers `plus: flow.variables.step` too.
+        let arguments = NumericLookups { parent: runtime };
+        match to_number(input) {
+            Some(number) => self.inner.evaluate(&number, &arguments),
+            None => self.inner.evaluate(input, &arguments),
+        }
+    }
+}
+
+/// `Some(number)` when `value` needs coercing to be a number for the crate; `None` when the
+/// crate reads it as one already (or it is not a scalar, which the filter reports).
+fn to_number(value: &dyn ValueView) -> Option<Value> {
+    if value.is_nil() {
+        return Some(Value::scalar(0i64));
+    }
+    let scalar = value.as_scalar()?;
+    if scalar.to_integer().is_some() || scalar.to_float().is_some() || scalar.to_bool().is_some() {
+        return None;
+    }
+    let text = scalar.to_kstr();
+    let text = text.as_str().trim();
+    // Ruby: /\A-?\d+\.\d+\z/ is a decimal, anything else is String#to_i.
+    if let Some((whole, fraction)) = text.split_once('.') {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if digits(whole.strip_prefix('-').unwrap_or(whole)) && digits(fraction) {
+            if let Ok(f) = text.parse::<f64>() {
+                return Some(Value::scalar(f));
+            }
+        }
+    }
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'-') => (-1, &text[1..]),
+        Some(b'+') => (1, &text[1..]),
+        _ => (1, text),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let n = rest[..digits].parse::<i64>().unwrap_or(0);
+    Some(Value::scalar(sign * n))
+}
+
+/// Runtime for a math filter's arguments: lookups that are not numbers become numbers.
+struct NumericLookups<'r> {
+    parent: &'r dyn Runtime,
+}
+
+impl Runtime for NumericLookups<'_> {
+    fn partials(&self) -> &dyn PartialStore {
+        self.parent.partials()
+    }
+    fn name(&self) -> Option<KStringRef<'_>> {
+        self.parent.name()
+    }
+    fn roots(&self) -> BTreeSet<KStringCow<'_>> {
+        self.parent.roots()
+    }
+    fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        self.parent.try_get(path)
+    }
+    fn get(&self, path: &[ScalarCow<'_>]) -> liquid_core::Result<ValueCow<'_>> {
+        let value = self.parent.get(path)?;
+        Ok(match to_number(value.as_view()) {
+            Some(number) => ValueCow::Owned(number),
+            None => value,
+        })
+    }
+    fn set_global(&self, name: KString, val: Value) -> Option<Value> {
+        self.parent.set_global(name, val)
+    }
+    fn set_index(&self, name: KString, val: Value) -> Option<Value> {
+        self.parent.set_index(name, val)
+    }
+    fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
+        self.parent.get_index(name)
+    }
+    fn registers(&self) -> &Registers {
+        self.parent.registers()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // `for`, limited to FOR_LOOP_LIMIT iterations.
 //
@@ -689,11 +859,7 @@ impl For {
     }
 
     /// The items the loop runs over, after `offset`, `limit`, `reversed` and Studio's cap.
-    fn items<'r>(
-        &self,
-        runtime: &'r dyn Runtime,
-        source: &'r ValueCow<'r>,
-    ) -> liquid_core::Result<Vec<ValueCow<'r>>> {
+    fn items<'r>(&'r self, runtime: &'r dyn Runtime) -> liquid_core::Result<Vec<ValueCow<'r>>> {
         let offset = match &self.offset {
             Some(e) => int_attr(e, runtime, "offset")?.unwrap_or(0).max(0) as usize,
             None => 0,
@@ -702,64 +868,38 @@ impl For {
             Some(e) => int_attr(e, runtime, "limit")?.map(|n| n.max(0) as usize),
             None => None,
         };
+        // The [start, end) window `offset`/`limit` leave of `len` items.
         let window = |len: usize| {
             let start = offset.min(len);
             let end = limit.map_or(len, |l| start.saturating_add(l).min(len));
-            (start, end)
+            start..end
         };
         let mut items: Vec<ValueCow<'r>> = match &self.range {
-            ForRange::Counted(..) => {
-                let Some(n) = source.as_scalar().and_then(|s| s.to_integer()) else {
-                    return Ok(Vec::new());
-                };
-                // `source` holds the start; the stop is evaluated here to keep one code path.
-                let ForRange::Counted(_, stop) = &self.range else {
-                    return Ok(Vec::new());
-                };
-                let stop = int_attr(stop, runtime, "the range end")?.unwrap_or(0);
-                let len = if stop < n {
+            ForRange::Counted(first, last) => {
+                let first = int_attr(first, runtime, "the range start")?.unwrap_or(0);
+                let last = int_attr(last, runtime, "the range end")?.unwrap_or(0);
+                let len = if last < first {
                     0
                 } else {
-                    usize::try_from(stop - n).map_or(usize::MAX, |d| d.saturating_add(1))
+                    usize::try_from(last.abs_diff(first))
+                        .map_or(usize::MAX, |d| d.saturating_add(1))
                 };
-                let (start, end) = window(len);
-                let pick = |i: usize| ValueCow::Owned(Value::scalar(n.saturating_add(i as i64)));
+                // Only the items that will run are made: `(1..1000000000)` costs 15.
+                let pick =
+                    |i: usize| ValueCow::Owned(Value::scalar(first.saturating_add(i as i64)));
+                let window = window(len);
                 if self.reversed {
-                    (start..end).rev().take(FOR_LOOP_LIMIT).map(pick).collect()
+                    window.rev().take(FOR_LOOP_LIMIT).map(pick).collect()
                 } else {
-                    (start..end).take(FOR_LOOP_LIMIT).map(pick).collect()
+                    window.take(FOR_LOOP_LIMIT).map(pick).collect()
                 }
             }
-            ForRange::Array(_) => {
-                let all: Vec<ValueCow<'r>> = if let Some(array) = source.as_array() {
-                    array.values().map(ValueCow::Borrowed).collect()
-                } else if let Some(object) = source.as_object() {
-                    // Liquid iterates a hash as [key, value] pairs.
-                    object
-                        .iter()
-                        .map(|(k, v)| {
-                            ValueCow::Owned(Value::Array(vec![
-                                Value::scalar(k.into_owned()),
-                                v.to_value(),
-                            ]))
-                        })
-                        .collect()
-                } else if source.is_nil() || source.is_state() {
-                    Vec::new()
-                } else if let Some(scalar) = source.as_scalar() {
-                    // Shopify iterates a lone string as a one-item list.
-                    if scalar.to_kstr().is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![ValueCow::Borrowed(source.as_view())]
-                    }
-                } else {
-                    Vec::new()
-                };
-                let (start, end) = window(all.len());
-                let mut all = all;
-                all.truncate(end);
-                all.drain(..start);
+            ForRange::Array(expr) => {
+                let source = expr.evaluate(runtime)?;
+                let mut all = iterable(source)?;
+                let window = window(all.len());
+                all.truncate(window.end);
+                all.drain(..window.start);
                 if self.reversed {
                     all.reverse();
                 }
@@ -771,17 +911,54 @@ impl For {
     }
 }
 
+/// What `for` iterates for a value: an array's items, a hash's `[key, value]` pairs, a
+/// non-empty string as a one-item list (as Shopify), nothing for nil.
+fn iterable(source: ValueCow<'_>) -> liquid_core::Result<Vec<ValueCow<'_>>> {
+    if source.as_array().is_none() && source.as_object().is_none() {
+        let empty = source.is_nil()
+            || source.is_state()
+            || source.as_scalar().is_some_and(|s| s.to_kstr().is_empty());
+        if empty {
+            return Ok(Vec::new());
+        }
+        if source.as_scalar().is_some() {
+            return Ok(vec![source]);
+        }
+        return Err(Error::with_msg(format!(
+            "Expected an array to loop over, found {}",
+            source.type_name()
+        )));
+    }
+    match source {
+        ValueCow::Borrowed(v) => Ok(borrowed_items(v)),
+        ValueCow::Owned(v) => Ok(borrowed_items(&v)
+            .into_iter()
+            .map(|item| ValueCow::Owned(item.into_owned()))
+            .collect()),
+    }
+}
+
+fn borrowed_items(source: &dyn ValueView) -> Vec<ValueCow<'_>> {
+    if let Some(array) = source.as_array() {
+        array.values().map(ValueCow::Borrowed).collect()
+    } else if let Some(object) = source.as_object() {
+        object
+            .iter()
+            .map(|(k, v)| {
+                ValueCow::Owned(Value::Array(vec![
+                    Value::scalar(k.into_owned()),
+                    v.to_value(),
+                ]))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
 impl Renderable for For {
     fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> liquid_core::Result<()> {
-        let source = match &self.range {
-            ForRange::Array(e) | ForRange::Counted(e, _) => {
-                e.evaluate(runtime).trace_with(|| self.trace().into())?
-            }
-        };
-        let source = ValueCow::Owned(source.into_owned());
-        let items = self
-            .items(runtime, &source)
-            .trace_with(|| self.trace().into())?;
+        let items = self.items(runtime).trace_with(|| self.trace().into())?;
 
         if items.is_empty() {
             if let Some(t) = &self.else_template {
@@ -1260,6 +1437,37 @@ mod tests {
         assert_eq!(t.source(), "{{ a }}");
         let t = Template::parse("{% if a %}{% endif %}").unwrap();
         assert!(!t.is_literal());
+    }
+
+    #[test]
+    fn math_filters_read_nil_and_words_as_numbers() {
+        let ctx = json!({"v": {"step": "2", "word": "abc", "padded": " 7 ", "half": " 2.5 "}});
+        let r = |s: &str| render(s, &ctx);
+        assert_eq!(r("{{ v.missing | plus: 0 }}"), "0");
+        assert_eq!(r("{{ v.word | plus: 1 }}"), "1");
+        assert_eq!(r("{{ v.padded | minus: 2 }}"), "5");
+        assert_eq!(r("{{ v.half | times: 3 }}"), "7.5");
+        assert_eq!(r("{{ 10 | plus: v.step }}"), "12");
+        assert_eq!(r("{{ 10 | plus: v.missing }}"), "10");
+        assert_eq!(r("{{ \"12abc\" | plus: 0 }}"), "12");
+        assert_eq!(r("{{ \"-3\" | abs }}"), "3");
+        let idx = "{% assign idx = v.missing | plus: 0 %}{{ list[idx] }}";
+        assert_eq!(render(idx, &json!({"list": ["first"]})), "first");
+    }
+
+    #[test]
+    fn error_messages_are_one_readable_line() {
+        let err = Template::parse("{{ foo | }}").unwrap_err();
+        assert_eq!(err.message, "expected Identifier (line 1, column 10)");
+        let err = Template::parse("x\n{% if a %}open").unwrap_err();
+        assert!(
+            err.message.contains("endif") && err.message.contains("line 2"),
+            "{}",
+            err.message
+        );
+        let err = Template::parse("{{ a | no_such_filter }}").unwrap_err();
+        assert!(err.message.contains("no_such_filter"), "{}", err.message);
+        assert!(!err.message.contains("append"), "{}", err.message);
     }
 
     #[test]
