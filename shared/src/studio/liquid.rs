@@ -17,7 +17,15 @@
 //! - **`{{a.b. c}}`** (a space after a dot, found in a published flow) reads as `a.b.c`, as in
 //!   Shopify's lax parser.
 //!
+//! - **Math filters** (`plus`, `minus`, ...) read nil as 0 and a non-numeric string as its
+//!   leading integer, as Shopify's `to_number` does; the crate errors.
+//!
 //! Templates are parsed once at flow load ([`Template::parse`]) and rendered many times.
+//!
+//! Known differences that remain (the crate's, rare in flows): indexing with an undefined
+//! variable (`list[undefined]`) is a render error rather than nil; floats render Rust's way
+//! (`5` for 5.0); `date` uses the process's time zone (UTC on Lambda); `tablerow` is not
+//! limited to 15 iterations.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
