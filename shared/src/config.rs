@@ -20,6 +20,7 @@
 //! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing every call, for realtime dashboards | unset: no index |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
+//! | `CALLFLOW_HTTP_REWRITE` | [`http_rewrites`](Config::http_rewrites) | none |
 //! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true`: [`Signatures::Off`] | signatures checked |
 //!
 //! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
@@ -91,6 +92,8 @@ pub mod var {
         CALLFLOW_API_TOKEN,
         /// A flow definition file.
         CALLFLOW_FLOW,
+        /// URL-prefix rewrites for a Studio flow's HTTP calls (`FROM=TO`, comma-separated).
+        CALLFLOW_HTTP_REWRITE,
         /// `1` turns signature checks off.
         CALLFLOW_INSECURE_NO_SIGNATURE,
     }
@@ -177,6 +180,9 @@ pub struct Config {
     pub api_token: Option<String>,
     /// `CALLFLOW_FLOW`: path of a flow definition file (`None`: the bundled flow).
     pub flow_path: Option<PathBuf>,
+    /// `CALLFLOW_HTTP_REWRITE`: URL prefixes rewritten in a Studio flow's HTTP calls and
+    /// redirects (`FROM=TO,FROM=TO`), so that a flow runs against stand-ins.
+    pub http_rewrites: Vec<crate::studio::Rewrite>,
 }
 
 impl fmt::Debug for Config {
@@ -199,6 +205,7 @@ impl fmt::Debug for Config {
             .field("call_index_map", &self.call_index_map)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("flow_path", &self.flow_path)
+            .field("http_rewrites", &self.http_rewrites)
             .finish()
     }
 }
@@ -463,6 +470,13 @@ impl Config {
         };
         let api_token = get(CALLFLOW_API_TOKEN).map(str::to_owned);
         let flow_path = get(CALLFLOW_FLOW).map(PathBuf::from);
+        let http_rewrites = match get(CALLFLOW_HTTP_REWRITE) {
+            None => Vec::new(),
+            Some(v) => match crate::studio::http::parse_rewrites(v) {
+                Ok(rewrites) => rewrites,
+                Err(e) => malformed(&mut problems, CALLFLOW_HTTP_REWRITE, &e),
+            },
+        };
 
         match (problems.is_empty(), sync_url) {
             (true, Some(sync_url)) => Ok(Self {
@@ -479,6 +493,7 @@ impl Config {
                 call_index_map,
                 api_token,
                 flow_path,
+                http_rewrites,
             }),
             _ => Err(ConfigError { problems }),
         }

@@ -22,6 +22,7 @@ use crate::config::{Config, ConfigError};
 use crate::flow::{Flow, FlowError};
 use crate::http::{ErrorResponse, WebhookVerifier};
 use crate::presence::PresenceStore;
+use crate::studio::{FlowHttp, StudioRuntime};
 use crate::sync::{Credentials, SyncClient, SyncConfig, SyncError, Ttl};
 
 /// Overall deadline for one Sync operation. Twilio gives a webhook 15 s in total; a
@@ -37,6 +38,8 @@ pub enum StartError {
     Flow(#[from] FlowError),
     #[error("cannot build the Sync client: {0}")]
     Sync(#[from] SyncError),
+    #[error("cannot build the HTTP client of the Studio flow: {0}")]
+    FlowHttp(String),
 }
 
 /// The shared parts of every function.
@@ -49,6 +52,9 @@ pub struct Services {
     pub presence: PresenceStore,
     /// Access tokens for twilio-sync.js (`sync-token`).
     pub sync_tokens: SyncTokenIssuer,
+    /// The Studio flow calls run through, when the flow file is one (else the TOML flow
+    /// in `call_states` is used).
+    pub studio: Option<Arc<StudioRuntime>>,
 }
 
 impl Services {
@@ -59,7 +65,8 @@ impl Services {
 
     /// Builds everything from a checked configuration.
     pub fn from_config(config: Config) -> Result<Services, StartError> {
-        let flow = Arc::new(Flow::load(config.flow_path.as_deref())?);
+        let (flow, studio) = load_flow(&config)?;
+        let flow = Arc::new(flow);
         let sync = SyncClient::new(sync_config(&config))?;
         let verifier = WebhookVerifier::from_config(&config);
         let call_ttl = Ttl::secs(clamp_ttl(config.call_state_ttl));
@@ -78,13 +85,43 @@ impl Services {
             call_states,
             presence,
             sync_tokens,
+            studio,
         })
+    }
+
+    /// The flow as a graph (TOML or Studio), for the dashboard.
+    pub fn flow_graph(&self) -> crate::flow::FlowGraph {
+        match &self.studio {
+            Some(studio) => studio.flow.graph(),
+            None => self.call_states.flow().graph(),
+        }
     }
 
     /// The bearer token for JSON reads, if one is configured.
     pub fn api_token(&self) -> Option<&str> {
         self.config.api_token.as_deref()
     }
+}
+
+/// The flow file of the configuration: callflow's TOML, or a Studio flow (told by its
+/// content), whose TOML stand-in is a one-stage flow no Studio call uses.
+fn load_flow(config: &Config) -> Result<(Flow, Option<Arc<StudioRuntime>>), StartError> {
+    let Some(path) = config.flow_path.as_deref() else {
+        return Ok((Flow::example(), None));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| FlowError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    if !crate::studio::definition::looks_like_studio(&text) {
+        return Ok((Flow::parse_file(&path.display().to_string(), &text)?, None));
+    }
+    let flow = crate::studio::load_file(&path.display().to_string(), &text)?;
+    let http = FlowHttp::new(config.http_rewrites.clone()).map_err(StartError::FlowHttp)?;
+    Ok((
+        Flow::minimal(),
+        Some(Arc::new(StudioRuntime { flow, http })),
+    ))
 }
 
 /// The Sync client settings the configuration asks for.

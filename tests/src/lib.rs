@@ -8,6 +8,8 @@ use callflow::webhook::{signature, Form};
 use lambda_http::{Body, Request};
 use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};
 
+pub mod standin;
+
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const AUTH_TOKEN: &str = "e2e-auth-token";
 pub const API_TOKEN: &str = "e2e-api-token";

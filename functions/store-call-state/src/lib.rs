@@ -18,6 +18,9 @@
 //!   (transcription callback) store the recording's URL, duration, status and
 //!   transcript and answer 204. All are signed like every webhook.
 //!
+//! With a Studio flow (`CALLFLOW_FLOW` names a Studio JSON file) the same URL runs the
+//! flow's widgets instead (`studio`).
+//!
 //! `Accept: application/json` or `?format=json` answers the state as JSON instead.
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
 
@@ -30,6 +33,8 @@ use callflow::twiml::VoiceResponse;
 use callflow::webhook::{CallStatus, Form, StatusCallback, VoiceRequest};
 use lambda_http::http::{header::ACCEPT, StatusCode};
 use lambda_http::Request;
+
+mod studio;
 
 /// The header Twilio sets to the same value on every delivery of one webhook.
 pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
@@ -61,6 +66,19 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     };
     let store = &services.call_states;
     let wants_json = wants_json(req, &query);
+
+    if let Some(runtime) = &services.studio {
+        let hook = studio::Webhook {
+            req,
+            form: &form,
+            query: &query,
+            call,
+            token,
+            now,
+            wants_json,
+        };
+        return studio::handle(services, runtime, hook).await;
+    }
 
     // Callbacks our own TwiML asked for name their stage and event; they come first, as
     // some carry a final `CallStatus` too (a transcription arrives after the hang-up).

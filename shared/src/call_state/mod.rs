@@ -10,6 +10,7 @@ mod events;
 mod index;
 mod model;
 mod store;
+mod studio;
 
 pub use events::{
     CallEvent, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES, MAX_TRANSCRIPT_BYTES,
@@ -20,3 +21,4 @@ pub use model::{
     REMEMBERED_TOKENS, STATE_BUDGET_BYTES,
 };
 pub use store::{document_name, CallStateStore, NewCall};
+pub use studio::StudioChange;

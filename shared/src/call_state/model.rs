@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::flow::{Flow, Input};
+use crate::studio::Execution;
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
@@ -86,6 +87,9 @@ pub struct CallState {
     /// The latest `<Connect>`: stream or agent, and how the session ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect: Option<ConnectInfo>,
+    /// A Studio flow's execution: its context, position and step log (Studio flows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub studio: Option<Execution>,
 }
 
 /// One recorded input.
@@ -166,6 +170,7 @@ impl CallState {
             dial: None,
             recording: None,
             connect: None,
+            studio: None,
         };
         state.entered(flow, now);
         state

@@ -29,6 +29,7 @@ use crate::webhook::CallStatus;
 use super::events::CallEvent;
 use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
+use super::studio::StudioChange;
 
 /// How many calls a warm instance remembers. A Lambda instance serves one request at a
 /// time, so a few hundred covers every call it is likely to see again soon.
@@ -178,6 +179,108 @@ impl CallStateStore {
         let flow = Arc::clone(&self.flow);
         self.change(call, now, move |state| {
             state.apply_event(&flow, stage, event, token, now)
+        })
+        .await
+    }
+
+    /// One webhook of a call in a Studio flow. `run` gets the call's state as stored (or
+    /// `None` for a call Sync does not know) and computes the change with the flow's own
+    /// HTTP calls, outside any retry; the change is then written with `If-Match` and
+    /// applied only if the execution is still where `run` read it. Round trips: a new
+    /// call's first webhook creates (1, with `new_call`); a warm instance writes on the
+    /// revision it holds (1); a cold one reads first (2).
+    ///
+    /// Returns the state as written (or as found, for a redelivery) and what `run` gave.
+    pub async fn studio_turn<T, F, Fut>(
+        &self,
+        call: NewCall<'_>,
+        new_call: bool,
+        token: Option<&str>,
+        now: Timestamp,
+        run: F,
+    ) -> Result<(CallState, T), SyncError>
+    where
+        F: FnOnce(Option<CallState>) -> Fut,
+        Fut: std::future::Future<Output = (StudioChange, T)>,
+    {
+        let _turn = self.turns.lock(call.call_sid).await;
+        let handle = self.sync.document(document_name(call.call_sid));
+        let base: Option<Document<CallState>> = match self.cached(call.call_sid) {
+            Some(cached) => Some(cached),
+            None if new_call => None,
+            None => match handle.fetch().await {
+                Ok(found) => Some(found),
+                Err(SyncError::NotFound(_)) => None,
+                Err(other) => return Err(other),
+            },
+        };
+        let (change, extra) = run(base.as_ref().map(|d| d.data.clone())).await;
+        let apply = |state: &mut CallState| {
+            state.apply_studio(&change, token, now);
+        };
+        let written = match &base {
+            Some(doc) => match handle.mutate_with_ttl(Some(doc), self.ttl, apply).await {
+                Ok(mutated) => Some(mutated.value),
+                Err(SyncError::NotFound(_)) => None,
+                Err(other) => {
+                    self.forget(call.call_sid);
+                    return Err(other);
+                }
+            },
+            None => None,
+        };
+        let document = match written {
+            Some(document) => document,
+            None => {
+                // A call Sync does not know (new, or expired): create it with the change.
+                self.forget(call.call_sid);
+                let mut fresh = CallState::for_studio(
+                    call.call_sid,
+                    call.from,
+                    call.to,
+                    call.status.clone(),
+                    now,
+                );
+                fresh.apply_studio(&change, token, now);
+                let opened = self
+                    .listing(
+                        call,
+                        now,
+                        handle.open(OpenMode::CreateOrOpen, &fresh, Some(self.ttl)),
+                    )
+                    .await?;
+                if opened.created {
+                    opened.value
+                } else {
+                    // A redelivery, or another webhook created it first: apply on top.
+                    handle
+                        .mutate_with_ttl(Some(&opened.value), self.ttl, |state: &mut CallState| {
+                            state.apply_studio(&change, token, now);
+                        })
+                        .await?
+                        .value
+                }
+            }
+        };
+        self.remember(call.call_sid, &document);
+        Ok((document.data, extra))
+    }
+
+    /// A status callback of a Studio call: the status is recorded and, when final, the
+    /// execution ends (Studio ends an execution when the call does).
+    pub async fn studio_status(
+        &self,
+        call: NewCall<'_>,
+        update: &StatusUpdate,
+        token: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(CallState, Applied), SyncError> {
+        self.change(call, now, |state| {
+            let applied = state.apply_status(update, token, now);
+            if update.status.is_final() && state.studio.is_some() {
+                state.end_studio(format!("call {}", update.status.as_str()), now);
+            }
+            applied
         })
         .await
     }

@@ -190,7 +190,7 @@ pub const REQUIRED_DIAL_STATUSES: [&str; 5] =
 
 impl Flow {
     /// A one-stage flow that only says goodbye; the fallback if the example cannot load.
-    pub(crate) fn minimal() -> Flow {
+    pub fn minimal() -> Flow {
         let stage = Stage {
             say: Some("Goodbye.".to_owned()),
             play: None,

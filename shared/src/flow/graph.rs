@@ -27,6 +27,8 @@ pub struct Node {
     pub action: String,
     /// Whether the call's journey ends here.
     pub terminal: bool,
+    /// Where the node sits on Studio's canvas (`offset`), when the flow says.
+    pub position: Option<(i64, i64)>,
 }
 
 /// A way from one stage to another (or to itself, for a retry).
@@ -129,6 +131,7 @@ impl Flow {
                 stage: name.clone(),
                 action: action(stage),
                 terminal: stage.is_terminal(),
+                position: None,
             })
             .collect();
         FlowGraph {

@@ -1,9 +1,59 @@
 //! Twilio Studio flows: a flow definition as Studio exports it (JSON), loaded, checked and
-//! run by callflow's webhook.
+//! run by callflow's webhook, as `../shared/reference/studio-flows.md` describes Studio.
 //!
 //! # Layout
+//! - `definition`: the JSON (a Console export or a Flows API resource), the flow schema's
+//!   checks, and `line:col` positions for every problem.
+//! - `widget`: each widget's properties, typed and checked, templates parsed once.
+//! - `flow`: the compiled flow, its problems (what `callflow flow check` prints), which
+//!   widget outputs some expression reads.
 //! - `liquid`: Studio's Liquid (Shopify-compatible, plus `to_json`), templates parsed once.
 //! - `split`: the 17 operators of `split-based-on`.
+//! - `execution`: one call's context, position, guards' counts and step log, as kept in
+//!   its Sync document, bounded.
+//! - `engine`: one webhook's run: the callback's event, the widgets that make no TwiML,
+//!   then the TwiML of the next one; Studio's guards.
+//! - `render`: the TwiML of each voice widget.
+//! - `http`: the flow's own HTTP calls, with Studio's limits and `--http-rewrite`.
+//! - `graph`: the flow as a [`FlowGraph`](crate::flow::FlowGraph).
 
+pub mod definition;
+pub mod engine;
+pub mod execution;
+pub mod flow;
+mod graph;
+pub mod http;
 pub mod liquid;
+mod render;
 pub mod split;
+pub mod widget;
+
+pub use engine::{Arrival, Engine, Turn};
+pub use execution::Execution;
+pub use flow::{Problem, Severity, StudioFlow};
+pub use http::{FlowHttp, Rewrite};
+
+use crate::flow::FlowError;
+
+/// The Studio flow in file `path` whose text is `text`, or every problem that stops it
+/// from running voice calls, each as `path:line:col: widget `name`: message`.
+pub fn load_file(path: &str, text: &str) -> Result<StudioFlow, FlowError> {
+    let flow = StudioFlow::compile(text).map_err(|problems| {
+        FlowError::Invalid(problems.iter().map(|p| format!("{path}:{p}")).collect())
+    })?;
+    let errors = flow.errors();
+    if errors.is_empty() {
+        Ok(flow)
+    } else {
+        Err(FlowError::Invalid(
+            errors.iter().map(|p| format!("{path}:{p}")).collect(),
+        ))
+    }
+}
+
+/// A Studio flow and the HTTP client its widgets share: what a process builds once.
+#[derive(Debug)]
+pub struct StudioRuntime {
+    pub flow: StudioFlow,
+    pub http: FlowHttp,
+}

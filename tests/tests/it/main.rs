@@ -10,6 +10,7 @@
 //! - `flow_stages`: dial, voicemail, continue and connect stages with their callbacks;
 //! - `lambda_events`: API Gateway and Function URL events through lambda_http;
 //! - `presence`: heartbeats and TTL expiry on a clock the test moves;
+//! - `studio`: a Studio flow's calls: widgets, HTTP stand-ins, guards, round trips;
 //! - `sync_token`: access tokens and every refusal.
 
 mod bad_input;
@@ -18,4 +19,5 @@ mod deployment;
 mod flow_stages;
 mod lambda_events;
 mod presence;
+mod studio;
 mod sync_token;

@@ -1,0 +1,282 @@
+//! A whole Studio flow, compiled and checked: its widgets by name, the widget a call
+//! starts at, which widget outputs some expression reads (so the call's document keeps
+//! only those), and the problems `callflow flow check` reports.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use super::definition::{self, RawFlow, Resource};
+use super::liquid;
+use super::widget::{self, Kind, Widget};
+
+/// A Studio flow ready to run.
+#[derive(Debug)]
+pub struct StudioFlow {
+    pub description: Option<String>,
+    /// The Flows API resource the file was, if it was one.
+    pub resource: Resource,
+    /// The trigger's name.
+    pub initial_state: String,
+    widgets: Vec<Widget>,
+    index: HashMap<String, usize>,
+    /// Widget name → the output keys some expression reads (`None`: all of them).
+    reads: HashMap<String, Option<BTreeSet<String>>>,
+    /// What stops the flow from running a call, or is worth saying about it.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem of a flow, placed in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The widget it is about (`None`: the flow as a whole).
+    pub widget: Option<String>,
+    /// `line:col` in the JSON file.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+    /// How much it matters to a voice call.
+    pub severity: Severity,
+}
+
+/// Whether a problem stops voice calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// A messaging-only widget, reachable only from `incomingMessage` / `incomingRequest`:
+    /// voice calls never reach it.
+    NotUsedByVoice,
+    /// Something wrong or unsupported in a widget no voice call reaches.
+    Unreachable,
+    /// Something a voice call would meet, or the flow's structure: it cannot run.
+    Error,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((line, col)) = self.position {
+            write!(f, "{line}:{col}: ")?;
+        }
+        if let Some(widget) = &self.widget {
+            write!(f, "widget `{widget}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl StudioFlow {
+    /// Parses and compiles a Studio definition (or Flows API resource). Only the
+    /// definition's JSON and schema errors fail here; everything else is in `problems`
+    /// (see [`StudioFlow::errors`]).
+    pub fn compile(text: &str) -> Result<StudioFlow, Vec<String>> {
+        let (raw, resource) = definition::parse(text)?;
+        Ok(Self::from_raw(raw, resource, text))
+    }
+
+    fn from_raw(raw: RawFlow, resource: Resource, text: &str) -> StudioFlow {
+        let mut problems = Vec::new();
+        let mut widgets = Vec::with_capacity(raw.states.len());
+        let mut index = HashMap::new();
+        let mut widget_problems: BTreeMap<String, Vec<widget::WidgetProblem>> = BTreeMap::new();
+        for state in &raw.states {
+            let (w, found) = widget::compile(state);
+            if index.contains_key(&w.name) {
+                problems.push(Problem {
+                    position: definition::position(text, &w.name, None),
+                    widget: Some(w.name.clone()),
+                    message: "another state has the same name; names must be unique".to_owned(),
+                    severity: Severity::Error,
+                });
+                continue;
+            }
+            if !found.is_empty() {
+                widget_problems.insert(w.name.clone(), found);
+            }
+            index.insert(w.name.clone(), widgets.len());
+            widgets.push(w);
+        }
+        const MAX_WIDGETS: usize = 2_000;
+        if widgets.len() > MAX_WIDGETS {
+            problems.push(Problem {
+                widget: None,
+                position: None,
+                message: format!(
+                    "{} widgets: Studio allows at most {MAX_WIDGETS}",
+                    widgets.len()
+                ),
+                severity: Severity::Error,
+            });
+        }
+        for w in &widgets {
+            for next in w
+                .transitions
+                .values()
+                .flatten()
+                .chain(w.matches.iter().filter_map(|m| m.next.as_ref()))
+            {
+                if !index.contains_key(next) {
+                    problems.push(Problem {
+                        position: definition::position(text, &w.name, Some("next")),
+                        widget: Some(w.name.clone()),
+                        message: format!(
+                            "`next` names `{next}`, which is not a state of this flow"
+                        ),
+                        severity: Severity::Error,
+                    });
+                }
+            }
+        }
+        match index.get(&raw.initial_state).map(|&i| &widgets[i]) {
+            Some(w) if matches!(w.kind, Kind::Trigger) => {}
+            Some(_) => problems.push(Problem {
+                widget: None,
+                position: definition::locate_key(text, "initial_state", 0),
+                message: format!("`initial_state` `{}` is not a trigger", raw.initial_state),
+                severity: Severity::Error,
+            }),
+            None => problems.push(Problem {
+                widget: None,
+                position: definition::locate_key(text, "initial_state", 0),
+                message: format!(
+                    "`initial_state` names `{}`, which is not a state",
+                    raw.initial_state
+                ),
+                severity: Severity::Error,
+            }),
+        }
+        let mut flow = StudioFlow {
+            description: raw.description,
+            resource,
+            initial_state: raw.initial_state,
+            widgets,
+            index,
+            reads: HashMap::new(),
+            problems,
+        };
+        let owned = |set: BTreeSet<&str>| -> BTreeSet<String> {
+            set.into_iter().map(str::to_owned).collect()
+        };
+        let voice = owned(flow.reachable_from_trigger(&["incomingCall"]));
+        let other = owned(flow.reachable_from_trigger(&[
+            "incomingMessage",
+            "incomingRequest",
+            "incomingConversationMessage",
+            "incomingParent",
+        ]));
+        let mut found_problems = Vec::new();
+        for (name, found) in widget_problems {
+            let severity = if voice.contains(name.as_str()) {
+                Severity::Error
+            } else {
+                Severity::Unreachable
+            };
+            for (key, message) in found {
+                found_problems.push(Problem {
+                    position: definition::position(text, &name, key.as_deref()),
+                    widget: Some(name.clone()),
+                    message,
+                    severity,
+                });
+            }
+        }
+        for w in &flow.widgets {
+            if let Kind::Unsupported(reason) = &w.kind {
+                let severity = if voice.contains(w.name.as_str()) {
+                    Severity::Error
+                } else if widget::is_messaging_only(&w.type_name) || other.contains(w.name.as_str())
+                {
+                    Severity::NotUsedByVoice
+                } else {
+                    Severity::Unreachable
+                };
+                found_problems.push(Problem {
+                    position: definition::position(text, &w.name, Some("type")),
+                    widget: Some(w.name.clone()),
+                    message: reason.clone(),
+                    severity,
+                });
+            }
+        }
+        flow.problems.extend(found_problems);
+        flow.problems.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.position.cmp(&b.position))
+        });
+        flow.reads = flow.analyse_reads();
+        flow
+    }
+
+    /// The problems that stop voice calls (empty: the flow can run every call).
+    pub fn errors(&self) -> Vec<&Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect()
+    }
+
+    /// A widget by name.
+    pub fn widget(&self, name: &str) -> Option<&Widget> {
+        self.index.get(name).map(|&i| &self.widgets[i])
+    }
+
+    /// Every widget, in the file's order.
+    pub fn widgets(&self) -> &[Widget] {
+        &self.widgets
+    }
+
+    /// Where an incoming call starts: the widget after the trigger's `incomingCall`.
+    pub fn call_entry(&self) -> Option<&str> {
+        self.widget(&self.initial_state)?.next("incomingCall")
+    }
+
+    /// Widgets reachable from the trigger through the given trigger events.
+    pub fn reachable_from_trigger(&self, events: &[&str]) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        if let Some(trigger) = self.widget(&self.initial_state) {
+            for event in events {
+                if let Some(next) = trigger.next(event) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        while let Some(name) = queue.pop_front() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(w) = self.widget(name) {
+                for (_, next) in w.edges() {
+                    queue.push_back(next);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Whether output `key` of widget `widget` is read by some expression of the flow.
+    pub fn keeps(&self, widget: &str, key: &str) -> bool {
+        match self.reads.get(widget) {
+            None => false,
+            Some(None) => true,
+            Some(Some(keys)) => keys.contains(key),
+        }
+    }
+
+    fn analyse_reads(&self) -> HashMap<String, Option<BTreeSet<String>>> {
+        let mut reads: HashMap<String, Option<BTreeSet<String>>> = HashMap::new();
+        for w in &self.widgets {
+            for t in w.templates() {
+                for (widget, key) in liquid::widget_reads(t.source()) {
+                    match (
+                        reads.entry(widget).or_insert_with(|| Some(BTreeSet::new())),
+                        key,
+                    ) {
+                        (slot @ Some(_), None) => *slot = None,
+                        (Some(keys), Some(key)) => {
+                            keys.insert(key);
+                        }
+                        (None, _) => {}
+                    }
+                }
+            }
+        }
+        reads
+    }
+}

@@ -1,0 +1,223 @@
+//! The HTTP calls a flow makes itself (`make-http-request`, `run-function`), with Studio's
+//! limits: 10 s, at most 64 kB of answer, a bounded number of redirects, http(s) only.
+//!
+//! `--http-rewrite FROM=TO` rewrites URL prefixes before a call (and in the TwiML of
+//! `add-twiml-redirect`), so that a flow written against `https://x.twil.io/…` runs
+//! against a stand-in on loopback without editing it.
+
+use std::time::{Duration, Instant};
+
+/// Studio's limit on an HTTP widget's wait.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Studio's limit on an answer's size.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Redirects followed before a call fails.
+const MAX_REDIRECTS: usize = 5;
+
+/// One URL-prefix rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub from: String,
+    pub to: String,
+}
+
+impl std::str::FromStr for Rewrite {
+    type Err = String;
+
+    /// `FROM=TO`, both http(s) URL prefixes.
+    fn from_str(s: &str) -> Result<Rewrite, String> {
+        let (from, to) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: give FROM=TO (two URL prefixes)"))?;
+        let (from, to) = (from.trim(), to.trim());
+        for side in [from, to] {
+            if !(side.starts_with("http://") || side.starts_with("https://")) {
+                return Err(format!("`{side}` in `{s}` is not an http(s) URL prefix"));
+            }
+        }
+        Ok(Rewrite {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
+    }
+}
+
+/// Parses a comma-separated list of rewrites (`CALLFLOW_HTTP_REWRITE`).
+pub fn parse_rewrites(list: &str) -> Result<Vec<Rewrite>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+/// The request of one widget.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: http::Method,
+    pub url: String,
+    /// `(content type, body)`.
+    pub body: Option<(&'static str, Vec<u8>)>,
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    pub millis: u32,
+}
+
+/// Why a call failed without a status to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the answer is over {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("`{0}` is not an http(s) URL")]
+    BadUrl(String),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// The client a process builds once and every webhook's widgets share.
+#[derive(Debug, Clone)]
+pub struct FlowHttp {
+    client: reqwest::Client,
+    rewrites: Vec<Rewrite>,
+    timeout: Duration,
+}
+
+impl FlowHttp {
+    /// A client with Studio's limits and the given rewrites.
+    pub fn new(rewrites: Vec<Rewrite>) -> Result<FlowHttp, String> {
+        let client = crate::tls::client_builder()
+            .map_err(|e| e.to_string())?
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .connect_timeout(TIMEOUT)
+            .user_agent(concat!(
+                "callflow/",
+                env!("CARGO_PKG_VERSION"),
+                " (Studio flow)"
+            ))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(FlowHttp {
+            client,
+            rewrites,
+            timeout: TIMEOUT,
+        })
+    }
+
+    /// The same client with a shorter deadline (tests of the timeout path).
+    pub fn with_timeout(mut self, timeout: Duration) -> FlowHttp {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `url` after the first rewrite whose prefix it starts with.
+    pub fn rewrite(&self, url: &str) -> String {
+        for r in &self.rewrites {
+            if let Some(rest) = url.strip_prefix(&r.from) {
+                return format!("{}{rest}", r.to);
+            }
+        }
+        url.to_owned()
+    }
+
+    /// Makes one call within the deadline, reading at most [`MAX_BODY_BYTES`].
+    pub async fn send(&self, call: Call) -> Result<Answer, Failure> {
+        let url = self.rewrite(&call.url);
+        let parsed = url::Url::parse(&url).map_err(|_| Failure::BadUrl(url.clone()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Failure::BadUrl(url));
+        }
+        let started = Instant::now();
+        let mut request = self.client.request(call.method, parsed);
+        if let Some((content_type, body)) = call.body {
+            request = request
+                .header(http::header::CONTENT_TYPE, content_type)
+                .body(body);
+        }
+        let work = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| Failure::Transport(error_text(&e)))?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            if response
+                .content_length()
+                .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+            {
+                return Err(Failure::TooLarge);
+            }
+            let mut body = Vec::new();
+            let mut response = response;
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| Failure::Transport(error_text(&e)))?
+            {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(Failure::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, content_type, body))
+        };
+        let (status, content_type, body) = tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| Failure::Timeout(self.timeout))??;
+        Ok(Answer {
+            status,
+            content_type,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            millis: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+fn error_text(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_replace_the_first_matching_prefix() {
+        let rewrites = parse_rewrites(
+            "https://x.twil.io=http://127.0.0.1:9000/fn, https://api.example.com/=http://127.0.0.1:9001/",
+        )
+        .expect("valid");
+        let http = FlowHttp::new(rewrites).expect("client");
+        assert_eq!(
+            http.rewrite("https://x.twil.io/lookup?a=1"),
+            "http://127.0.0.1:9000/fn/lookup?a=1"
+        );
+        assert_eq!(
+            http.rewrite("https://api.example.com/v1"),
+            "http://127.0.0.1:9001/v1"
+        );
+        assert_eq!(http.rewrite("https://other.test/"), "https://other.test/");
+        assert!(parse_rewrites("nothing").is_err());
+        assert!(parse_rewrites("ftp://a=http://b").is_err());
+    }
+}

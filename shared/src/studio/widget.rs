@@ -1,0 +1,1008 @@
+//! Studio's widgets as types: each state of a definition compiled into a [`Widget`] whose
+//! [`Kind`] holds its properties checked and typed, with every Liquid template parsed
+//! once, here, at load.
+//!
+//! Property names are those of real Console exports (studio-flows.md §2.0: where Twilio's
+//! own catalogue disagrees with exports, exports win). Numbers are accepted as JSON
+//! numbers or numeric strings, booleans as JSON booleans or `"true"`/`"false"`, since
+//! exports carry both.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::definition::RawState;
+use super::liquid::Template;
+use super::split::{self, Operator};
+
+/// One widget of a flow.
+#[derive(Debug)]
+pub struct Widget {
+    pub name: String,
+    /// Studio's `type`, as written.
+    pub type_name: String,
+    pub kind: Kind,
+    /// Event → next widget (`None`: the execution ends there).
+    pub transitions: BTreeMap<String, Option<String>>,
+    /// A split's `match` transitions, in the order written (first match wins).
+    pub matches: Vec<Match>,
+    /// Where the widget sits on Studio's canvas.
+    pub offset: Option<(i64, i64)>,
+}
+
+/// One `match` transition of a split.
+#[derive(Debug)]
+pub struct Match {
+    /// `friendly_name` of its first condition (for graphs and logs).
+    pub label: String,
+    /// Every condition must hold (Studio writes one; several are read as AND).
+    pub conditions: Vec<Condition>,
+    pub next: Option<String>,
+}
+
+/// `input <operator> value`.
+#[derive(Debug)]
+pub struct Condition {
+    pub operator: Operator,
+    pub value: Template,
+}
+
+/// What a widget does, with its properties.
+#[derive(Debug)]
+pub enum Kind {
+    Trigger,
+    SayPlay(SayPlay),
+    Gather(Box<Gather>),
+    Split {
+        input: Template,
+    },
+    SetVariables(Vec<(String, Template)>),
+    HttpRequest(Box<HttpRequest>),
+    RunFunction {
+        url: Template,
+        parameters: Vec<(String, Template)>,
+    },
+    Connect(Box<Connect>),
+    RecordVoicemail(RecordVoicemail),
+    Enqueue(Box<Enqueue>),
+    Redirect {
+        url: Template,
+        method: String,
+        timeout_secs: u64,
+    },
+    ForkStream(Box<ForkStream>),
+    Pay(Box<Pay>),
+    VirtualAgent(VirtualAgent),
+    /// A Studio widget callflow cannot run on a voice call, and why.
+    Unsupported(String),
+}
+
+/// `say-play`: exactly one of say / play / digits.
+#[derive(Debug)]
+pub struct SayPlay {
+    pub say: Option<Template>,
+    pub play: Option<Template>,
+    pub digits: Option<Template>,
+    pub voice: Option<String>,
+    pub language: Option<String>,
+    pub loops: Option<u32>,
+}
+
+/// `gather-input-on-call`.
+#[derive(Debug)]
+pub struct Gather {
+    pub prompt: SayPlay,
+    pub timeout: Option<u32>,
+    pub finish_on_key: Option<String>,
+    pub stop_gather: bool,
+    pub number_of_digits: Option<u32>,
+    pub gather_language: Option<String>,
+    pub hints: Option<Template>,
+    pub profanity_filter: Option<bool>,
+    pub speech_timeout: Option<String>,
+    pub speech_model: Option<String>,
+}
+
+/// How `make-http-request` sends its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentType {
+    Form,
+    Json,
+}
+
+/// `make-http-request`.
+#[derive(Debug)]
+pub struct HttpRequest {
+    pub method: http::Method,
+    pub url: Template,
+    pub content_type: ContentType,
+    pub body: Option<Template>,
+    pub parameters: Vec<(String, Template)>,
+}
+
+/// What `connect-call-to` dials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noun {
+    Number,
+    NumberMulti,
+    Client,
+    Sip,
+    Conference,
+    Sim,
+}
+
+/// `connect-call-to`.
+#[derive(Debug)]
+pub struct Connect {
+    pub noun: Noun,
+    pub to: Option<Template>,
+    pub caller_id: Option<Template>,
+    pub record: bool,
+    pub timeout: Option<u32>,
+    pub time_limit: Option<u32>,
+    pub sip_endpoint: Option<Template>,
+    pub sip_username: Option<Template>,
+    pub sip_password: Option<Template>,
+}
+
+/// `record-voicemail`.
+#[derive(Debug)]
+pub struct RecordVoicemail {
+    pub timeout: Option<u32>,
+    pub finish_on_key: Option<String>,
+    pub max_length: Option<u32>,
+    pub transcribe: bool,
+    pub transcription_callback_url: Option<Template>,
+    pub trim: Option<String>,
+    pub play_beep: Option<bool>,
+    pub recording_status_callback_url: Option<Template>,
+}
+
+/// `enqueue-call` and `send-to-flex` (voice): both answer `<Enqueue>`.
+#[derive(Debug)]
+pub struct Enqueue {
+    pub queue_name: Option<Template>,
+    pub workflow_sid: Option<Template>,
+    pub task_attributes: Option<Template>,
+    pub priority: Option<Template>,
+    pub timeout: Option<Template>,
+    pub wait_url: Option<Template>,
+    pub wait_url_method: Option<String>,
+}
+
+/// `fork-stream`.
+#[derive(Debug)]
+pub struct ForkStream {
+    pub start: bool,
+    pub name: Option<Template>,
+    pub siprec: bool,
+    pub url: Option<Template>,
+    pub connector: Option<Template>,
+    pub track: Option<String>,
+    pub parameters: Vec<(String, Template)>,
+}
+
+/// `capture-payments`.
+#[derive(Debug)]
+pub struct Pay {
+    /// `(TwiML attribute, value)` for every property given.
+    pub attributes: Vec<(&'static str, Template)>,
+    pub parameters: Vec<(String, Template)>,
+}
+
+/// `connect-virtual-agent`.
+#[derive(Debug)]
+pub struct VirtualAgent {
+    pub connector: Template,
+    pub language: Option<Template>,
+    pub sentiment_analysis: Option<bool>,
+    pub status_callback: Option<Template>,
+}
+
+/// The events each type may have transitions for (studio-flows.md §2.20).
+pub fn events_of(type_name: &str) -> Option<&'static [&'static str]> {
+    Some(match type_name {
+        "trigger" => &[
+            "incomingMessage",
+            "incomingCall",
+            "incomingConversationMessage",
+            "incomingRequest",
+            "incomingParent",
+        ],
+        "say-play" => &["audioComplete"],
+        "gather-input-on-call" => &["keypress", "speech", "timeout"],
+        "split-based-on" => &["match", "noMatch"],
+        "set-variables" | "fork-stream" => &["next"],
+        "make-http-request" => &["success", "failed"],
+        "run-function" => &["success", "fail"],
+        "connect-call-to" => &["callCompleted", "hangup"],
+        "record-voicemail" => &["recordingComplete", "noAudio", "hangup"],
+        "enqueue-call" | "send-to-flex" => &[
+            "callComplete",
+            "failedToEnqueue",
+            "callFailure",
+            "composerStarted",
+        ],
+        "add-twiml-redirect" => &["return", "timeout", "fail"],
+        "capture-payments" => &[
+            "success",
+            "maxFailedAttempts",
+            "providerError",
+            "payInterrupted",
+            "hangup",
+            "validationError",
+        ],
+        "run-subflow" => &["completed", "failed"],
+        "connect-virtual-agent" => &["return", "hangup"],
+        _ => return None,
+    })
+}
+
+/// Widget types of Studio that only serve messaging or REST-triggered executions.
+const NOT_VOICE: [&str; 8] = [
+    "send-and-wait-for-reply",
+    "send-message",
+    "add-member-to-chat-channel",
+    "create-chat-channel",
+    "make-outgoing-call-v1",
+    "make-outgoing-call-v2",
+    "start-conversation",
+    "resume-conversation",
+];
+
+/// Whether a widget type only makes sense outside a voice call.
+pub fn is_messaging_only(type_name: &str) -> bool {
+    NOT_VOICE.contains(&type_name)
+}
+
+/// Reads one state's properties, collecting every problem instead of stopping at the first.
+struct Props<'a> {
+    map: &'a Map<String, Value>,
+    problems: Vec<(Option<String>, String)>,
+}
+
+impl<'a> Props<'a> {
+    fn problem(&mut self, key: &str, message: String) {
+        self.problems.push((Some(key.to_owned()), message));
+    }
+
+    fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A string (numbers written as text), `None` when absent or empty.
+    fn text(&mut self, key: &str) -> Option<String> {
+        match self.raw(key)? {
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => {
+                self.problem(key, format!("`{key}` must be a string"));
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, key: &str) -> Option<Template> {
+        let source = self.text(key)?;
+        match Template::parse(&source) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.problem(key, format!("`{key}` is not valid Liquid: {e}"));
+                None
+            }
+        }
+    }
+
+    fn required_template(&mut self, key: &str) -> Option<Template> {
+        let found = self.template(key);
+        if found.is_none() && !self.problems.iter().any(|(k, _)| k.as_deref() == Some(key)) {
+            self.problem(key, format!("`{key}` is required"));
+        }
+        found
+    }
+
+    /// A whole number in `min..=max`, as a number or a numeric string.
+    fn number(&mut self, key: &str, min: u32, max: u32) -> Option<u32> {
+        let value = self.raw(key)?;
+        let parsed = match value {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if (u64::from(min)..=u64::from(max)).contains(&n) => u32::try_from(n).ok(),
+            _ => {
+                self.problem(
+                    key,
+                    format!("`{key}` must be a whole number from {min} to {max}, got {value}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A boolean, or the string `"true"` / `"false"`.
+    fn flag(&mut self, key: &str) -> Option<bool> {
+        match self.raw(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            Value::String(s) if s.is_empty() => None,
+            other => {
+                let message = format!("`{key}` must be true or false, got {other}");
+                self.problem(key, message);
+                None
+            }
+        }
+    }
+
+    /// One of `allowed` (case-insensitive), as written in `allowed`.
+    fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+        let text = self.text(key)?;
+        match allowed.iter().find(|a| a.eq_ignore_ascii_case(text.trim())) {
+            Some(found) => Some(found),
+            None => {
+                self.problem(
+                    key,
+                    format!(
+                        "`{key}` must be one of {}, got `{text}`",
+                        allowed.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `[{"key": …, "value": …}]`, values as templates.
+    fn pairs(&mut self, key: &str) -> Vec<(String, Template)> {
+        let Some(value) = self.raw(key) else {
+            return Vec::new();
+        };
+        let Some(items) = value.as_array() else {
+            self.problem(key, format!("`{key}` must be a list of {{key, value}}"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let name = item.get("key").and_then(Value::as_str);
+            let value = match item.get("value") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Null) | None => Some(String::new()),
+                Some(other) => Some(other.to_string()),
+            };
+            match (name, value) {
+                (Some(name), Some(source)) if !name.is_empty() => match Template::parse(&source) {
+                    Ok(t) => out.push((name.to_owned(), t)),
+                    Err(e) => self.problem(
+                        key,
+                        format!("`{key}` item `{name}` is not valid Liquid: {e}"),
+                    ),
+                },
+                _ => self.problem(key, format!("`{key}` items need a non-empty `key`")),
+            }
+        }
+        out
+    }
+}
+
+/// A problem of one widget: the property it is about (for its position), and the text.
+pub type WidgetProblem = (Option<String>, String);
+
+/// Compiles one state into a widget, with its problems (empty when it can run).
+pub fn compile(state: &RawState) -> (Widget, Vec<WidgetProblem>) {
+    let mut props = Props {
+        map: &state.properties,
+        problems: Vec::new(),
+    };
+    let kind = kind(&state.kind, &mut props);
+    let mut problems = props.problems;
+    let offset = state
+        .properties
+        .get("offset")
+        .and_then(|o| Some((o.get("x")?.as_f64()? as i64, o.get("y")?.as_f64()? as i64)));
+    let mut transitions = BTreeMap::new();
+    let mut matches = Vec::new();
+    let events = events_of(&state.kind);
+    for t in &state.transitions {
+        if let Some(events) = events {
+            if !events.contains(&t.event.as_str()) {
+                problems.push((
+                    None,
+                    format!(
+                        "unknown event `{}` for a {} widget (its events: {})",
+                        t.event,
+                        state.kind,
+                        events.join(", ")
+                    ),
+                ));
+            }
+        }
+        let next = t.next.clone().filter(|n| !n.is_empty());
+        if t.event == "match" && state.kind == "split-based-on" {
+            let mut conditions = Vec::new();
+            for c in &t.conditions {
+                let value_source = match &c.value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                let operator = match c.kind.parse::<Operator>() {
+                    Ok(op) => op,
+                    Err(e) => {
+                        problems.push((None, format!("condition `{}`: {e}", c.friendly_name)));
+                        continue;
+                    }
+                };
+                let value = match Template::parse(&value_source) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        problems.push((
+                            None,
+                            format!(
+                                "condition `{}`: value is not valid Liquid: {e}",
+                                c.friendly_name
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                if value.is_literal() && operator.needs_value() {
+                    if let Err(e) = split::check_value(operator, &value_source) {
+                        problems.push((None, format!("condition `{}`: {e}", c.friendly_name)));
+                    }
+                }
+                conditions.push(Condition { operator, value });
+            }
+            if t.conditions.is_empty() {
+                problems.push((None, "a `match` transition has no conditions".to_owned()));
+            }
+            let label = t
+                .conditions
+                .first()
+                .map(|c| c.friendly_name.clone())
+                .unwrap_or_default();
+            matches.push(Match {
+                label,
+                conditions,
+                next,
+            });
+        } else {
+            transitions.insert(t.event.clone(), next);
+        }
+    }
+    (
+        Widget {
+            name: state.name.clone(),
+            type_name: state.kind.clone(),
+            kind,
+            transitions,
+            matches,
+            offset,
+        },
+        problems,
+    )
+}
+
+fn say_play(props: &mut Props<'_>, exactly_one: bool) -> SayPlay {
+    let say = props.template("say");
+    let play = props.template("play");
+    let digits = if exactly_one {
+        props.template("digits")
+    } else {
+        None
+    };
+    let given = [say.is_some(), play.is_some(), digits.is_some()]
+        .iter()
+        .filter(|g| **g)
+        .count();
+    if exactly_one && given != 1 && props.problems.is_empty() {
+        props.problems.push((
+            None,
+            format!("give exactly one of `say`, `play` or `digits` (got {given})"),
+        ));
+    }
+    if !exactly_one && given > 1 {
+        props
+            .problems
+            .push((None, "give `say` or `play`, not both".to_owned()));
+    }
+    SayPlay {
+        say,
+        play,
+        digits,
+        voice: props.text("voice"),
+        language: props.text("language"),
+        loops: props.number("loop", 0, 99),
+    }
+}
+
+fn kind(type_name: &str, p: &mut Props<'_>) -> Kind {
+    match type_name {
+        "trigger" => Kind::Trigger,
+        "say-play" => Kind::SayPlay(say_play(p, true)),
+        "gather-input-on-call" => {
+            let prompt = say_play(p, false);
+            let finish_on_key = match p.raw("finish_on_key") {
+                Some(Value::String(s)) => {
+                    let ok = s
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '#' || c == '*');
+                    if !ok {
+                        p.problem(
+                            "finish_on_key",
+                            format!("`finish_on_key` must be digits, # or *, got `{s}`"),
+                        );
+                    }
+                    Some(s.clone())
+                }
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let speech_timeout = p.text("speech_timeout");
+            if let Some(t) = &speech_timeout {
+                if t != "auto" && t.parse::<u32>().is_err() {
+                    p.problem(
+                        "speech_timeout",
+                        format!("`speech_timeout` must be `auto` or whole seconds, got `{t}`"),
+                    );
+                }
+            }
+            Kind::Gather(Box::new(Gather {
+                prompt,
+                timeout: p.number("timeout", 0, 60),
+                finish_on_key,
+                stop_gather: p.flag("stop_gather").unwrap_or(true),
+                number_of_digits: p.number("number_of_digits", 0, 30),
+                gather_language: p.text("gather_language"),
+                hints: p.template("hints"),
+                profanity_filter: p.flag("profanity_filter"),
+                speech_timeout,
+                speech_model: p.text("speech_model"),
+            }))
+        }
+        "split-based-on" => match p.required_template("input") {
+            Some(input) => Kind::Split { input },
+            None => Kind::Unsupported("a split needs `input`".to_owned()),
+        },
+        "set-variables" => {
+            let vars = p.pairs("variables");
+            Kind::SetVariables(vars)
+        }
+        "make-http-request" => {
+            let method = match p.choice("method", &["GET", "POST"]).unwrap_or("GET") {
+                "POST" => http::Method::POST,
+                _ => http::Method::GET,
+            };
+            let content_type = match p.text("content_type") {
+                Some(ct) if ct.to_ascii_lowercase().starts_with("application/json") => {
+                    ContentType::Json
+                }
+                Some(ct)
+                    if ct
+                        .to_ascii_lowercase()
+                        .starts_with("application/x-www-form-urlencoded") =>
+                {
+                    ContentType::Form
+                }
+                None => ContentType::Form,
+                Some(other) => {
+                    p.problem(
+                        "content_type",
+                        format!(
+                            "`content_type` must be application/x-www-form-urlencoded or \
+                             application/json, got `{other}`"
+                        ),
+                    );
+                    ContentType::Form
+                }
+            };
+            if p.flag("add_twilio_auth") == Some(true) {
+                return Kind::Unsupported(
+                    "`add_twilio_auth` (Twilio's credentials on the request) is not supported"
+                        .to_owned(),
+                );
+            }
+            let url = p.required_template("url");
+            let body = p.template("body");
+            let parameters = p.pairs("parameters");
+            match url {
+                Some(url) => Kind::HttpRequest(Box::new(HttpRequest {
+                    method,
+                    url,
+                    content_type,
+                    body,
+                    parameters,
+                })),
+                None => Kind::Unsupported("`url` is required".to_owned()),
+            }
+        }
+        "run-function" => {
+            let url = p.required_template("url");
+            let parameters = p.pairs("parameters");
+            match url {
+                Some(url) => Kind::RunFunction { url, parameters },
+                None => Kind::Unsupported("`url` is required".to_owned()),
+            }
+        }
+        "connect-call-to" => {
+            let noun = match p.choice(
+                "noun",
+                &[
+                    "number",
+                    "number-multi",
+                    "client",
+                    "sip",
+                    "conference",
+                    "sim",
+                ],
+            ) {
+                Some("number-multi") => Noun::NumberMulti,
+                Some("client") => Noun::Client,
+                Some("sip") => Noun::Sip,
+                Some("conference") => Noun::Conference,
+                Some("sim") => Noun::Sim,
+                Some(_) => Noun::Number,
+                None => {
+                    if p.raw("noun").is_none() {
+                        p.problem("noun", "`noun` is required".to_owned());
+                    }
+                    Noun::Number
+                }
+            };
+            let to = p.template("to");
+            let sip_endpoint = p.template("sip_endpoint");
+            if noun == Noun::Sip && sip_endpoint.is_none() {
+                p.problem(
+                    "sip_endpoint",
+                    "a sip connect needs `sip_endpoint`".to_owned(),
+                );
+            }
+            if noun != Noun::Sip && to.is_none() {
+                p.problem("to", "`to` is required".to_owned());
+            }
+            Kind::Connect(Box::new(Connect {
+                noun,
+                to,
+                caller_id: p.template("caller_id"),
+                record: p.flag("record").unwrap_or(false),
+                timeout: p.number("timeout", 1, 600),
+                time_limit: p.number("time_limit", 1, 14_400),
+                sip_endpoint,
+                sip_username: p.template("sip_username"),
+                sip_password: p.template("sip_password"),
+            }))
+        }
+        "record-voicemail" => Kind::RecordVoicemail(RecordVoicemail {
+            timeout: p.number("timeout", 0, 3_600),
+            finish_on_key: p.text("finish_on_key"),
+            max_length: p.number("max_length", 1, 14_400),
+            transcribe: p.flag("transcribe").unwrap_or(false),
+            transcription_callback_url: p.template("transcription_callback_url"),
+            trim: p
+                .choice("trim", &["trim-silence", "do-not-trim"])
+                .map(str::to_owned),
+            play_beep: p.flag("play_beep"),
+            recording_status_callback_url: p.template("recording_status_callback_url"),
+        }),
+        "enqueue-call" => {
+            let queue_name = p.template("queue_name");
+            let workflow_sid = p.template("workflow_sid");
+            if queue_name.is_none() && workflow_sid.is_none() {
+                p.problem(
+                    "queue_name",
+                    "give `queue_name` or `workflow_sid`".to_owned(),
+                );
+            }
+            Kind::Enqueue(Box::new(Enqueue {
+                queue_name,
+                workflow_sid,
+                task_attributes: p.template("task_attributes"),
+                priority: p.template("priority"),
+                timeout: p.template("timeout"),
+                wait_url: p.template("wait_url"),
+                wait_url_method: p
+                    .choice("wait_url_method", &["GET", "POST"])
+                    .map(str::to_owned),
+            }))
+        }
+        "send-to-flex" => {
+            let workflow_sid = p.required_template("workflow");
+            Kind::Enqueue(Box::new(Enqueue {
+                queue_name: None,
+                workflow_sid,
+                task_attributes: p.template("attributes"),
+                priority: p.template("priority"),
+                timeout: p.template("timeout"),
+                wait_url: p.template("waitUrl"),
+                wait_url_method: p
+                    .choice("waitUrlMethod", &["GET", "POST"])
+                    .map(str::to_owned),
+            }))
+        }
+        "add-twiml-redirect" => {
+            let url = p.required_template("url");
+            let method = p
+                .choice("method", &["GET", "POST"])
+                .unwrap_or("POST")
+                .to_owned();
+            let timeout_secs = p.number("timeout", 0, 14_400).unwrap_or(14_400).into();
+            match url {
+                Some(url) => Kind::Redirect {
+                    url,
+                    method,
+                    timeout_secs,
+                },
+                None => Kind::Unsupported("`url` is required".to_owned()),
+            }
+        }
+        "fork-stream" => {
+            let start = match p.choice("stream_action", &["start", "stop"]) {
+                Some("stop") => false,
+                Some(_) => true,
+                None => {
+                    if p.raw("stream_action").is_none() {
+                        p.problem("stream_action", "`stream_action` is required".to_owned());
+                    }
+                    true
+                }
+            };
+            let siprec =
+                p.choice("stream_transport_type", &["websocket", "siprec"]) == Some("siprec");
+            let url = p.template("stream_url");
+            let connector = p
+                .template("stream_connector")
+                .or_else(|| p.template("stream_connector_name"));
+            if start && !siprec && url.is_none() {
+                p.problem(
+                    "stream_url",
+                    "a websocket stream needs `stream_url`".to_owned(),
+                );
+            }
+            if start && siprec && connector.is_none() {
+                p.problem(
+                    "stream_connector",
+                    "a siprec stream needs `stream_connector`".to_owned(),
+                );
+            }
+            Kind::ForkStream(Box::new(ForkStream {
+                start,
+                name: p.template("stream_name"),
+                siprec,
+                url,
+                connector,
+                track: p
+                    .choice(
+                        "stream_track",
+                        &["inbound_track", "outbound_track", "both_tracks"],
+                    )
+                    .map(str::to_owned),
+                parameters: p.pairs("stream_parameters"),
+            }))
+        }
+        "capture-payments" => {
+            const ATTRIBUTES: [(&str, &str); 13] = [
+                ("payment_connector", "paymentConnector"),
+                ("payment_amount", "chargeAmount"),
+                ("currency", "currency"),
+                ("description", "description"),
+                ("language", "language"),
+                ("timeout", "timeout"),
+                ("max_attempts", "maxAttempts"),
+                ("security_code", "securityCode"),
+                ("postal_code", "postalCode"),
+                ("min_postal_code_length", "minPostalCodeLength"),
+                ("payment_token_type", "tokenType"),
+                ("payment_method", "paymentMethod"),
+                ("bank_account_type", "bankAccountType"),
+            ];
+            let mut attributes = Vec::new();
+            for (key, attribute) in ATTRIBUTES {
+                if let Some(t) = p.template(key) {
+                    attributes.push((attribute, t));
+                }
+            }
+            if let Some(types) = p.raw("valid_card_types").cloned() {
+                let joined = match &types {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    Value::String(s) => s.replace(',', " "),
+                    _ => String::new(),
+                };
+                if let Ok(t) = Template::parse(&joined) {
+                    attributes.push(("validCardTypes", t));
+                }
+            }
+            Kind::Pay(Box::new(Pay {
+                attributes,
+                parameters: p.pairs("parameters"),
+            }))
+        }
+        "connect-virtual-agent" => match p.required_template("connector") {
+            Some(connector) => Kind::VirtualAgent(VirtualAgent {
+                connector,
+                language: p.template("language"),
+                sentiment_analysis: p.flag("sentiment_analysis"),
+                status_callback: p.template("status_callback"),
+            }),
+            None => Kind::Unsupported("`connector` is required".to_owned()),
+        },
+        "run-subflow" => Kind::Unsupported(
+            "run-subflow is not supported yet: inline the subflow's widgets into this flow"
+                .to_owned(),
+        ),
+        "record-call" | "send-message" | "make-outgoing-call-v2" | "make-outgoing-call-v1" => {
+            Kind::Unsupported(format!(
+                "{type_name} acts over Twilio's REST API, which callflow does not call yet"
+            ))
+        }
+        other if is_messaging_only(other) => {
+            Kind::Unsupported(format!("{other} is a messaging widget, not used by voice"))
+        }
+        other => Kind::Unsupported(format!("unknown widget type `{other}`")),
+    }
+}
+
+impl Widget {
+    /// The widget an event leads to (`None`: the execution ends), Studio's rule for a
+    /// missing transition included.
+    pub fn next(&self, event: &str) -> Option<&str> {
+        self.transitions.get(event).and_then(|n| n.as_deref())
+    }
+
+    /// Every widget this one can lead to, with the event (or a split's condition label).
+    pub fn edges(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for m in &self.matches {
+            if let Some(next) = &m.next {
+                let label = if m.label.is_empty() {
+                    "match".to_owned()
+                } else {
+                    m.label.clone()
+                };
+                out.push((label, next));
+            }
+        }
+        for (event, next) in &self.transitions {
+            if let Some(next) = next {
+                out.push((event.clone(), next));
+            }
+        }
+        out
+    }
+
+    /// Whether the widget answers the call with TwiML (and so waits for Twilio).
+    pub fn makes_twiml(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::SayPlay(_)
+                | Kind::Gather(_)
+                | Kind::Connect(_)
+                | Kind::RecordVoicemail(_)
+                | Kind::Enqueue(_)
+                | Kind::Redirect { .. }
+                | Kind::Pay(_)
+                | Kind::VirtualAgent(_)
+        )
+    }
+
+    /// Every Liquid template of the widget (for the analysis of what the flow reads).
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out: Vec<&Template> = Vec::new();
+        fn push_sp<'a>(s: &'a SayPlay, out: &mut Vec<&'a Template>) {
+            out.extend(s.say.iter().chain(&s.play).chain(&s.digits));
+        }
+        fn pairs<'a>(p: &'a [(String, Template)], out: &mut Vec<&'a Template>) {
+            out.extend(p.iter().map(|(_, t)| t));
+        }
+        match &self.kind {
+            Kind::Trigger | Kind::Unsupported(_) => {}
+            Kind::SayPlay(s) => push_sp(s, &mut out),
+            Kind::Gather(g) => {
+                push_sp(&g.prompt, &mut out);
+                out.extend(&g.hints);
+            }
+            Kind::Split { input } => out.push(input),
+            Kind::SetVariables(v) => pairs(v, &mut out),
+            Kind::HttpRequest(h) => {
+                out.push(&h.url);
+                out.extend(&h.body);
+                pairs(&h.parameters, &mut out);
+            }
+            Kind::RunFunction { url, parameters } => {
+                out.push(url);
+                pairs(parameters, &mut out);
+            }
+            Kind::Connect(c) => out.extend(
+                c.to.iter()
+                    .chain(&c.caller_id)
+                    .chain(&c.sip_endpoint)
+                    .chain(&c.sip_username)
+                    .chain(&c.sip_password),
+            ),
+            Kind::RecordVoicemail(r) => out.extend(
+                r.transcription_callback_url
+                    .iter()
+                    .chain(&r.recording_status_callback_url),
+            ),
+            Kind::Enqueue(e) => out.extend(
+                e.queue_name
+                    .iter()
+                    .chain(&e.workflow_sid)
+                    .chain(&e.task_attributes)
+                    .chain(&e.priority)
+                    .chain(&e.timeout)
+                    .chain(&e.wait_url),
+            ),
+            Kind::Redirect { url, .. } => out.push(url),
+            Kind::ForkStream(f) => {
+                out.extend(f.name.iter().chain(&f.url).chain(&f.connector));
+                pairs(&f.parameters, &mut out);
+            }
+            Kind::Pay(p) => {
+                out.extend(p.attributes.iter().map(|(_, t)| t));
+                pairs(&p.parameters, &mut out);
+            }
+            Kind::VirtualAgent(v) => {
+                out.push(&v.connector);
+                out.extend(v.language.iter().chain(&v.status_callback));
+            }
+        }
+        for m in &self.matches {
+            out.extend(m.conditions.iter().map(|c| &c.value));
+        }
+        out
+    }
+
+    /// A few words on what the widget does, for graphs: `say`, `gather`, `split on …`.
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            Kind::Trigger => "trigger".to_owned(),
+            Kind::SayPlay(s) if s.play.is_some() => "play".to_owned(),
+            Kind::SayPlay(s) if s.digits.is_some() => "play digits".to_owned(),
+            Kind::SayPlay(_) => "say".to_owned(),
+            Kind::Gather(_) => "gather".to_owned(),
+            Kind::Split { input } => format!("split on {}", short(input.source())),
+            Kind::SetVariables(v) => format!(
+                "set {}",
+                v.iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Kind::HttpRequest(h) => format!("{} {}", h.method, short(h.url.source())),
+            Kind::RunFunction { url, .. } => format!("function {}", short(url.source())),
+            Kind::Connect(c) => format!(
+                "connect {}",
+                c.to.as_ref().map_or("sip", |t| short(t.source()))
+            ),
+            Kind::RecordVoicemail(_) => "record voicemail".to_owned(),
+            Kind::Enqueue(e) => format!(
+                "enqueue {}",
+                e.queue_name
+                    .as_ref()
+                    .or(e.workflow_sid.as_ref())
+                    .map_or("", |t| short(t.source()))
+            ),
+            Kind::Redirect { url, .. } => format!("redirect {}", short(url.source())),
+            Kind::ForkStream(f) => format!("stream {}", if f.start { "start" } else { "stop" }),
+            Kind::Pay(_) => "capture payment".to_owned(),
+            Kind::VirtualAgent(_) => "virtual agent".to_owned(),
+            Kind::Unsupported(_) => format!("{} (unsupported)", self.type_name),
+        }
+    }
+}
+
+/// At most 32 characters of a template's source, for labels.
+fn short(source: &str) -> &str {
+    match source.char_indices().nth(32) {
+        Some((at, _)) => &source[..at],
+        None => source,
+    }
+}
