@@ -241,6 +241,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
             let mut config = EmulatorConfig::with_file(&account_sid, &auth_token, &options.data);
             config.public_base_url = Some(base_url.clone());
             config.api_keys.extend(api_key.clone());
+            // Upgraded realtime sockets are past the header timeout; init is held to it.
+            config.realtime_init_timeout = options.header_timeout;
             let emulator = Emulator::open(config)?;
             router = router.merge(emulator.router());
             base_url.clone()

@@ -30,6 +30,19 @@ pub struct EmulatorConfig {
     /// session is dropped (what it misses stays in the log for when it reconnects), so a
     /// stalled client cannot hold a session, and its buffers, forever. Default 30 s.
     pub realtime_send_timeout: std::time::Duration,
+    /// How long an upgraded realtime socket may take to send a successful twilsock `init`
+    /// before it is closed (`realtime_init_timeouts` in `/_emulator/stats`). The HTTP
+    /// server's header timeout stops applying once a connection is upgraded, so without
+    /// this a socket that never says anything would hold its descriptor forever; servers
+    /// set it to their `--header-timeout`. Default: `ConnLimits`' default header timeout.
+    pub realtime_init_timeout: std::time::Duration,
+    /// How often an initialised realtime session is sent a WebSocket Ping (browsers and
+    /// Node's `ws`, hence twilio-sync.js, answer Pong by themselves). Default 30 s.
+    pub realtime_ping_interval: std::time::Duration,
+    /// An initialised session from which nothing at all (no frame, no Pong) has arrived
+    /// for this long is closed (`realtime_idle_closed` in `/_emulator/stats`). Should be
+    /// a few ping intervals. Default 90 s.
+    pub realtime_idle_timeout: std::time::Duration,
 }
 
 impl EmulatorConfig {
@@ -45,6 +58,9 @@ impl EmulatorConfig {
             public_base_url: None,
             realtime_feed_capacity: crate::store::events::DEFAULT_FEED_CAPACITY,
             realtime_send_timeout: std::time::Duration::from_secs(30),
+            realtime_init_timeout: callflow_httpd::ConnLimits::DEFAULT_HEADER_TIMEOUT,
+            realtime_ping_interval: std::time::Duration::from_secs(30),
+            realtime_idle_timeout: std::time::Duration::from_secs(90),
         }
     }
 

@@ -64,6 +64,14 @@ struct Args {
     /// Seconds a request's body may take to arrive after its headers (else 408).
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = callflow_httpd::parse_seconds)]
     body_timeout: Duration,
+    /// Seconds between the WebSocket Pings sent to each initialised realtime session (a
+    /// realtime socket that has not sent `init` within --header-timeout is closed).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = callflow_httpd::parse_seconds)]
+    realtime_ping_interval: Duration,
+    /// Seconds a realtime session may send nothing, not even a Pong, before it is closed;
+    /// at least 1.5 ping intervals.
+    #[arg(long, value_name = "SECONDS", default_value = "90", value_parser = callflow_httpd::parse_seconds)]
+    realtime_idle_timeout: Duration,
 }
 
 fn main() -> ExitCode {
@@ -120,6 +128,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     });
     config.api_keys = api_keys;
     config.public_base_url = args.public_base_url;
+    // Upgraded connections are out of the header timeout's reach; the realtime socket
+    // applies it to `init` itself.
+    config.realtime_init_timeout = args.header_timeout;
+    config.realtime_ping_interval = args.realtime_ping_interval;
+    config.realtime_idle_timeout = args.realtime_idle_timeout;
 
     let emulator = Emulator::open(config)?;
     let bind = format!("{}:{}", args.host, args.port);

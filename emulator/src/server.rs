@@ -42,6 +42,13 @@ impl Emulator {
             stats: Stats::default(),
             purge_wake: Arc::new(Notify::new()),
             realtime_send_timeout: config.realtime_send_timeout,
+            realtime_init_timeout: config.realtime_init_timeout,
+            realtime_ping_interval: config.realtime_ping_interval,
+            // Never shorter than a ping interval, else a client that answers every ping
+            // would be closed between two of them.
+            realtime_idle_timeout: config
+                .realtime_idle_timeout
+                .max(config.realtime_ping_interval + config.realtime_ping_interval / 2),
             live_render: Default::default(),
         });
         purge::spawn(Arc::downgrade(&state));

@@ -30,6 +30,14 @@ pub struct AppState {
     /// How long a realtime frame may wait on a client that does not read before the
     /// session is dropped ([`EmulatorConfig::realtime_send_timeout`](crate::EmulatorConfig)).
     pub(crate) realtime_send_timeout: std::time::Duration,
+    /// How long a realtime socket may go without a successful `init`
+    /// ([`EmulatorConfig::realtime_init_timeout`](crate::EmulatorConfig)).
+    pub(crate) realtime_init_timeout: std::time::Duration,
+    /// Pings to initialised sessions, and how long one may stay silent
+    /// ([`EmulatorConfig::realtime_ping_interval`](crate::EmulatorConfig),
+    /// [`EmulatorConfig::realtime_idle_timeout`](crate::EmulatorConfig)).
+    pub(crate) realtime_ping_interval: std::time::Duration,
+    pub(crate) realtime_idle_timeout: std::time::Duration,
     /// The latest live event's payload, rendered once for every realtime session.
     pub(crate) live_render: crate::realtime::LiveRender,
 }
@@ -139,6 +147,8 @@ pub struct Stats {
     by_method: Mutex<BTreeMap<String, u64>>,
     catch_ups: AtomicU64,
     sessions: Arc<AtomicU64>,
+    init_timeouts: AtomicU64,
+    idle_closed: AtomicU64,
 }
 
 /// Counts one realtime session as open until dropped.
@@ -178,6 +188,25 @@ impl Stats {
         self.catch_ups.load(Ordering::Relaxed)
     }
 
+    /// A realtime socket was closed for not sending a successful `init` in time.
+    pub fn record_init_timeout(&self) {
+        self.init_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn init_timeouts(&self) -> u64 {
+        self.init_timeouts.load(Ordering::Relaxed)
+    }
+
+    /// An initialised realtime session was closed for sending nothing (not even a Pong)
+    /// for the idle timeout.
+    pub fn record_idle_closed(&self) {
+        self.idle_closed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn idle_closed(&self) -> u64 {
+        self.idle_closed.load(Ordering::Relaxed)
+    }
+
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
     }
@@ -190,6 +219,8 @@ impl Stats {
         if let Ok(mut m) = self.by_method.lock() {
             self.total.store(0, Ordering::Relaxed);
             self.catch_ups.store(0, Ordering::Relaxed);
+            self.init_timeouts.store(0, Ordering::Relaxed);
+            self.idle_closed.store(0, Ordering::Relaxed);
             m.clear();
         }
     }

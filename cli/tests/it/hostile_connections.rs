@@ -91,3 +91,36 @@ fn oversized_bodies_are_refused_before_they_are_read() {
         callflow::http::MAX_BODY_BYTES,
     );
 }
+
+/// The measured attack: 1,100 WebSocket upgrades at the embedded emulator's realtime
+/// socket that never send `init`. With the soft limit raised, signed webhooks are answered
+/// fast while they are open, and serve closes each once its header timeout has passed.
+#[test]
+fn idle_websocket_upgrades_are_closed_after_the_header_timeout() {
+    callflow_siege::raise_own_limit();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = serve(&dir, 1_024, None, CAPPED_HEADER_TIMEOUT);
+    callflow_siege::idle_websockets(
+        &server,
+        "callflow serve",
+        sync_emulator::realtime::PATH,
+        &signed_webhook(&server),
+        CAPPED_HEADER_TIMEOUT,
+    );
+}
+
+/// Hard-capped at 1,024 descriptors, 1,100 idle upgrades took them all and stopped serve
+/// answering webhooks for as long as they stayed; now their init timeout ends them and
+/// webhooks are answered again.
+#[test]
+fn idle_websocket_upgrades_cannot_hold_every_descriptor() {
+    callflow_siege::raise_own_limit();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = serve(&dir, 1_024, Some(1_024), CAPPED_HEADER_TIMEOUT);
+    callflow_siege::idle_websockets_out_of_descriptors(
+        &server,
+        "callflow serve",
+        sync_emulator::realtime::PATH,
+        &signed_webhook(&server),
+    );
+}

@@ -4,6 +4,12 @@
 //! from the client, events from the store's feed, answers of CDS requests (each runs in a
 //! task of its own, so a slow write does not hold up the others), and a one-second tick
 //! that watches the token's expiry (`client_update` 30 s before, `close` 410 at expiry).
+//! A fifth, the alarm, bounds silence: a socket that has not sent a successful `init`
+//! within `realtime_init_timeout` (the server's header timeout) is closed, and an
+//! initialised one is sent a WebSocket Ping every `realtime_ping_interval` and closed once
+//! nothing at all, Pongs included, has arrived for `realtime_idle_timeout`. Without this
+//! an upgraded connection, which the HTTP server's timeouts no longer cover, could hold
+//! its descriptor forever.
 //!
 //! Subscriptions keep a cursor per object: the id of the last event sent. A subscribe
 //! replays from the log everything after the client's `last_event_id`, then reports
@@ -15,9 +21,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use serde_json::{json, Map, Value};
 use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 
 use super::acl;
 use super::cds::{self, Request};
@@ -61,12 +68,26 @@ struct Session {
     /// `https://host` of the CDS URLs, from the first request that named a host.
     base: String,
     replies: mpsc::UnboundedSender<Vec<u8>>,
+    /// When the last frame of any kind (Pongs included) arrived; the socket's opening
+    /// before the first.
+    last_heard: Instant,
+    /// When the next WebSocket Ping is due (set by `init`).
+    next_ping: Instant,
+    /// `init` just succeeded: the alarm is to be set from the init deadline to the pings.
+    rearm: bool,
 }
 
 /// Why the session ends.
 enum End {
+    /// The client closed, a send failed, or the session was done (refused, expired).
     Closed,
+    /// No successful `init` in time, or nothing heard (not even a Pong) for the idle
+    /// timeout: the reason goes in the WebSocket Close frame.
+    Silent(&'static str),
 }
+
+/// How long the Close frame to a silent client may wait on its socket.
+const SILENT_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Serves one upgraded socket until it closes.
 pub async fn run(socket: WebSocket, st: Shared) {
@@ -85,16 +106,35 @@ pub async fn run(socket: WebSocket, st: Shared) {
         subs: HashMap::new(),
         base: format!("https://{DEFAULT_CDS_HOST}"),
         replies,
+        last_heard: Instant::now(),
+        next_ping: Instant::now(),
+        rearm: false,
     };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    // Until `init` succeeds the alarm is the init deadline; after, it is the next ping or
+    // the idle deadline, whichever comes first (see `on_alarm`).
+    let alarm = tokio::time::sleep_until(s.last_heard + s.st.realtime_init_timeout);
+    tokio::pin!(alarm);
+    let end = loop {
         let step = tokio::select! {
-            msg = s.socket.recv() => match msg {
-                Some(Ok(Message::Binary(b))) => s.on_bytes(&b).await,
-                Some(Ok(Message::Text(t))) => s.on_bytes(t.as_bytes()).await,
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Err(End::Closed),
+            msg = s.socket.recv() => {
+                if matches!(msg, Some(Ok(_))) {
+                    s.last_heard = Instant::now();
+                }
+                match msg {
+                    Some(Ok(Message::Binary(b))) => s.on_bytes(&b).await,
+                    Some(Ok(Message::Text(t))) => s.on_bytes(t.as_bytes()).await,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Err(End::Closed),
+                }
+            },
+            () = &mut alarm => match s.on_alarm().await {
+                Ok(next) => {
+                    alarm.as_mut().reset(next);
+                    Ok(())
+                }
+                Err(end) => Err(end),
             },
             ev = feed.recv() => match ev {
                 Ok(ev) => s.on_event(&ev).await,
@@ -108,14 +148,29 @@ pub async fn run(socket: WebSocket, st: Shared) {
             Some(bytes) = answers.recv() => s.send(bytes).await,
             _ = tick.tick() => s.on_tick().await,
         };
-        if let Err(End::Closed) = step {
-            break;
+        if let Err(end) = step {
+            break end;
         }
-    }
+        if std::mem::take(&mut s.rearm) {
+            alarm
+                .as_mut()
+                .reset(s.next_ping.min(s.last_heard + s.st.realtime_idle_timeout));
+        }
+    };
     // Bounded like every send: a client that stopped reading would hold this task (and the
-    // socket) forever; dropping the socket instead closes the connection.
-    let timeout = s.st.realtime_send_timeout;
-    let _ = tokio::time::timeout(timeout, s.socket.send(Message::Close(None))).await;
+    // socket) forever; dropping the socket instead closes the connection. A silent client
+    // is presumably gone, so its close is not waited on for long.
+    let (timeout, close) = match end {
+        End::Closed => (s.st.realtime_send_timeout, None),
+        End::Silent(reason) => (
+            s.st.realtime_send_timeout.min(SILENT_CLOSE_WAIT),
+            Some(CloseFrame {
+                code: close_code::POLICY,
+                reason: reason.into(),
+            }),
+        ),
+    };
+    let _ = tokio::time::timeout(timeout, s.socket.send(Message::Close(close))).await;
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -255,6 +310,11 @@ impl Session {
                 self.expires_at_ms = grant.expires_at_ms;
                 self.warned_expiry = false;
                 let storage = format!("{sid}-{}", grant.identity.as_deref().unwrap_or(""));
+                if self.service_sid.is_none() {
+                    // Pings start now: the alarm moves from the init deadline to the first.
+                    self.next_ping = Instant::now() + self.st.realtime_ping_interval;
+                    self.rearm = true;
+                }
                 self.service_sid = Some(sid);
                 self.identity = grant.identity;
                 self.reply(
@@ -295,6 +355,37 @@ impl Session {
             }
             Err(e) => self.refuse(id, &e).await,
         }
+    }
+
+    /// The session's alarm went off: before `init`, that is the init deadline; after, a
+    /// ping may be due, or the client may have been silent too long. Returns when to look
+    /// again.
+    async fn on_alarm(&mut self) -> Result<Instant, End> {
+        if self.service_sid.is_none() {
+            tracing::debug!("realtime: no init within the init timeout; closing");
+            self.st.stats.record_init_timeout();
+            return Err(End::Silent("no init in time"));
+        }
+        let now = Instant::now();
+        let silent_until = self.last_heard + self.st.realtime_idle_timeout;
+        if now >= silent_until {
+            tracing::debug!("realtime: nothing heard within the idle timeout; closing");
+            self.st.stats.record_idle_closed();
+            return Err(End::Silent("idle"));
+        }
+        if now >= self.next_ping {
+            self.next_ping = now + self.st.realtime_ping_interval;
+            match tokio::time::timeout(
+                self.st.realtime_send_timeout,
+                self.socket.send(Message::Ping(Default::default())),
+            )
+            .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return Err(End::Closed),
+            }
+        }
+        Ok(self.next_ping.min(silent_until))
     }
 
     async fn on_tick(&mut self) -> Result<(), End> {

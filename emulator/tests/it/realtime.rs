@@ -1187,3 +1187,100 @@ async fn a_client_that_stops_reading_is_dropped_and_the_others_are_served() {
         200
     );
 }
+
+/// Reads `c` until the server closes it (within `within`); the close frame's code, if any.
+async fn closed_by_server(c: &mut Client, within: Duration) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, c.ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(None | Some(Err(_))) => return None,
+            Ok(Some(Ok(_))) => {}
+            Err(_) => panic!("the server did not close the socket within {within:?}"),
+        }
+    }
+}
+
+async fn stats(api: &Api) -> Value {
+    api.get("/_emulator/stats").await.body
+}
+
+/// An upgraded socket that never sends `init` is closed once `realtime_init_timeout`
+/// (the server's header timeout) has passed, with a Close frame (1008); one that sent
+/// `init` in time stays open past it and keeps being served.
+#[tokio::test]
+async fn a_socket_without_init_is_closed_after_the_init_timeout() {
+    const INIT_TIMEOUT: Duration = Duration::from_millis(500);
+    let mut c = config();
+    c.realtime_init_timeout = INIT_TIMEOUT;
+    let (emu, api) = start(c).await;
+    let started = tokio::time::Instant::now();
+    let mut silent = Client::connect(&emu).await;
+    let mut initialised = Client::connected(&emu).await;
+    let code = closed_by_server(&mut silent, INIT_TIMEOUT + Duration::from_secs(2)).await;
+    let after = started.elapsed();
+    println!("a socket without init was closed after {after:?} (init timeout {INIT_TIMEOUT:?})");
+    assert!(
+        after >= INIT_TIMEOUT,
+        "closed after {after:?}, before the init timeout"
+    );
+    assert_eq!(code, Some(1008), "the close frame says why (policy)");
+    // The initialised one outlives the init timeout several times over.
+    tokio::time::sleep(3 * INIT_TIMEOUT).await;
+    let (code, body) = initialised
+        .request("GET", "/v3/Documents/nothing-here", json!({}), None, None)
+        .await;
+    assert_eq!(code, 404, "{body}");
+    let s = stats(&api).await;
+    assert_eq!(s["realtime_init_timeouts"], 1, "{s}");
+    assert_eq!(s["realtime_sessions"], 1, "{s}");
+}
+
+/// Initialised sessions are sent WebSocket Pings every `realtime_ping_interval`; one whose
+/// client reads nothing (so answers no Ping: tungstenite answers only when read) is closed
+/// once nothing has been heard from it for `realtime_idle_timeout`, while a client that
+/// keeps reading, and so answers every Ping, stays open and served.
+#[tokio::test]
+async fn a_session_that_answers_no_pings_is_closed_and_an_active_one_stays() {
+    const PING: Duration = Duration::from_millis(200);
+    const IDLE: Duration = Duration::from_millis(700);
+    let mut c = config();
+    c.realtime_ping_interval = PING;
+    c.realtime_idle_timeout = IDLE;
+    let (emu, api) = start(c).await;
+    let mut deaf = Client::connected(&emu).await;
+    let mut live = Client::connected(&emu).await;
+    let started = tokio::time::Instant::now();
+    // Only the live client is read; reading answers its Pings.
+    let mut pings = 0;
+    let until = started + 4 * IDLE;
+    loop {
+        match tokio::time::timeout_at(until, live.ws.next()).await {
+            Err(_) => break,
+            Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+            Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => {
+                panic!(
+                    "the session answering Pings was closed after {:?}",
+                    started.elapsed()
+                )
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+    let s = stats(&api).await;
+    println!(
+        "{pings} pings in {:?} (interval {PING:?}); stats after {:?}: {s}",
+        4 * IDLE,
+        started.elapsed()
+    );
+    assert!(pings >= 8, "{pings} pings in {:?}", 4 * IDLE);
+    assert_eq!(s["realtime_idle_closed"], 1, "{s}");
+    assert_eq!(s["realtime_sessions"], 1, "{s}");
+    // What the deaf client's socket holds (Pings) ends in the server's close (reading it
+    // now may fail on the Pongs tungstenite then tries to send, before the Close frame).
+    closed_by_server(&mut deaf, Duration::from_secs(2)).await;
+    let (code, _) = live
+        .request("GET", "/v3/Documents/nothing-here", json!({}), None, None)
+        .await;
+    assert_eq!(code, 404, "the active session is still served");
+}

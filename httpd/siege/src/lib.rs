@@ -200,6 +200,236 @@ pub fn open_idle(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
         .collect()
 }
 
+/// Connections that asked for a WebSocket upgrade and then sent nothing more.
+pub struct IdleWebSockets {
+    pub conns: Vec<TcpStream>,
+    /// How many were answered `101 Switching Protocols` in time.
+    pub upgraded: usize,
+}
+
+/// A WebSocket upgrade request for `path`, as a browser sends it.
+fn upgrade_request(addr: SocketAddr, path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+/// Reads an answer's head (up to the blank line) a byte at a time, so that nothing after
+/// it is consumed; `None` if it does not arrive by `deadline`.
+fn read_head(mut conn: &TcpStream, deadline: Instant) -> Option<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        conn.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .ok()?;
+        match conn.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let _ = conn.set_read_timeout(None);
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Threads opening idle WebSockets: each upgrade takes the server a little work, and
+/// loopback connects now and then wait a second for a SYN retransmit; with 32 threads
+/// 1,100 upgrades are open within a few seconds, well inside the header timeouts here.
+const CONNECTING_THREADS: usize = 32;
+
+/// Opens `n` connections (from [`CONNECTING_THREADS`] threads) that each send a valid
+/// WebSocket upgrade request for `path` and then nothing at all: no frame, no close.
+/// Waits up to `within` (from when all are connected) for their `101` answers; those
+/// still waiting then (e.g. queued by a server out of descriptors) are kept all the same.
+pub fn open_idle_websockets(
+    addr: SocketAddr,
+    path: &str,
+    n: usize,
+    within: Duration,
+) -> IdleWebSockets {
+    let request = upgrade_request(addr, path);
+    let threads: Vec<_> = (0..CONNECTING_THREADS)
+        .map(|t| {
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let conns: Vec<TcpStream> = (t..n)
+                    .step_by(CONNECTING_THREADS)
+                    .map(|i| {
+                        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+                            .unwrap_or_else(|e| panic!("idle WebSocket {i}: {e}"));
+                        conn.write_all(request.as_bytes())
+                            .unwrap_or_else(|e| panic!("idle WebSocket {i}: upgrade request: {e}"));
+                        conn
+                    })
+                    .collect();
+                let deadline = Instant::now() + within;
+                let upgraded = conns
+                    .iter()
+                    .filter(|conn| {
+                        read_head(conn, deadline)
+                            .is_some_and(|head| head.starts_with("HTTP/1.1 101"))
+                    })
+                    .count();
+                (conns, upgraded)
+            })
+        })
+        .collect();
+    let mut all = IdleWebSockets {
+        conns: Vec::with_capacity(n),
+        upgraded: 0,
+    };
+    for t in threads {
+        let (conns, upgraded) = t.join().expect("connecting thread");
+        all.conns.extend(conns);
+        all.upgraded += upgraded;
+    }
+    all
+}
+
+/// Waits until the server has closed every one of `conns` or `within` has passed;
+/// returns how long that took, or how many were still open.
+pub fn wait_all_closed(conns: &mut [TcpStream], within: Duration) -> Result<Duration, usize> {
+    let started = Instant::now();
+    let mut open: Vec<&mut TcpStream> = conns.iter_mut().collect();
+    loop {
+        open.retain_mut(|conn| !is_closed(conn));
+        if open.is_empty() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > within {
+            return Err(open.len());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// [`IDLE_CONNECTIONS`] WebSocket upgrades at `path` that never send a frame, with the
+/// server's soft limit at 1,024 (it raises it) and its header timeout at
+/// `header_timeout` (long enough for all to be open at once, e.g.
+/// [`CAPPED_HEADER_TIMEOUT`]): the probe is answered within a second while they are all open,
+/// and the server closes every one of them within the header timeout (plus a margin)
+/// of its upgrade. Prints the figures.
+pub fn idle_websockets(
+    server: &Server,
+    name: &str,
+    path: &str,
+    probe: &[u8],
+    header_timeout: Duration,
+) {
+    assert!(
+        server.open_file_limit() > 1_024,
+        "{name} raised its open-file soft limit from 1,024 (now {})",
+        server.open_file_limit()
+    );
+    let started = Instant::now();
+    let mut ws = open_idle_websockets(server.addr, path, IDLE_CONNECTIONS, Duration::from_secs(10));
+    let opened_in = started.elapsed();
+    assert_eq!(
+        ws.upgraded, IDLE_CONNECTIONS,
+        "{name}: every upgrade answered 101"
+    );
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        let (took, status) = request(server.addr, probe);
+        assert!(
+            status.starts_with("HTTP/1.1 2"),
+            "probe answered {status:?}"
+        );
+        slowest = slowest.max(took);
+    }
+    let closed_early = closed_count(&mut ws.conns);
+    assert_eq!(
+        closed_early, 0,
+        "{name}: upgrades closed before the probes ended ({opened_in:?} after the first, header \
+         timeout {header_timeout:?}): they were not all open at once"
+    );
+    // Every upgrade was answered by `started + opened_in`: all must be closed within the
+    // header timeout (and a margin) of that.
+    let margin = Duration::from_secs(2);
+    let waited =
+        (started + opened_in + header_timeout + margin).saturating_duration_since(Instant::now());
+    let closed =
+        wait_all_closed(&mut ws.conns, waited).map(|_| started.elapsed().saturating_sub(opened_in));
+    println!(
+        "{name}: {IDLE_CONNECTIONS} idle WebSocket upgrades opened in {opened_in:?}; slowest probe \
+         {slowest:?}; all closed by the server {closed:?} after the last was opened (header \
+         timeout {header_timeout:?}; Err: how many were still open)"
+    );
+    assert!(
+        slowest < Duration::from_secs(1),
+        "{name}: with {IDLE_CONNECTIONS} idle WebSockets open the probe took {slowest:?}"
+    );
+    if let Err(open) = closed {
+        panic!(
+            "{name}: {open} of {IDLE_CONNECTIONS} idle WebSockets were still open {:?} after the \
+             last upgrade (header timeout {header_timeout:?})",
+            header_timeout + margin
+        );
+    }
+}
+
+/// The server's hard limit is 1,024 (and its header timeout [`CAPPED_HEADER_TIMEOUT`]):
+/// [`IDLE_CONNECTIONS`] idle WebSocket upgrades take every descriptor it has, so a new
+/// connection is not even accepted; once they have gone the header timeout without
+/// `init`, the server closes them and the probe is answered again, within a bounded
+/// time. Prints the figures.
+pub fn idle_websockets_out_of_descriptors(server: &Server, name: &str, path: &str, probe: &[u8]) {
+    assert_eq!(server.open_file_limit(), 1_024, "hard-capped at 1,024");
+    let started = Instant::now();
+    let ws = open_idle_websockets(server.addr, path, IDLE_CONNECTIONS, Duration::from_secs(1));
+    let opened_in = started.elapsed();
+    // The attack took hold: the server upgraded all it could hold and queued the rest.
+    assert!(
+        (900..IDLE_CONNECTIONS).contains(&ws.upgraded),
+        "{name}: {} of {IDLE_CONNECTIONS} upgrades answered; expected the server to run out of \
+         descriptors short of all of them",
+        ws.upgraded
+    );
+    let attempt = |wait: Duration| -> bool {
+        let Ok(mut conn) = TcpStream::connect_timeout(&server.addr, Duration::from_secs(1)) else {
+            return false;
+        };
+        let _ = conn.set_read_timeout(Some(wait));
+        let _ = conn.write_all(probe);
+        let mut buf = [0u8; 12];
+        conn.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 2")
+    };
+    let answered_while_full = attempt(Duration::from_millis(500));
+    let recovered = loop {
+        if attempt(Duration::from_millis(500)) {
+            break Some(started.elapsed());
+        }
+        if started.elapsed() > 2 * CAPPED_HEADER_TIMEOUT + Duration::from_secs(4) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    println!(
+        "{name} hard-capped at 1,024 files: {} of {IDLE_CONNECTIONS} idle WebSocket upgrades \
+         answered (opened in {opened_in:?}); probe answered while they were open: \
+         {answered_while_full}; served again {recovered:?} after the first upgrade (header \
+         timeout {CAPPED_HEADER_TIMEOUT:?})",
+        ws.upgraded
+    );
+    // Only meaningful if the first upgrades had not reached their timeout yet (opening
+    // takes a few seconds here; a loaded machine may take longer).
+    if opened_in + Duration::from_secs(1) < CAPPED_HEADER_TIMEOUT {
+        assert!(
+            !answered_while_full,
+            "{name}: the probe was answered while {} upgrades were open, so they did not \
+             exhaust the server's descriptors and this test shows nothing",
+            ws.upgraded
+        );
+    }
+    assert!(
+        recovered.is_some(),
+        "{name} never served a new connection again with {} idle WebSockets open",
+        ws.upgraded
+    );
+    drop(ws);
+}
+
 /// How many of `conns` the server has closed (EOF or reset), looking without waiting.
 pub fn closed_count(conns: &mut [TcpStream]) -> usize {
     conns
