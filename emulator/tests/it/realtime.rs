@@ -580,8 +580,14 @@ async fn bad_tokens_are_refused() {
     let cases = [
         (
             "expired",
-            token_with(KEY_SECRET, "default", now_s() - 10),
+            // Past the minute of clock skew allowed.
+            token_with(KEY_SECRET, "default", now_s() - 120),
             20104,
+        ),
+        (
+            "lives over 24 hours",
+            token_with(KEY_SECRET, "default", now_s() + 2 * 86_400),
+            20157,
         ),
         (
             "other secret",
