@@ -71,6 +71,9 @@ pub struct Step {
     pub heard: Vec<String>,
     /// The call's state in Sync after this step (read only when watching).
     pub state: Option<serde_json::Value>,
+    /// A Studio flow's widgets run during this step, as its step log has them (read only
+    /// when watching).
+    pub passed: Vec<serde_json::Value>,
 }
 
 /// The whole simulated call.
@@ -210,11 +213,28 @@ impl Simulation<'_> {
             return Ok(());
         };
         let state = self.read_state().await?;
+        // A Studio flow's widgets passed since the previous step: its log entries past
+        // the count the previous state had.
+        let logged = |state: &serde_json::Value| state["studio"]["logged"].as_u64().unwrap_or(0);
+        let before = self
+            .steps
+            .iter()
+            .rev()
+            .skip(1)
+            .find_map(|s| s.state.as_ref().map(logged))
+            .unwrap_or(0);
+        let log = state["studio"]["log"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let new = usize::try_from(logged(&state).saturating_sub(before)).unwrap_or(usize::MAX);
+        let passed = log[log.len().saturating_sub(new)..].to_vec();
         let Some(step) = self.steps.last_mut() else {
             return Ok(());
         };
         step.heard = heard;
         step.state = Some(state);
+        step.passed = passed;
         on_step(step);
         Ok(())
     }
@@ -368,6 +388,7 @@ impl Simulation<'_> {
             at_millis: self.started.elapsed().as_secs_f64() * 1000.0,
             heard: Vec::new(),
             state: None,
+            passed: Vec::new(),
         });
         if !status.is_success() {
             bail!("POST {url} answered {status}: {body}");
@@ -442,6 +463,23 @@ pub fn watch_lines(step: &Step) -> String {
             state["selections"].as_array().map_or(0, Vec::len)
         ));
     }
+    for entry in &step.passed {
+        let field = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
+        let mut line = format!("widget {} -> {}", field("widget"), field("event"));
+        if let Some(status) = entry["httpStatus"].as_u64() {
+            line.push_str(&format!(
+                "  (HTTP {status}, {} ms)",
+                entry["ms"].as_u64().unwrap_or(0)
+            ));
+        } else if !field("error").is_empty() {
+            line.push_str(&format!(
+                "  (HTTP failed after {} ms: {})",
+                entry["ms"].as_u64().unwrap_or(0),
+                field("error")
+            ));
+        }
+        text.push_str(&format!("              {line}\n"));
+    }
     for line in &step.heard {
         text.push_str(&format!("              {line}\n"));
     }
@@ -478,6 +516,7 @@ mod tests {
             millis: 3.25,
             at_millis: 41.5,
             heard: vec!["say: Sorry to hear that.".to_owned()],
+            passed: Vec::new(),
             state: Some(serde_json::json!({
                 "stage": "outage", "retries": 0, "status": "in-progress",
                 "selections": [{"stage": "main-menu"}]

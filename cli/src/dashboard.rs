@@ -53,12 +53,12 @@ impl Dashboard {
         embedded: bool,
         presence_maps: Vec<String>,
     ) -> Dashboard {
-        let flow = services.call_states.flow();
-        let flow_svg = crate::graph::to_svg(&flow.graph());
+        let graph = services.flow_graph();
+        let flow_svg = crate::graph::to_svg(&graph);
         let config = serde_json::json!({
             "callsMap": services.config.call_index_map,
             "presenceMaps": presence_maps,
-            "flowStart": flow.start,
+            "flowStart": graph.start,
             "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
         });

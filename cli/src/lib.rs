@@ -4,6 +4,7 @@
 //! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`dashboard`]: the live page at `/` of `callflow serve` (twilio-sync.js, flow diagram).
+//! - [`flow_file`]: flow files (TOML or Studio JSON) and `callflow flow check`.
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
 //! - [`credentials`]: which account SID and auth token `call` and `sign` use (given, or
 //!   the development pair `serve` keeps in `./.callflow/`).
@@ -19,6 +20,7 @@ pub mod call;
 pub mod credentials;
 pub mod dashboard;
 pub mod dev_credentials;
+pub mod flow_file;
 pub mod graph;
 pub mod play;
 pub mod report;

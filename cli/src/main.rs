@@ -149,9 +149,9 @@ enum Command {
 #[derive(Subcommand)]
 enum FlowCommand {
     /// Draw a flow: stages, routes with their digits or phrases, otherwise/retry/exhausted
-    /// edges (dashed), end actions.
+    /// edges (dashed), end actions. A Studio flow is drawn at its canvas positions.
     Graph {
-        /// The flow file (default: the bundled support menu)
+        /// The flow file, TOML or Studio JSON (default: the bundled support menu)
         file: Option<std::path::PathBuf>,
         /// Output format
         #[arg(long, value_enum, default_value_t = graph::Format::Svg)]
@@ -159,6 +159,13 @@ enum FlowCommand {
         /// Write here instead of to stdout
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
+    },
+    /// Check a flow file: exit 0 when every widget a voice call can reach (from the
+    /// trigger's incomingCall) can run; otherwise list each problem with its line:col and
+    /// exit 1. Messaging-only widgets are listed as not used by voice.
+    Check {
+        /// The flow file (TOML or Studio JSON)
+        file: std::path::PathBuf,
     },
 }
 
@@ -220,12 +227,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     output,
                 },
         } => {
-            let flow = callflow::flow::Flow::load(file.as_deref())?;
+            let flow = callflow_cli::flow_file::FlowFile::read(file.as_deref())?;
             let text = graph::render(&flow.graph(), format);
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?,
                 None => write!(std::io::stdout().lock(), "{text}").context(WRITING_STDOUT)?,
+            }
+        }
+        Command::Flow {
+            command: FlowCommand::Check { file },
+        } => {
+            let report = callflow_cli::flow_file::check(&file)?;
+            for line in &report.lines {
+                say!("{line}");
+            }
+            if !report.ok {
+                anyhow::bail!("{} cannot run every voice call", file.display());
             }
         }
         Command::Token {

@@ -147,9 +147,14 @@ pub struct ServeOptions {
     /// Lifetime of sync-token's access tokens, and the most a request may ask for, in seconds (1 to 86400)
     #[arg(long, env = var::SYNC_TOKEN_TTL, value_name = "SECONDS")]
     pub sync_token_ttl: Option<u64>,
-    /// Flow definition file (TOML) [default: the bundled support menu]
+    /// Flow definition file: callflow's TOML, or a Twilio Studio flow (JSON, as the
+    /// Console exports it or as the Flows API returns it) [default: the bundled support menu]
     #[arg(long, env = var::CALLFLOW_FLOW)]
     pub flow: Option<PathBuf>,
+    /// Rewrite a URL prefix in a Studio flow's HTTP calls and redirects, FROM=TO (repeat;
+    /// the variable takes a comma-separated list), e.g. https://x.twil.io=http://127.0.0.1:9000
+    #[arg(long = "http-rewrite", env = var::CALLFLOW_HTTP_REWRITE, value_name = "FROM=TO", value_delimiter = ',')]
+    pub http_rewrite: Vec<String>,
     /// How long a call's state document lives in Sync, in seconds (0: forever) [default: 3600]
     #[arg(long, env = var::CALL_STATE_TTL, value_name = "SECONDS")]
     pub call_state_ttl: Option<u64>,
@@ -282,6 +287,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         (
             var::CALLFLOW_FLOW,
             options.flow.as_ref().map(|p| p.display().to_string()),
+        ),
+        (
+            var::CALLFLOW_HTTP_REWRITE,
+            (!options.http_rewrite.is_empty()).then(|| options.http_rewrite.join(",")),
         ),
         (
             var::CALL_STATE_TTL,

@@ -15,8 +15,14 @@ pub fn to_dot(graph: &FlowGraph) -> String {
         } else {
             ""
         };
+        // Canvas positions (Studio's `offset`, y down) as Graphviz `pos` in points (y up);
+        // `neato -n` draws them there.
+        let pos = node
+            .position
+            .map(|(x, y)| format!(", pos=\"{x},{}!\"", -y))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "  {} [label={}{style}];\n",
+            "  {} [label={}{style}{pos}];\n",
             quote(&node.stage),
             quote(&format!("{}\n{}", node.stage, node.action))
         ));

@@ -4,8 +4,11 @@
 //! [`callflow::flow::FlowGraph`]; this module only writes it out: `svg` lays it out with
 //! `layout-rs` (pure Rust, no Graphviz needed) and tags each stage with
 //! `data-stage="…"` so the dashboard can highlight the stages calls are in; `dot` and
-//! `mermaid` are text for Graphviz and for Markdown renderers.
+//! `mermaid` are text for Graphviz and for Markdown renderers. A Studio flow's widgets
+//! carry their canvas `offset`: `canvas` draws them there instead of laying them out, and
+//! DOT gets them as `pos` attributes.
 
+mod canvas;
 mod dot;
 mod mermaid;
 mod svg;

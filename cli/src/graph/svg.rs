@@ -18,8 +18,12 @@ use super::{edge_label, is_fallback};
 
 const FONT_SIZE: usize = 14;
 
-/// The graph as a standalone SVG document.
+/// The graph as a standalone SVG document: at its nodes' canvas positions when every
+/// node has one (a Studio flow), else laid out.
 pub fn to_svg(graph: &FlowGraph) -> String {
+    if super::canvas::positioned(graph) {
+        return super::canvas::to_svg(graph);
+    }
     let mut vg = VisualGraph::new(Orientation::TopToBottom);
     let start_shape = ShapeKind::new_circle("start");
     let start_look = StyleAttr::new(Color::fast("black"), 1, Some(Color::fast("#eeeeee")), 0, 12);
@@ -147,19 +151,19 @@ fn sort_style_lines(svg: &str) -> String {
 }
 
 /// An attribute value: `&`, `<`, `"` escaped.
-fn attribute(value: &str) -> String {
+pub(super) fn attribute(value: &str) -> String {
     value
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('"', "&quot;")
 }
 
-fn text(value: &str) -> String {
+pub(super) fn text(value: &str) -> String {
     value.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 /// An XML id from a stage name: anything but ASCII letters, digits, `-` and `_` becomes `_`.
-fn id(stage: &str) -> String {
+pub(super) fn id(stage: &str) -> String {
     stage
         .chars()
         .map(|c| {

@@ -9,6 +9,7 @@
 //! - `bounded_inputs`: signed request sequences that must not fill the call state;
 //! - `hostile_connections`: `serve` under idle and hostile clients with a 1,024
 //!   open-file limit (the `callflow-siege` crate);
+//! - `studio`: Studio flows: `flow check`, `flow graph`, `serve --flow` and `call --watch`;
 //! - `support`: the `serve` child process and helpers they share.
 
 mod bounded_inputs;
@@ -18,4 +19,5 @@ mod errors;
 mod first_run;
 mod graph;
 mod hostile_connections;
+mod studio;
 mod support;

@@ -48,6 +48,10 @@ pub struct Execution {
     /// The newest steps, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<LogEntry>,
+    /// Steps ever logged (the log keeps the newest [`MAX_LOG`]): a reader that saw
+    /// `logged` = n before knows which entries are new.
+    #[serde(default)]
+    pub logged: u64,
     /// How the execution ended, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<Ended>,
@@ -90,6 +94,7 @@ pub struct Ended {
 impl Execution {
     /// Appends a step to the log, dropping the oldest beyond [`MAX_LOG`].
     pub fn log(&mut self, entry: LogEntry) {
+        self.logged += 1;
         self.log.push(entry);
         let excess = self.log.len().saturating_sub(MAX_LOG);
         self.log.drain(..excess);

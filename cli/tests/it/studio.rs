@@ -1,0 +1,196 @@
+//! Studio flows from the command line: `callflow flow check` and `flow graph` on a Studio
+//! export, `callflow serve --flow` refusing a flow that cannot run, and `callflow call
+//! --watch` walking a Studio flow whose HTTP widget calls a stand-in on loopback through
+//! `--http-rewrite`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+
+use super::support::*;
+
+const FLOW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/flows/studio/order-line.json"
+);
+
+/// A flow with a problem of every kind `check` reports, each on a line of its own.
+const BROKEN: &str = r#"{
+  "description": "broken",
+  "states": [
+    {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+     "transitions": [{"event": "incomingCall", "next": "hello"}, {"event": "incomingMessage", "next": "texted"}]},
+    {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "pick"}],
+     "properties": {"say": "Hi {{ flow.variables.name | }}"}},
+    {"name": "pick", "type": "split-based-on", "properties": {"input": "{{trigger.call.From}}"},
+     "transitions": [{"event": "noMatch", "next": "nowhere"},
+                     {"event": "match", "next": "hello", "conditions": [{"friendly_name": "x", "arguments": [], "type": "sounds_like", "value": "1"}]}]},
+    {"name": "texted", "type": "send-and-wait-for-reply", "properties": {"body": "hi"}, "transitions": []},
+    {"name": "ask", "type": "gather-input-on-call", "properties": {"timeout": "soon"}, "transitions": []}
+  ],
+  "initial_state": "Trigger"
+}
+"#;
+
+#[test]
+fn flow_check_passes_a_runnable_export_and_lists_every_problem_of_a_broken_one() {
+    let ok = Command::new(BIN)
+        .args(["flow", "check", FLOW])
+        .output()
+        .expect("runs");
+    let out = text(&ok);
+    assert_eq!(ok.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("ok: Studio flow with 20 widgets; 18 reachable from incomingCall"),
+        "{out}"
+    );
+    assert!(out.contains("widget `sms_reply`"), "{out}");
+    assert!(out.contains("[not used by voice]"), "{out}");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, BROKEN).expect("write");
+    let bad = Command::new(BIN)
+        .args(["flow", "check"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let out = text(&bad);
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    let file = path.display().to_string();
+    for expected in [
+        format!("{file}:7:21: widget `hello`: `say` is not valid Liquid"),
+        format!("{file}:8:6: widget `pick`: condition `x`: unknown split operator"),
+        format!(
+            "{file}:9:43: widget `pick`: `next` names `nowhere`, which is not a state of this flow"
+        ),
+        format!("{file}:12:68: widget `ask`: `timeout` must be a whole number"),
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&expected)),
+            "missing {expected:?} in\n{out}"
+        );
+    }
+    assert!(out.contains("widget `texted`"), "{out}");
+    assert!(out.contains("[not used by voice]"), "{out}");
+    assert!(
+        out.contains("[warning (no voice call reaches it)]"),
+        "{out}"
+    );
+    assert!(out.contains("cannot run every voice call"), "{out}");
+
+    // serve refuses it at start, naming the same problems.
+    let path_text = path.display().to_string();
+    let (output, _dir) = serve_fails(&["--flow", &path_text]);
+    let error = the_error(&output);
+    assert!(error.contains("`say` is not valid Liquid"), "{error}");
+    assert!(
+        error.contains("which is not a state of this flow"),
+        "{error}"
+    );
+}
+
+#[test]
+fn flow_graph_draws_a_studio_flow_at_its_canvas_positions() {
+    let svg = Command::new(BIN)
+        .args(["flow", "graph", FLOW])
+        .output()
+        .expect("runs");
+    assert!(svg.status.success(), "{}", text(&svg));
+    let svg = String::from_utf8_lossy(&svg.stdout);
+    // `greet` sits at canvas (0, 200) and the leftmost widget at x = -800, the topmost at
+    // y = 0: with a 40 px margin its box is at (840, 240).
+    assert!(
+        svg.contains(r#"data-stage="greet" id="stage-greet"><rect x="840" y="240""#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("data-from=\"menu\" data-to=\"route\""),
+        "{svg}"
+    );
+    let dot = Command::new(BIN)
+        .args(["flow", "graph", "--format", "dot", FLOW])
+        .output()
+        .expect("runs");
+    let dot = String::from_utf8_lossy(&dot.stdout);
+    assert!(
+        dot.contains("\"greet\" [label=\"greet\\nsay\", pos=\"0,-200!\"];"),
+        "{dot}"
+    );
+    let mermaid = Command::new(BIN)
+        .args(["flow", "graph", "--format", "mermaid", FLOW])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&mermaid.stdout).starts_with("flowchart"));
+}
+
+/// A one-thread HTTP stand-in for the flow's order API: answers each request with the
+/// order as JSON and reports the request lines it saw.
+fn order_api() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (seen, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut length = 0usize;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = seen.send(request_line.trim().to_owned());
+            let json = r#"{"order": {"status": "shipped", "items": ["kettle", "mug"]}}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                json.len()
+            );
+            let _ = reader.get_mut().write_all(answer.as_bytes());
+        }
+    });
+    (base, lines)
+}
+
+#[test]
+fn callflow_call_walks_a_studio_flow_and_watch_shows_every_widget_with_http_timings() {
+    let (api, requests) = order_api();
+    let rewrite = format!("https://api.acme.test={api}");
+    let server = serve(&["--flow", FLOW, "--http-rewrite", &rewrite]);
+    let (out, state) = call_through(&server, &["--watch", "--digits", "1", "--digits", "123456"]);
+    assert!(
+        out.contains("Order 1, 2, 3, 4, 5, 6 has shipped with 2 items."),
+        "{out}"
+    );
+    assert!(
+        out.contains("widget route -> match: If value equal_to 1"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l
+            .trim_start()
+            .starts_with("widget lookup -> success  (HTTP 200, ")),
+        "{out}"
+    );
+    assert!(out.contains("widget bye -> audioComplete"), "{out}");
+    assert_eq!(
+        state["studio"]["ended"]["reason"],
+        "flow ended at `bye` (audioComplete)"
+    );
+    let line = requests
+        .try_recv()
+        .expect("the lookup reached the stand-in");
+    assert_eq!(
+        line,
+        "GET /orders?order=123456&caller=%2B15005550006 HTTP/1.1"
+    );
+}
