@@ -11,6 +11,8 @@
 //! - `lambda_events`: API Gateway and Function URL events through lambda_http;
 //! - `presence`: heartbeats and TTL expiry on a clock the test moves;
 //! - `studio`: a Studio flow's calls: widgets, HTTP stand-ins, guards, round trips;
+//! - `studio_widgets`: every voice widget's TwiML and events, split operators, Liquid,
+//!   Studio's guards and stale callbacks, on a flow routed by a `Case` parameter;
 //! - `sync_token`: access tokens and every refusal.
 
 mod bad_input;
@@ -20,4 +22,5 @@ mod flow_stages;
 mod lambda_events;
 mod presence;
 mod studio;
+mod studio_widgets;
 mod sync_token;
