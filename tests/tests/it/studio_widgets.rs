@@ -632,3 +632,232 @@ async fn connect_virtual_agent_returns_or_ends_on_hangup() {
         "flow ended at `va` (hangup)"
     );
 }
+
+#[tokio::test]
+async fn text_split_operators_follow_studios_documented_examples() {
+    let line = line().await;
+    let (call, first) = line.call(7201, "text_splits", &[]).await;
+    // Every split ran in this webhook; the first of two true conditions won.
+    assert_eq!(first, said("text_done", "Text splits done."));
+    let expected = pairs(&[
+        ("dispatch", "match: If value equal_to text_splits"),
+        ("text_vars", "next"),
+        // "YES" is not "Yeah"; not_equal_to "yes" is false (case-insensitive);
+        // " yes " equals it once trimmed.
+        ("s_equal", "match: If value equal_to  yes "),
+        ("s_any", "match: If value matches_any_of yes,yeah,yup"),
+        // "Yes." is one of "Yes, Yes.": the first does_not_match_any_of is false.
+        ("s_none", "match: If value does_not_match_any_of no, nope"),
+        ("s_blank", "match: If value is_blank "),
+        ("s_not_blank", "match: If value is_not_blank "),
+        // "6" regex [1-5] is false.
+        ("s_regex", "match: If value regex [6-9]"),
+        // "aab" contains "A"; it does contain "B".
+        ("s_contains", "match: If value contains A"),
+        ("s_not_contains", "match: If value does_not_contain z"),
+        // " Hoot" starts with "hoo" and does start with "HO".
+        ("s_starts", "match: If value starts_with hoo"),
+        ("s_not_starts", "match: If value does_not_start_with oot"),
+        // "ye" matches part of "Yes." only: regex must match the whole string.
+        ("s_regex_word", "match: If value regex .*yes.*"),
+        ("s_first", "match: first: contains es"),
+    ]);
+    assert_eq!(call.log().await, expected);
+    // The next split matches nothing and its noMatch has no next: the execution ends.
+    let end = call.back("text_done", "audioComplete", &[]).await;
+    assert_eq!(end, HANGUP);
+    let studio = call.studio().await;
+    assert_eq!(
+        studio["ended"]["reason"],
+        "flow ended at `s_dead_end` (noMatch)"
+    );
+    assert!(studio["ended"].get("errorCode").is_none(), "{studio}");
+    assert_eq!(
+        call.log().await.last(),
+        Some(&("s_dead_end".to_owned(), "noMatch".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn numeric_time_and_date_splits_compare_with_liquid_values() {
+    let line = line().await;
+    let (call, first) = line.call(7211, "number_splits", &[]).await;
+    assert_eq!(first, said("number_done", "Number splits done."));
+    assert_eq!(
+        call.log().await,
+        pairs(&[
+            ("dispatch", "match: If value equal_to number_splits"),
+            ("sites", "success"),
+            ("number_vars", "next"),
+            // count = sites.size minus 1 = 2: not below limit (2), below sites.size (3).
+            ("s_less", "match: If value less_than sites.size"),
+            // 900 is not greater than 1000.
+            ("s_greater", "match: If value greater_than 899.5"),
+            // 17:00 is not before 16:35, not after 17:00.
+            ("s_time", "match: If value is_before_time 17:01"),
+            ("s_after_time", "match: If value is_after_time 09:05"),
+            // 2019-08-12 is after 2017-09-04, not after itself.
+            ("s_date", "match: If value is_after_date 2017-09-04"),
+            ("s_before_date", "match: If value is_before_date 2019-08-13"),
+        ])
+    );
+    let studio = call.studio().await;
+    assert_eq!(studio["variables"]["count"], json!(2), "a number");
+    assert_eq!(studio["variables"]["big"], json!(900), "a number");
+    assert_eq!(studio["variables"]["late"], json!("17:00"));
+    let sent = line.standin.received();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].content_type, "application/json");
+}
+
+#[tokio::test]
+async fn liquid_as_real_flows_use_it() {
+    let line = line().await;
+    let (call, first) = line.call(7221, "liquid", &[("Index", "1")]).await;
+    assert_eq!(
+        first,
+        said(
+            "read_site",
+            "Site South of 3 for 5005550006, echo +15005550006."
+        )
+    );
+    let sent = line.standin.received();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    // `{{trigger.call | to_json}}`: the call's first webhook, as JSON.
+    let webhook: serde_json::Map<String, Value> =
+        voice_params(&call.sid, "ringing", &[("Case", "liquid"), ("Index", "1")])
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].uri, "/echo");
+    assert_eq!(sent[0].content_type, "application/json");
+    let body: Value = serde_json::from_str(&sent[0].body).expect("JSON body");
+    assert_eq!(body, Value::Object(webhook.clone()));
+    // `{{widgets.post_call.parsed | to_json}}`: the echo of it.
+    let body: Value = serde_json::from_str(&sent[1].body).expect("JSON body");
+    assert_eq!(body, json!({ "echo": Value::Object(webhook) }));
+    let studio = call.studio().await;
+    assert_eq!(studio["variables"]["i"], json!(1), "cast to a number");
+    assert_eq!(studio["variables"]["tries"], json!(1));
+    assert_eq!(studio["variables"]["label"], json!("site 1"));
+}
+
+#[tokio::test]
+async fn a_loop_of_widgets_inside_one_webhook_stops_with_81001() {
+    let line = line().await;
+    let (call, first) = line.call(7231, "loop", &[]).await;
+    assert_eq!(first, GOODBYE);
+    let studio = call.studio().await;
+    assert_eq!(studio["ended"]["errorCode"], 81001);
+    assert_eq!(
+        studio["ended"]["reason"],
+        "widget `loop_inc` ran more than 10 times in a loop"
+    );
+    // Ten rounds ran; the eleventh run of loop_inc was refused.
+    assert_eq!(studio["variables"]["n"], json!(10));
+    assert_eq!(studio["steps"], 21);
+    assert!(studio.get("waiting").is_none(), "{studio}");
+    // Twilio asks again (or the caller's next callback comes): still the goodbye.
+    let again = call.back("loop_check", "next", &[]).await;
+    assert_eq!(again, GOODBYE);
+    assert_eq!(call.studio().await["steps"], 21);
+}
+
+#[tokio::test]
+async fn a_say_loop_over_many_webhooks_stops_at_1000_steps_with_81000() {
+    let line = line().await;
+    let (call, first) = line.call(7241, "steps", &[]).await;
+    let tick = said("tick", "Tick.");
+    assert_eq!(first, tick);
+    let mut callbacks = 0;
+    let last = loop {
+        callbacks += 1;
+        let answer = call.back("tick", "audioComplete", &[]).await;
+        if answer != tick || callbacks > 600 {
+            break answer;
+        }
+    };
+    assert_eq!(last, GOODBYE);
+    // dispatch + tick, then split + tick per callback: 2 + 2 × 499 = 1,000 steps; the
+    // 500th callback would be the 1,001st.
+    assert_eq!(callbacks, 500);
+    let studio = call.studio().await;
+    assert_eq!(studio["steps"], 1000);
+    assert_eq!(studio["ended"]["errorCode"], 81000);
+    assert_eq!(
+        studio["ended"]["reason"],
+        "the execution reached Studio's 1000 steps at `tick_split`"
+    );
+    assert_eq!(studio["log"].as_array().map(Vec::len), Some(24), "bounded");
+}
+
+#[tokio::test]
+async fn a_template_that_fails_at_run_time_says_goodbye_with_81002() {
+    let line = line().await;
+    let (call, first) = line.call(7251, "bad_template", &[]).await;
+    assert_eq!(first, GOODBYE);
+    let studio = call.studio().await;
+    assert_eq!(studio["ended"]["errorCode"], 81002);
+    let reason = studio["ended"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("widget `bad` cannot render"), "{reason}");
+    let again = call.back("bad", "audioComplete", &[]).await;
+    assert_eq!(again, GOODBYE);
+}
+
+#[tokio::test]
+async fn a_completed_status_callback_ends_the_execution_mid_flow() {
+    let line = line().await;
+    let (call, _) = line.call(7261, "play", &[("Ext", "1")]).await;
+    call.back("play_url", "audioComplete", &[]).await;
+    let response = line
+        .stack
+        .store(
+            "/store-call-state",
+            &voice_params(&call.sid, "completed", &[("CallDuration", "9")]),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let studio = call.studio().await;
+    assert_eq!(studio["ended"]["reason"], "call completed");
+    assert!(studio.get("waiting").is_none(), "{studio}");
+    let log = call.log().await;
+    // A late callback from the widget the call was playing: nothing moves.
+    let late = call.back("play_digits", "audioComplete", &[]).await;
+    assert_eq!(late, HANGUP);
+    let after = call.studio().await;
+    assert_eq!(after["steps"], studio["steps"]);
+    assert_eq!(call.log().await, log);
+    assert_eq!(after["ended"]["reason"], "call completed");
+    let state = line.stack.state_of(&call.sid).await;
+    assert_eq!(state["status"], "completed");
+    assert_eq!(state["duration"], 9);
+}
+
+#[tokio::test]
+async fn callbacks_for_widgets_the_call_is_not_at_are_stale() {
+    let line = line().await;
+    let (call, gather) = line.call(7271, "gather", &[]).await;
+    assert!(gather.contains("<Gather "), "{gather}");
+    let before = call.studio().await;
+    for path in [
+        cb("said_digits", "audioComplete"),
+        cb("nosuch", "gather"),
+        "/store-call-state?widget=nosuch".to_owned(),
+        cb("dispatch", "next"),
+    ] {
+        let response = line
+            .stack
+            .store(&path, &call.params(&[("Digits", "1234")]))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(body_text(&response), gather, "{path}");
+    }
+    let after = call.studio().await;
+    assert_eq!(after["steps"], before["steps"]);
+    assert_eq!(after["waiting"], "ask");
+    assert_eq!(after["log"], before["log"]);
+    // The right callback still moves the call on.
+    let answer = call.back("ask", "gather", &[("Digits", "1234")]).await;
+    assert_eq!(answer, said("said_digits", "You keyed 1234."));
+}
