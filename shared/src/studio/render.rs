@@ -326,7 +326,10 @@ fn dial(c: &Connect, ctx: &Context, action: String) -> Result<Element, String> {
                 Some(t) => ctx.render(t)?,
                 None => String::new(),
             };
-            let mut sip = Element::with_text("Sip", endpoint);
+            if endpoint.trim().is_empty() {
+                return Err("connect-call-to rendered an empty `sip_endpoint`".to_owned());
+            }
+            let mut sip = Element::with_text("Sip", endpoint.trim());
             if let Some(u) = &c.sip_username {
                 sip = sip.attr("username", ctx.render(u)?);
             }
@@ -336,11 +339,15 @@ fn dial(c: &Connect, ctx: &Context, action: String) -> Result<Element, String> {
             e.child(sip)
         }
     };
-    if matches!(
-        c.noun,
-        Noun::Number | Noun::Client | Noun::Conference | Noun::Sim
-    ) && to.is_empty()
-    {
+    // A `<Dial>` with nothing to dial is an error at Twilio's end: the call would end
+    // with "an application error" instead of the flow's goodbye.
+    let empty = match c.noun {
+        Noun::Number | Noun::Client | Noun::Conference | Noun::Sim => to.is_empty(),
+        Noun::NumberMulti => to.split(',').all(|n| n.trim().is_empty()),
+        // Checked where the endpoint is rendered.
+        Noun::Sip => false,
+    };
+    if empty {
         return Err("connect-call-to rendered an empty `to`".to_owned());
     }
     Ok(e)
@@ -366,7 +373,11 @@ fn enqueue(
     }
     match &q.workflow_sid {
         Some(workflow) => {
-            e = e.attr("workflowSid", ctx.render(workflow)?);
+            let workflow = ctx.render(workflow)?;
+            if workflow.trim().is_empty() {
+                return Err("the enqueue rendered an empty workflow SID".to_owned());
+            }
+            e = e.attr("workflowSid", workflow.trim());
             let mut task = Element::with_text(
                 "Task",
                 match &q.task_attributes {
@@ -393,6 +404,11 @@ fn enqueue(
                 Some(t) => ctx.render(t)?,
                 None => String::new(),
             };
+            // `<Enqueue>` needs a queue name (Twilio answers an application error).
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("enqueue-call rendered an empty `queue_name`".to_owned());
+            }
             Ok(e.text(name))
         }
     }

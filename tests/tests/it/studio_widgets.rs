@@ -861,3 +861,80 @@ async fn callbacks_for_widgets_the_call_is_not_at_are_stale() {
     let answer = call.back("ask", "gather", &[("Digits", "1234")]).await;
     assert_eq!(answer, said("said_digits", "You keyed 1234."));
 }
+
+#[tokio::test]
+async fn a_dial_or_enqueue_with_nothing_to_reach_says_goodbye_instead_of_an_empty_verb() {
+    let line = line().await;
+    let (two, first) = line
+        .call(
+            7281,
+            "dial_numbers",
+            &[("Numbers", "+15005550010, ,+15005550011 ")],
+        )
+        .await;
+    assert_eq!(
+        first,
+        doc(&format!(
+            r#"<Dial action="{}" callerId="+15005550001" method="POST"><Number>+15005550010</Number><Number>+15005550011</Number></Dial>"#,
+            action("dial_numbers", "dial")
+        ))
+    );
+    assert_eq!(two.studio().await["waiting"], "dial_numbers");
+    let (none, first) = line.call(7282, "dial_numbers", &[("Numbers", " , ")]).await;
+    assert_eq!(first, GOODBYE);
+    let studio = none.studio().await;
+    assert_eq!(studio["ended"]["errorCode"], 81002);
+    assert_eq!(
+        studio["ended"]["reason"],
+        "widget `dial_numbers` cannot render: connect-call-to rendered an empty `to`"
+    );
+
+    let (named, first) = line.call(7283, "queue_param", &[("Queue", " vip ")]).await;
+    assert_eq!(
+        first,
+        doc(&format!(
+            r#"<Enqueue action="{}" method="POST">vip</Enqueue>"#,
+            action("queue_param", "enqueue")
+        ))
+    );
+    assert_eq!(named.studio().await["waiting"], "queue_param");
+    let (unnamed, first) = line.call(7284, "queue_param", &[("Queue", "")]).await;
+    assert_eq!(first, GOODBYE);
+    assert_eq!(
+        unnamed.studio().await["ended"]["reason"],
+        "widget `queue_param` cannot render: enqueue-call rendered an empty `queue_name`"
+    );
+}
+
+#[tokio::test]
+#[ignore = "engine.rs: a `?FlowEvent=return` without `widget` moves whatever widget the call waits at"]
+async fn a_redelivered_redirect_return_moves_nothing() {
+    let line = line().await;
+    let (call, _) = line.call(7291, "redirect", &[]).await;
+    let back = "/store-call-state?FlowEvent=return&foo=bar&score=9";
+    let first = call.send(back, &call.params(&[])).await;
+    assert_eq!(first, said("redir_back", "Foo is bar and score 9."));
+    // Twilio retries the same redirect: the call is at `redir_back`, which must be
+    // answered again, not skipped as if its audio had completed.
+    let again = call.send(back, &call.params(&[])).await;
+    assert_eq!(again, first);
+    assert_eq!(call.log().await.len(), 2);
+    // Nor does a return reaching a gather count as the gather's timeout.
+    let (gather, asked) = line.call(7292, "gather", &[]).await;
+    let stray = gather
+        .send("/store-call-state?FlowEvent=return", &gather.params(&[]))
+        .await;
+    assert_eq!(stray, asked);
+}
+
+#[tokio::test]
+#[ignore = "engine.rs/render.rs: an unparsable add-twiml-redirect URL ends the call (81002) instead of taking `fail`"]
+async fn an_unparsable_redirect_url_takes_the_fail_transition() {
+    let line = line().await;
+    let (call, first) = line
+        .call(7293, "redirect_bad", &[("Target", "not a url")])
+        .await;
+    // Studio: "fail — URL is invalid and cannot be parsed".
+    assert!(first.contains("The redirect failed."), "{first}");
+    assert!(call.studio().await["ended"].is_null());
+}
