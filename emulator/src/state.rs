@@ -83,6 +83,33 @@ impl AppState {
             .await
     }
 
+    /// [`write_in`](Self::write_in) for a change of Sync Permissions: `f` names the
+    /// object and identity whose permission it changed, and realtime sessions hear of it
+    /// once it is committed (see [`Store::write_announcing`]).
+    pub async fn write_permission_in<T, F>(&self, service: String, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&InService<'_>) -> Result<(T, String, String), SyncError> + Send + 'static,
+    {
+        let (ctx, services) = (self.write_ctx(), self.services());
+        self.store
+            .write_announcing(move |conn| {
+                let sid = services.resolve(conn, &service)?;
+                let (value, object_sid, identity) = f(&InService {
+                    conn,
+                    sid: sid.clone(),
+                    ctx,
+                })?;
+                let change = crate::store::permissions::Change {
+                    service_sid: sid,
+                    object_sid,
+                    identity,
+                };
+                Ok((value, change))
+            })
+            .await
+    }
+
     /// [`write_in`](Self::write_in) for reads: against committed state (see
     /// [`Store::read`]).
     pub async fn read_in<T, F>(&self, service: String, f: F) -> Result<T, SyncError>

@@ -16,6 +16,17 @@
 //! `subscription_established`; live events at or below the cursor (already replayed) are
 //! skipped, so the client sees each event once and in order. If the feed overflows for
 //! this session (`Lagged`), every subscription is caught up from the log the same way.
+//!
+//! On a service with `AclEnabled`, a subscription lasts only as long as the identity may
+//! read the object: when a Sync Permission changes over REST, the store announces it
+//! ([`Store::permission_changes`](crate::store::Store::permission_changes)) and each
+//! session serving that identity re-checks `read` for that object. A subscription no
+//! longer allowed is dropped and the client is sent `subscription_failed` with the 403 /
+//! 54007 error, the notification twilio-sync.js turns into the object's `failure` event
+//! (with `correlation_id` null, which matches an established subscription's). Pending
+//! changes are handled before every live event, and the store announces a change before
+//! it publishes any later commit's events, so no event written after a revocation
+//! reaches the revoked identity. A token `update` naming another identity re-checks all.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,7 +47,7 @@ use crate::sid::new_secret;
 use crate::state::Shared;
 use crate::store::events::{self, Event};
 use crate::store::objects::{self, Kind};
-use crate::store::permissions::Access;
+use crate::store::permissions::{self, Access};
 
 /// The host written into URLs when the client did not name one.
 const DEFAULT_CDS_HOST: &str = "cds.us1.twilio.com";
@@ -95,6 +106,7 @@ pub async fn run(socket: WebSocket, st: Shared) {
     // Subscribe to the feed before anything can be subscribed, so no commit falls between
     // a subscription's log read and its first live event.
     let mut feed = st.store.events();
+    let mut permission_changes = st.store.permission_changes();
     let (replies, mut answers) = mpsc::unbounded_channel::<Vec<u8>>();
     let mut s = Session {
         st,
@@ -137,12 +149,20 @@ pub async fn run(socket: WebSocket, st: Shared) {
                 Err(end) => Err(end),
             },
             ev = feed.recv() => match ev {
-                Ok(ev) => s.on_event(&ev).await,
+                Ok(ev) => match s.pending_permission_changes(&mut permission_changes).await {
+                    Ok(()) => s.on_event(&ev).await,
+                    Err(end) => Err(end),
+                },
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(missed = n, "realtime session lagged; catching up from the log");
                     s.st.stats.record_catch_up();
                     s.catch_up_all().await
                 }
+                Err(broadcast::error::RecvError::Closed) => Err(End::Closed),
+            },
+            change = permission_changes.recv() => match change {
+                Ok(change) => s.on_permission_change(&change).await,
+                Err(broadcast::error::RecvError::Lagged(_)) => s.recheck_all().await,
                 Err(broadcast::error::RecvError::Closed) => Err(End::Closed),
             },
             Some(bytes) = answers.recv() => s.send(bytes).await,
@@ -346,8 +366,13 @@ impl Session {
                 self.expires_at_ms = grant.expires_at_ms;
                 self.warned_expiry = false;
                 // Permissions follow the token in use.
+                let changed = self.identity != grant.identity;
                 self.identity = grant.identity;
-                self.reply(id, 200, json!({})).await
+                self.reply(id, 200, json!({})).await?;
+                if changed {
+                    self.recheck_all().await?;
+                }
+                Ok(())
             }
             Ok((grant, _)) => {
                 self.refuse(id, &TokenError::UnknownService(grant.service))
@@ -775,6 +800,81 @@ impl Session {
             self.subs.remove(&e.object_sid);
         }
         Ok(())
+    }
+
+    /// Handles the permission changes already announced, so that an event committed after
+    /// a revocation is never sent on the subscription it ended.
+    async fn pending_permission_changes(
+        &mut self,
+        changes: &mut broadcast::Receiver<Arc<permissions::Change>>,
+    ) -> Result<(), End> {
+        loop {
+            match changes.try_recv() {
+                Ok(change) => self.on_permission_change(&change).await?,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.recheck_all().await?,
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+
+    /// A Sync Permission changed: if it is this session's identity on an object it is
+    /// subscribed to, the subscription is re-checked.
+    async fn on_permission_change(&mut self, c: &permissions::Change) -> Result<(), End> {
+        if self.service_sid.as_deref() != Some(c.service_sid.as_str())
+            || self.identity.as_deref() != Some(c.identity.as_str())
+            || !self.subs.contains_key(&c.object_sid)
+        {
+            return Ok(());
+        }
+        self.recheck(&c.object_sid).await
+    }
+
+    /// Re-checks every subscription (the change feed overflowed, or the identity changed).
+    async fn recheck_all(&mut self) -> Result<(), End> {
+        let sids: Vec<String> = self.subs.keys().cloned().collect();
+        for sid in sids {
+            self.recheck(&sid).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the subscription to `sid` with `subscription_failed` (403 / 54007) if the
+    /// identity may no longer read the object (services with `AclEnabled`).
+    async fn recheck(&mut self, sid: &str) -> Result<(), End> {
+        let Some(sub) = self.subs.get(sid).copied() else {
+            return Ok(());
+        };
+        let service = self.service_sid.clone().unwrap_or_default();
+        let identity = self.identity.clone();
+        let now = self.st.clock.now_ms();
+        let id = sid.to_owned();
+        let checked = self
+            .st
+            .store
+            .read(move |c| {
+                let need = acl::Need::On(id, Access::Read);
+                acl::check(c, &service, identity.as_deref(), sub.kind, &need, now)
+            })
+            .await;
+        let e = match checked {
+            Ok(()) => return Ok(()),
+            Err(e @ SyncError::PermissionDenied { .. }) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, object = sid, "realtime: cannot re-check a permission");
+                return Ok(());
+            }
+        };
+        self.subs.remove(sid);
+        tracing::debug!(
+            object = sid,
+            "realtime: subscription ended by a permission change"
+        );
+        let p = json!({
+            "event_type": "subscription_failed",
+            "correlation_id": null,
+            "event": { "object_sid": sid, "object_type": sub.kind.tag(), "error": e.body() },
+        });
+        self.notify(SYNC_EVENT, &p).await
     }
 
     async fn on_event(&mut self, e: &Arc<Event>) -> Result<(), End> {

@@ -1,7 +1,8 @@
 //! `/v1/Services/{ServiceSid}/{Documents|Maps|Lists}/{Sid}/Permissions[/{Identity}]`:
 //! list, fetch, update (create or replace) and delete an identity's Sync Permission on
 //! an object. What they grant is enforced on the realtime socket of a service with
-//! `AclEnabled` (see `store::permissions`).
+//! `AclEnabled` (see `store::permissions`); a change ends the subscriptions of live
+//! realtime sessions that it no longer allows (see `realtime::session`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -172,10 +173,11 @@ async fn update(
     flags: Permission,
 ) -> Result<Response, SyncError> {
     let (object, flags) = st
-        .write_in(service, move |s| {
+        .write_permission_in(service, move |s| {
             let object = s.object(kind, &id)?;
             permissions::set(s.conn, &object.sid, &flags)?;
-            Ok((object, flags))
+            let (sid, identity) = (object.sid.clone(), flags.identity.clone());
+            Ok(((object, flags), sid, identity))
         })
         .await?;
     Ok(render::respond(
@@ -192,10 +194,10 @@ async fn delete(
     id: String,
     identity: String,
 ) -> Result<Response, SyncError> {
-    st.write_in(service, move |s| {
+    st.write_permission_in(service, move |s| {
         let object = s.object(kind, &id)?;
         if permissions::delete(s.conn, &object.sid, &identity)? {
-            Ok(())
+            Ok(((), object.sid, identity))
         } else {
             Err(not_found(&object, &identity))
         }

@@ -50,7 +50,13 @@ pub struct Store {
     readers: Option<Arc<ReadPool>>,
     /// Committed events, in commit order (see [`events`]).
     feed: broadcast::Sender<Arc<events::Event>>,
+    /// Committed permission changes (see [`Store::write_announcing`]).
+    permission_changes: broadcast::Sender<Arc<permissions::Change>>,
 }
+
+/// Permission changes a realtime session may fall behind by before it re-checks all of
+/// its subscriptions.
+const PERMISSION_CHANGES_CAPACITY: usize = 1024;
 
 struct ReadPool {
     path: String,
@@ -127,6 +133,7 @@ impl Store {
                 jobs: tx,
                 readers,
                 feed: feed_tx,
+                permission_changes: broadcast::channel(PERMISSION_CHANGES_CAPACITY).0,
             },
             default_sid,
         ))
@@ -154,6 +161,46 @@ impl Store {
             .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
         rx.await
             .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+    }
+
+    /// [`write`](Self::write) for a change of Sync Permissions: once the write has
+    /// committed, the [`permissions::Change`] `f` returns is announced on
+    /// [`permission_changes`](Self::permission_changes). The announcement is made on the
+    /// writer thread right after the commit, before the events of this or any later
+    /// commit are published, so a session that handles pending changes before each event
+    /// never serves an event written after a revocation to the revoked identity.
+    pub async fn write_announcing<T, F>(&self, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<(T, permissions::Change), SyncError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let announce = self.permission_changes.clone();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            Outcome {
+                ok: result.is_ok(),
+                finish: Box::new(move |commit| {
+                    let result = commit.and(result).map(|(value, change)| {
+                        // Nobody listening (no realtime session) is fine.
+                        let _ = announce.send(Arc::new(change));
+                        value
+                    });
+                    let _ = tx.send(result);
+                }),
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+    }
+
+    /// Permission changes as they are committed. A receiver that falls more than the
+    /// channel's capacity behind gets `Lagged` and must re-check everything.
+    pub fn permission_changes(&self) -> broadcast::Receiver<Arc<permissions::Change>> {
+        self.permission_changes.subscribe()
     }
 
     /// Events as they are committed. A receiver that falls more than the channel's

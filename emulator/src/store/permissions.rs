@@ -24,6 +24,16 @@ pub struct Permission {
     pub manage: bool,
 }
 
+/// A committed change to one identity's permission on one object (replaced or removed),
+/// announced on [`Store::permission_changes`](super::Store::permission_changes) so that
+/// realtime sessions re-check what they serve that identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub service_sid: String,
+    pub object_sid: String,
+    pub identity: String,
+}
+
 /// What a realtime request needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -1109,6 +1109,176 @@ async fn acl_enabled_services_serve_identities_what_their_permissions_grant() {
     assert_eq!(failed["event"]["error"]["code"], 54007, "{failed}");
 }
 
+/// A token for `identity` on `service`, otherwise like [`token_with`].
+fn token_for(identity: &str, service: &str) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.cty = Some("twilio-fpa;v=1".into());
+    let claims = json!({
+        "jti": format!("{KEY_SID}-{}", now_s()),
+        "iss": KEY_SID,
+        "sub": ACCOUNT,
+        "exp": now_s() + 3600,
+        "grants": {"identity": identity, "data_sync": {"service_sid": service}},
+    });
+    encode(
+        &header,
+        &claims,
+        &EncodingKey::from_secret(KEY_SECRET.as_bytes()).expect("key"),
+    )
+    .expect("token")
+}
+
+/// The next notification within `within`, or None if none came.
+async fn notification_within(c: &mut Client, within: Duration) -> Option<(String, Value)> {
+    if let Some(n) = c.notifications.pop_front() {
+        return Some(n);
+    }
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let f = tokio::time::timeout_at(deadline, c.recv())
+            .await
+            .ok()?
+            .expect("socket open");
+        if f.method() == Some("notification") {
+            let ack = obj(json!({"method": "reply", "id": f.id()}));
+            c.send(ack, None).await;
+            let t = f.header["message_type"].as_str().unwrap_or("").to_owned();
+            return Some((t, f.json_payload().expect("json payload")));
+        }
+    }
+}
+
+/// Revoking or narrowing a Sync Permission over REST ends the live subscriptions it no
+/// longer allows, on an `AclEnabled` service: the identity is told with
+/// `subscription_failed` (403 / 54007, `correlation_id` null) and gets no later event for
+/// that object, while other identities and its other subscriptions go on.
+#[tokio::test]
+async fn revoking_a_permission_ends_the_identitys_live_subscriptions() {
+    let (emu, api) = start(config()).await;
+    let svc = api
+        .post(
+            "/v1/Services",
+            &[("FriendlyName", "acl"), ("AclEnabled", "true")],
+        )
+        .await;
+    assert_eq!(svc.status.as_u16(), 201, "{}", svc.body);
+    let svc = svc.body["sid"].as_str().expect("sid").to_owned();
+    let mut sids = Vec::new();
+    for name in ["watched", "other"] {
+        let doc = api
+            .post(
+                &format!("/v1/Services/{svc}/Documents"),
+                &[("UniqueName", name), ("Data", "{\"n\":0}")],
+            )
+            .await;
+        assert_eq!(doc.status.as_u16(), 201, "{}", doc.body);
+        sids.push(doc.body["sid"].as_str().expect("sid").to_owned());
+        for who in ["agent-1", "agent-2"] {
+            let perm = format!("/v1/Services/{svc}/Documents/{name}/Permissions/{who}");
+            let r = api
+                .post(
+                    &perm,
+                    &[("Read", "true"), ("Write", "true"), ("Manage", "false")],
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+        }
+    }
+    let (watched, other) = (sids[0].clone(), sids[1].clone());
+    let mut one = Client::connect(&emu).await;
+    let mut two = Client::connect(&emu).await;
+    for (c, who) in [(&mut one, "agent-1"), (&mut two, "agent-2")] {
+        let reply = c.init(&token_for(who, &svc)).await;
+        assert_eq!(reply.header["status"]["code"], 200, "{:?}", reply.header);
+        c.subscribe_and_replay(&watched, "document", json!(null))
+            .await;
+    }
+    one.subscribe_and_replay(&other, "document", json!(null))
+        .await;
+    let write = |doc: &'static str, n: &'static str| {
+        let api = &api;
+        let svc = svc.clone();
+        async move {
+            let r = api
+                .post(
+                    &format!("/v1/Services/{svc}/Documents/{doc}"),
+                    &[("Data", n)],
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+        }
+    };
+    let expect_update = |n: u64| {
+        move |got: Option<(String, Value)>| {
+            let (_, p) = got.expect("an event");
+            assert_eq!(p["event"]["document_data"]["n"], n, "{p}");
+        }
+    };
+    let failed = |sid: &str, got: Option<(String, Value)>| {
+        let (t, p) = got.expect("a notification");
+        assert_eq!(t, "twilio.sync.event");
+        assert_eq!(p["event_type"], "subscription_failed", "{p}");
+        assert_eq!(p["correlation_id"], Value::Null, "{p}");
+        assert_eq!(p["event"]["object_sid"], sid, "{p}");
+        assert_eq!(p["event"]["object_type"], "document", "{p}");
+        assert_eq!(p["event"]["error"]["status"], 403, "{p}");
+        assert_eq!(p["event"]["error"]["code"], 54007, "{p}");
+    };
+    let wait = Duration::from_secs(2);
+
+    // Narrowing agent-1's permission to write-only ends its subscription to the object.
+    let r = api
+        .post(
+            &format!("/v1/Services/{svc}/Documents/watched/Permissions/agent-1"),
+            &[("Read", "false"), ("Write", "true"), ("Manage", "false")],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    failed(&watched, notification_within(&mut one, wait).await);
+    write("watched", "{\"n\":1}").await;
+    expect_update(1)(notification_within(&mut two, wait).await);
+    assert_eq!(
+        notification_within(&mut one, Duration::from_millis(500)).await,
+        None,
+        "agent-1 may no longer read the document"
+    );
+    // Its other subscription goes on.
+    write("other", "{\"n\":5}").await;
+    expect_update(5)(notification_within(&mut one, wait).await);
+    // A grant that keeps read changes nothing for agent-2.
+    let r = api
+        .post(
+            &format!("/v1/Services/{svc}/Documents/watched/Permissions/agent-2"),
+            &[("Read", "true"), ("Write", "false"), ("Manage", "false")],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    write("watched", "{\"n\":2}").await;
+    expect_update(2)(notification_within(&mut two, wait).await);
+
+    // Deleting agent-2's permission ends its subscription too; a later write reaches nobody.
+    let r = api
+        .delete(&format!(
+            "/v1/Services/{svc}/Documents/watched/Permissions/agent-2"
+        ))
+        .await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.body);
+    failed(&watched, notification_within(&mut two, wait).await);
+    write("watched", "{\"n\":3}").await;
+    for c in [&mut one, &mut two] {
+        assert_eq!(
+            notification_within(c, Duration::from_millis(500)).await,
+            None
+        );
+    }
+    // Subscribing again is refused the usual way.
+    let (code, _) = two.subscribe(&watched, "document", json!(null)).await;
+    assert_eq!(code, 200);
+    let (_, p) = two.notification(wait).await;
+    assert_eq!(p["event_type"], "subscription_failed", "{p}");
+    assert_eq!(p["event"]["error"]["code"], 54007, "{p}");
+}
+
 /// A client that stops reading cannot hold its session: once a frame has waited
 /// `realtime_send_timeout` (1 s here) on its full socket, the session is dropped and the
 /// connection closed, while a reading client on the same document gets every event.
