@@ -144,6 +144,13 @@ impl Engine<'_> {
                     );
                     return self.goodbye(execution);
                 };
+                // A callback that names no widget is a redirect's own TwiML handing the
+                // call back (`?FlowEvent=return`): it only answers a redirect widget.
+                // Anything else (a retried return, a stray URL) moves nothing.
+                let is_redirect = matches!(w.kind, Kind::Redirect { .. });
+                if widget.is_none() && !(is_redirect && event == Some("return")) {
+                    return self.current(execution, true);
+                }
                 let (event, outputs) = self.callback_event(w, event, form, query, &execution);
                 self.keep_outputs(&mut execution, &mut ctx, w, outputs);
                 execution.log(LogEntry {
@@ -194,6 +201,31 @@ impl Engine<'_> {
                             twiml: response,
                             execution,
                             stale: false,
+                        }
+                    }
+                    // Studio: a redirect whose URL cannot be parsed takes `fail`.
+                    Err(e) if matches!(w.kind, Kind::Redirect { .. }) => {
+                        execution.log(LogEntry {
+                            widget: name.clone(),
+                            event: "fail".to_owned(),
+                            at: self.now,
+                            http_status: None,
+                            ms: None,
+                            error: Some(e),
+                        });
+                        match w.next("fail") {
+                            Some(next) => {
+                                current = Some(next.to_owned());
+                                continue;
+                            }
+                            None => {
+                                execution.end(
+                                    format!("flow ended at `{name}` (fail)"),
+                                    None,
+                                    self.now,
+                                );
+                                return self.finish(execution, prefix);
+                            }
                         }
                     }
                     Err(e) => {
@@ -415,6 +447,10 @@ impl Engine<'_> {
         let kept: Map<String, Value> = outputs
             .into_iter()
             .filter(|(k, _)| self.flow.keeps(&w.name, k))
+            .map(|(k, v)| {
+                let v = self.flow.prune(&w.name, &k, v);
+                (k, v)
+            })
             .collect();
         if kept.is_empty() && !execution.widgets.contains_key(&w.name) {
             return;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::definition::{self, RawFlow, Resource};
-use super::liquid;
+use super::reads::{self, ReadTree};
 use super::widget::{self, Kind, Widget};
 
 /// A Studio flow ready to run.
@@ -18,8 +18,8 @@ pub struct StudioFlow {
     pub initial_state: String,
     widgets: Vec<Widget>,
     index: HashMap<String, usize>,
-    /// Widget name → the output keys some expression reads (`None`: all of them).
-    reads: HashMap<String, Option<BTreeSet<String>>>,
+    /// Widget name → the parts of its outputs some expression reads.
+    reads: HashMap<String, ReadTree>,
     /// What stops the flow from running a call, or is worth saying about it.
     pub problems: Vec<Problem>,
 }
@@ -252,31 +252,20 @@ impl StudioFlow {
 
     /// Whether output `key` of widget `widget` is read by some expression of the flow.
     pub fn keeps(&self, widget: &str, key: &str) -> bool {
+        self.reads.get(widget).is_some_and(|tree| tree.reads(key))
+    }
+
+    /// Output `key` of widget `widget`, cut down to the parts the flow reads.
+    pub fn prune(&self, widget: &str, key: &str, value: serde_json::Value) -> serde_json::Value {
         match self.reads.get(widget) {
-            None => false,
-            Some(None) => true,
-            Some(Some(keys)) => keys.contains(key),
+            Some(tree) => tree.prune(key, value),
+            None => serde_json::Value::Null,
         }
     }
 
-    fn analyse_reads(&self) -> HashMap<String, Option<BTreeSet<String>>> {
-        let mut reads: HashMap<String, Option<BTreeSet<String>>> = HashMap::new();
-        for w in &self.widgets {
-            for t in w.templates() {
-                for (widget, key) in liquid::widget_reads(t.source()) {
-                    match (
-                        reads.entry(widget).or_insert_with(|| Some(BTreeSet::new())),
-                        key,
-                    ) {
-                        (slot @ Some(_), None) => *slot = None,
-                        (Some(keys), Some(key)) => {
-                            keys.insert(key);
-                        }
-                        (None, _) => {}
-                    }
-                }
-            }
-        }
-        reads
+    fn analyse_reads(&self) -> HashMap<String, ReadTree> {
+        let templates: Vec<&super::liquid::Template> =
+            self.widgets.iter().flat_map(Widget::templates).collect();
+        reads::analyse(templates.iter().map(|t| t.source()))
     }
 }

@@ -7,6 +7,7 @@
 //! - `widget`: each widget's properties, typed and checked, templates parsed once.
 //! - `flow`: the compiled flow, its problems (what `callflow flow check` prints), which
 //!   widget outputs some expression reads.
+//! - `reads`: which parts of which widget outputs the flow's templates read.
 //! - `liquid`: Studio's Liquid (Shopify-compatible, plus `to_json`), templates parsed once.
 //! - `split`: the 17 operators of `split-based-on`.
 //! - `execution`: one call's context, position, guards' counts and step log, as kept in
@@ -24,6 +25,7 @@ pub mod flow;
 mod graph;
 pub mod http;
 pub mod liquid;
+mod reads;
 mod render;
 pub mod split;
 pub mod widget;

@@ -907,7 +907,6 @@ async fn a_dial_or_enqueue_with_nothing_to_reach_says_goodbye_instead_of_an_empt
 }
 
 #[tokio::test]
-#[ignore = "engine.rs: a `?FlowEvent=return` without `widget` moves whatever widget the call waits at"]
 async fn a_redelivered_redirect_return_moves_nothing() {
     let line = line().await;
     let (call, _) = line.call(7291, "redirect", &[]).await;
@@ -928,7 +927,6 @@ async fn a_redelivered_redirect_return_moves_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "engine.rs/render.rs: an unparsable add-twiml-redirect URL ends the call (81002) instead of taking `fail`"]
 async fn an_unparsable_redirect_url_takes_the_fail_transition() {
     let line = line().await;
     let (call, first) = line
