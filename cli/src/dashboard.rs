@@ -8,9 +8,11 @@
 //!
 //! The page needs an access token. It gets one from `GET /dashboard/token`, which runs the
 //! `sync-token` function with a check of its own (`LocalDashboard`): identity
-//! `dashboard`, and only while serve listens on a loopback address, only for requests whose
-//! `Host` is a loopback name (so a web page elsewhere cannot reach it through DNS
-//! rebinding) and that are not cross-site (`Sec-Fetch-Site`). On any other bind address the
+//! `dashboard`, and only while serve listens on a loopback address, only for requests with
+//! exactly one `Host` header naming a loopback host exactly (`127.0.0.1`, `localhost` or
+//! `[::1]`) and the port serve listens on (so a web page elsewhere cannot reach it through
+//! DNS rebinding, nor a page of another local server), and that are not cross-site
+//! (`Sec-Fetch-Site`). On any other bind address the
 //! route answers 403 and the page says how to get a token instead. The page never sees the
 //! API token or the API secret.
 
@@ -39,6 +41,8 @@ pub struct Dashboard {
     flow_svg: String,
     /// Whether serve listens on a loopback address only (tokens are handed out only then).
     loopback: bool,
+    /// The port serve listens on: a token request's `Host` must name it.
+    port: u16,
     /// The page's settings (`/dashboard/config.json`).
     config: serde_json::Value,
 }
@@ -50,6 +54,7 @@ impl Dashboard {
     pub fn new(
         services: Services,
         loopback: bool,
+        port: u16,
         embedded: bool,
         presence_maps: Vec<String>,
     ) -> Dashboard {
@@ -66,6 +71,7 @@ impl Dashboard {
             services,
             flow_svg,
             loopback,
+            port,
             config,
         }
     }
@@ -120,7 +126,7 @@ fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Respo
 
 /// `GET /dashboard/token`: an access token for identity `dashboard`, for local use only.
 async fn token(State(dashboard): State<Dashboard>, req: Request) -> Response {
-    if let Err(refusal) = local_request(dashboard.loopback, req.headers()) {
+    if let Err(refusal) = local_request(dashboard.loopback, dashboard.port, req.headers()) {
         return crate::serve::from_lambda(refusal.into_response());
     }
     let req = match crate::serve::to_lambda(req).await {
@@ -131,23 +137,34 @@ async fn token(State(dashboard): State<Dashboard>, req: Request) -> Response {
     crate::serve::from_lambda(answer.unwrap_or_else(|refusal| refusal.into_response()))
 }
 
-/// Whether a token request may be answered: serve is bound to loopback, the request names
-/// a loopback host, and it is not a cross-site request.
-fn local_request(loopback: bool, headers: &HeaderMap) -> Result<(), ErrorResponse> {
+/// Whether a token request may be answered: serve is bound to loopback, the request has
+/// one `Host` header naming a loopback host and serve's port, and it is not a cross-site
+/// request. A missing, repeated or unreadable `Host` is a bad request (400); another host
+/// or port is refused (403).
+fn local_request(loopback: bool, port: u16, headers: &HeaderMap) -> Result<(), ErrorResponse> {
     if !loopback {
         return Err(ErrorResponse::forbidden(
             "the dashboard hands out tokens only when serve listens on a loopback address; \
              get one from /sync-token with the bearer token instead",
         ));
     }
-    let host = headers
-        .get(HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !is_loopback_host(host) {
-        return Err(ErrorResponse::forbidden(
-            "the dashboard token is only for pages loaded from 127.0.0.1, [::1] or localhost",
-        ));
+    let mut hosts = headers.get_all(HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host
+            .to_str()
+            .map_err(|_| ErrorResponse::bad_request("the Host header is not readable text"))?,
+        (None, _) => return Err(ErrorResponse::bad_request("the request has no Host header")),
+        (Some(_), Some(_)) => {
+            return Err(ErrorResponse::bad_request(
+                "the request has more than one Host header",
+            ))
+        }
+    };
+    if !is_local_host(host, port) {
+        return Err(ErrorResponse::forbidden(format!(
+            "the dashboard token is only for pages loaded from 127.0.0.1:{port}, \
+             localhost:{port} or [::1]:{port}"
+        )));
     }
     let site = headers
         .get("sec-fetch-site")
@@ -161,17 +178,20 @@ fn local_request(loopback: bool, headers: &HeaderMap) -> Result<(), ErrorRespons
     Ok(())
 }
 
-/// `127.0.0.1:3000`, `localhost`, `[::1]:3000`, … (any 127/8 address).
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+/// Exactly `127.0.0.1`, `localhost` (in any case: host names are case-insensitive) or
+/// `[::1]`, then `:port`; the port may be left out only when it is 80, as browsers do.
+/// Nothing else: no other 127/8 address, no trailing dot, no user info, no white space.
+fn is_local_host(host: &str, port: u16) -> bool {
+    let (name, given) = match host.rsplit_once(':') {
+        // `[::1]` alone has colons inside the brackets only.
+        Some((name, p)) if !p.contains(']') => (name, Some(p)),
+        _ => (host, None),
     };
-    if name.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    name.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
+    let port_ok = match given {
+        Some(p) => p == port.to_string(),
+        None => port == 80,
+    };
+    port_ok && (name == "127.0.0.1" || name == "[::1]" || name.eq_ignore_ascii_case("localhost"))
 }
 
 /// The dashboard's identity check: whoever passed [`local_request`] is the local user
@@ -195,7 +215,7 @@ mod tests {
     use axum::http::StatusCode;
 
     fn token_refusal_status(loopback: bool, headers: &HeaderMap) -> Option<StatusCode> {
-        local_request(loopback, headers)
+        local_request(loopback, 3000, headers)
             .err()
             .map(|refusal| refusal.into_response().status())
     }
@@ -218,8 +238,7 @@ mod tests {
             "127.0.0.1:3000",
             "localhost:3000",
             "[::1]:3000",
-            "127.0.0.2",
-            "LOCALHOST",
+            "LOCALHOST:3000",
         ] {
             assert_eq!(
                 token_refusal_status(true, &headers(host, Some("same-origin"))),
@@ -237,6 +256,17 @@ mod tests {
             "192.168.1.5:3000",
             "localhost.evil.example",
             "",
+            "127.0.0.2:3000",
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "localhost:3001",
+            "localhost:03000",
+            "localhost.:3000",
+            "localhost:3000 ",
+            "user@localhost:3000",
+            "[::1]:3000:3000",
+            "[::ffff:127.0.0.1]:3000",
         ] {
             assert_eq!(
                 token_refusal_status(true, &headers(host, None)),

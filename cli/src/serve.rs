@@ -322,6 +322,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     let dashboard = Dashboard::new(
         services.clone(),
         addr.ip().is_loopback(),
+        addr.port(),
         embedded,
         presence_maps,
     );
