@@ -28,12 +28,14 @@ pub const MAX_TTL_S: i64 = 86_400;
 /// Longest identity, in characters (Sync's limit, error 54351).
 pub const MAX_IDENTITY_CHARS: usize = 256;
 
-/// What is wrong with a grant identity, if anything: the rule of `sync-token`
+/// What is wrong with a grant identity, if anything: the rule `sync-token` mints by
 /// (`callflow::access_token::check_identity`): 1 to 256 characters, no control
-/// characters, no leading or trailing white space; and also no invisible format
-/// characters (Unicode general category Cf: bidi controls such as U+202E, zero-width
-/// characters such as U+200B, the BOM U+FEFF), which let one identity pass for another
-/// in logs and permission lists.
+/// characters, no leading or trailing white space, and no invisible format characters
+/// (Unicode general category Cf: bidi controls such as U+202E, zero-width characters such
+/// as U+200B, the BOM U+FEFF), which let one identity pass for another in logs and
+/// permission lists. The emulator does not depend on the callflow crate, so the Cf table
+/// is kept in both; callflow's test `identities_follow_the_emulators_rule` compares the
+/// two rules on every code point.
 ///
 /// ```
 /// use sync_emulator::realtime::token::identity_problem;

@@ -115,7 +115,16 @@ pub enum TokenError {
 
 /// Checks an identity as Sync does: 1 to [`MAX_IDENTITY_CHARS`] characters. Control
 /// characters and leading or trailing white space are refused as well: Twilio would
-/// carry them, but they are never meant, and they break logs and map keys.
+/// carry them, but they are never meant, and they break logs and map keys. So are
+/// invisible format characters (Unicode general category Cf: bidi controls such as
+/// U+202E, zero-width characters such as U+200B, the BOM U+FEFF), which let one identity
+/// pass for another in logs and permission lists.
+///
+/// The sync emulator holds realtime tokens to the same rule
+/// (`sync_emulator::realtime::token::identity_problem`). It does not depend on this
+/// crate (nor this crate on it, but for tests), so each has its own copy of the Cf table;
+/// the test `identities_follow_the_emulators_rule` checks every code point against the
+/// emulator's, so the two cannot drift apart.
 ///
 /// ```
 /// use callflow::access_token::check_identity;
@@ -123,6 +132,7 @@ pub enum TokenError {
 /// assert!(check_identity("").is_err());
 /// assert!(check_identity(" alice").is_err());
 /// assert!(check_identity("a\nb").is_err());
+/// assert!(check_identity("admin\u{202E}nimda").is_err());
 /// ```
 pub fn check_identity(identity: &str) -> Result<(), TokenError> {
     if identity.is_empty() {
@@ -134,10 +144,43 @@ pub fn check_identity(identity: &str) -> Result<(), TokenError> {
     if identity.chars().any(char::is_control) {
         return Err(TokenError::Identity("it contains control characters"));
     }
+    if identity.chars().any(is_format_char) {
+        return Err(TokenError::Identity(
+            "it contains invisible format characters (Unicode Cf: bidi controls, \
+             zero-width characters, BOM)",
+        ));
+    }
     if identity.trim() != identity {
         return Err(TokenError::Identity("it starts or ends with white space"));
     }
     Ok(())
+}
+
+/// Unicode general category Cf (format characters; Unicode 15.1). The same table as the
+/// emulator's (see [`check_identity`]).
+fn is_format_char(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD
+        | 0x0600..=0x0605
+        | 0x061C
+        | 0x06DD
+        | 0x070F
+        | 0x0890..=0x0891
+        | 0x08E2
+        | 0x180E
+        | 0x200B..=0x200F
+        | 0x202A..=0x202E
+        | 0x2060..=0x2064
+        | 0x2066..=0x206F
+        | 0xFEFF
+        | 0xFFF9..=0xFFFB
+        | 0x110BD
+        | 0x110CD
+        | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A
+        | 0xE0001
+        | 0xE0020..=0xE007F)
 }
 
 /// The claims of the token `request` describes (no signing).
@@ -287,5 +330,38 @@ mod tests {
         assert!(check_identity("tab\there").is_err());
         assert!(check_identity("trailing ").is_err());
         assert!(check_identity("with inner space").is_ok());
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200B}', '\u{200F}', '\u{FEFF}',
+        ] {
+            assert!(
+                check_identity(&format!("a{c}b")).is_err(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    /// One rule for sync-token and the emulator's realtime token check: for every code
+    /// point, inside an identity, at its ends and alone, both accept or both refuse.
+    #[test]
+    fn identities_follow_the_emulators_rule() {
+        use sync_emulator::realtime::token::identity_problem;
+        let mut differ = Vec::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            for identity in [format!("a{c}b"), format!("{c}a"), c.to_string()] {
+                let ours = check_identity(&identity).is_ok();
+                let emulator = identity_problem(&identity).is_none();
+                if ours != emulator {
+                    differ.push(format!("U+{:04X} in {identity:?}: ours {ours}", c as u32));
+                }
+            }
+        }
+        assert!(differ.is_empty(), "{differ:?}");
+        for identity in ["x".repeat(256), "x".repeat(257), String::new()] {
+            assert_eq!(
+                check_identity(&identity).is_ok(),
+                identity_problem(&identity).is_none()
+            );
+        }
     }
 }

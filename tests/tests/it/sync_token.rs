@@ -273,6 +273,34 @@ async fn callers_without_the_bearer_token_get_nothing() {
     );
 }
 
+/// Identities with invisible Unicode format characters (bidi controls such as U+202E,
+/// zero-width characters, the BOM) are refused with a Twilio-style 400, by query and by
+/// JSON body alike: the same rule the emulator holds realtime tokens to.
+#[tokio::test]
+async fn identities_with_invisible_format_characters_are_400() {
+    let stack = stack_with(&[]).await;
+    for encoded in [
+        "%E2%80%AE",
+        "%E2%80%AA",
+        "%E2%81%A6",
+        "%E2%80%8B",
+        "%EF%BB%BF",
+    ] {
+        let uri = format!("/sync-token?identity=admin{encoded}nimda");
+        let response = call(&stack, get(&uri, Some(API_TOKEN))).await;
+        assert_refused(&response, StatusCode::BAD_REQUEST, "format characters");
+    }
+    let response = call(
+        &stack,
+        post(
+            "application/json",
+            &serde_json::json!({ "identity": "\u{202E}alice" }).to_string(),
+        ),
+    )
+    .await;
+    assert_refused(&response, StatusCode::BAD_REQUEST, "format characters");
+}
+
 #[tokio::test]
 async fn bad_identities_are_400() {
     let stack = stack_with(&[]).await;
