@@ -318,3 +318,73 @@ test('the dashboard renews its access token and keeps following after the first 
   assert.deepEqual(errors, [], 'no script errors on the page');
   console.log(`token renewals: ${tokens} fetches over ${Math.round(performance.now() - opened)} ms; connection states seen: ${JSON.stringify([...new Set(connections)])}`);
 });
+
+test('a Studio flow: the diagram at its canvas positions, live counts per widget, and a call\'s step log', { timeout: 60_000 }, async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  // The order API the flow calls, as a stand-in on loopback.
+  const { createServer } = await import('node:http');
+  const seen = [];
+  const api = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ order: { status: 'shipped', items: ['kettle', 'mug'] } }));
+  });
+  await new Promise((done) => api.listen(0, '127.0.0.1', done));
+  const apiBase = `http://127.0.0.1:${api.address().port}`;
+  const flow = join(ROOT, 'flows/order-line.json');
+  const serve = await startServe(['--flow', flow, '--http-rewrite', `https://api.acme.test=${apiBase}`]);
+  const { browser, profile } = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    serve.child.kill();
+    api.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(serve.dir, { recursive: true, force: true });
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${serve.base}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  for (const widget of ['Trigger', 'greet', 'menu', 'lookup', 'status_split', 'bye']) {
+    assert.equal(await page.locator(`#flow svg g[data-stage="${widget}"]`).count(), 1, `the diagram shows widget ${widget}`);
+  }
+
+  const call = spawn(BIN, ['call', '--pause-ms', '1500', '--to', `${serve.base}/store-call-state`,
+    '--digits', '1,123456'], {
+    env: { ...process.env, TWILIO_ACCOUNT_SID: serve.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: serve.TWILIO_AUTH_TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const output = [];
+  createInterface({ input: call.stdout }).on('line', (line) => output.push(line));
+  const exited = new Promise((done) => call.on('exit', done));
+  // While the caller is asked for the order number, that widget holds one active call.
+  await page.waitForFunction(() => document.querySelector('#flow g.current[data-stage="ask_order"] .badge')?.textContent === '● 1',
+    null, { timeout: 10_000, polling: 'raf' });
+  assert.match(await page.textContent('#flow-summary'), /ask_order: 1 call/);
+  await page.screenshot({ path: join(SHOTS, 'dashboard-studio-mid-call.png'), fullPage: true });
+  assert.equal(await exited, 0, `callflow call succeeded:\n${output.join('\n')}`);
+  const sid = output.find((line) => line.startsWith('call '))?.slice(5).trim();
+  assert.ok(sid, output.join('\n'));
+  const row = `#calls tr[data-call-sid="${sid}"]`;
+  await page.waitForFunction((row) => /ended: flow ended at `bye`/.test(document.querySelector(`${row} .steps summary`)?.textContent || ''),
+    row, { timeout: 2000 });
+  // The step log opens on demand, and stays open as the table updates.
+  await page.click(`${row} .steps summary`);
+  const steps = await page.$$eval(`${row} .steps li`, (items) => items.map((li) => li.textContent));
+  const lookup = steps.find((s) => s.includes('lookup → success'));
+  assert.match(lookup || '', /lookup → success \(HTTP 200, \d+ ms\)/, JSON.stringify(steps));
+  assert.ok(steps.some((s) => s.includes('route → match: If value equal_to 1')), JSON.stringify(steps));
+  assert.deepEqual(seen, ['GET /orders?order=123456&caller=%2B15005550006']);
+  const late = await signedPost(serve, '/store-call-state', {
+    AccountSid: serve.TWILIO_ACCOUNT_SID, CallSid: sid, CallStatus: 'completed', CallDuration: '9',
+    From: '+15005550006', To: '+15005550001',
+  });
+  assert.equal(late.status, 204);
+  await page.waitForFunction((row) => /completed/.test(document.querySelector(`${row} .status`).textContent), row, { timeout: 1000 });
+  assert.equal(await page.locator(`${row} .steps details[open]`).count(), 1, 'the step log stayed open');
+  assert.equal(await page.locator('#flow g.current').count(), 0);
+  await page.screenshot({ path: join(SHOTS, 'dashboard-studio-steps.png'), fullPage: true });
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing on a Studio flow with a step log open');
+  assert.deepEqual(errors, [], 'no script errors on the page');
+});

@@ -148,12 +148,61 @@ function renderCalls() {
     } else {
       selections.textContent = 'none';
     }
+    row.appendChild(stepsCell(call));
     cell(row, FINAL.has(call.status) ? `${call.status} (ended)` : `${call.status} (active)`).className = 'status';
     cell(row, durationText(call)).className = 'duration';
     body.appendChild(row);
   }
   $('no-calls').hidden = calls.size > 0;
   highlightFlow();
+}
+
+// A Studio flow's step log, as Studio's execution log shows it: widget, event, time,
+// HTTP status. Opened on demand; which ones are open survives the table's re-renders.
+const openSteps = new Set();
+
+function stepText(step) {
+  const at = new Date(step.at).toLocaleTimeString();
+  let text = `${at} ${step.widget} → ${step.event}`;
+  if (step.httpStatus !== undefined) text += ` (HTTP ${step.httpStatus}, ${step.ms} ms)`;
+  else if (step.error) text += ` (HTTP failed after ${step.ms} ms: ${step.error})`;
+  return text;
+}
+
+function stepsCell(call) {
+  const td = document.createElement('td');
+  td.className = 'steps';
+  const studio = call.studio;
+  if (!studio) {
+    td.textContent = '—';
+    return td;
+  }
+  const details = document.createElement('details');
+  details.open = openSteps.has(call.callSid);
+  details.addEventListener('toggle', () => {
+    if (details.open) openSteps.add(call.callSid);
+    else openSteps.delete(call.callSid);
+  });
+  const summary = document.createElement('summary');
+  const log = studio.log || [];
+  let text = `${studio.logged || log.length} step${(studio.logged || log.length) === 1 ? '' : 's'}`;
+  if (studio.waiting) text += `, at ${studio.waiting}`;
+  if (studio.ended) text += `, ended: ${studio.ended.reason}`;
+  if (studio.ended && studio.ended.errorCode) text += ` (error ${studio.ended.errorCode})`;
+  summary.textContent = text;
+  details.appendChild(summary);
+  const list = document.createElement('ol');
+  list.className = 'step-log';
+  for (const step of log) {
+    const item = document.createElement('li');
+    item.textContent = stepText(step);
+    list.appendChild(item);
+  }
+  const skipped = (studio.logged || 0) - log.length;
+  if (skipped > 0) list.setAttribute('aria-label', `the last ${log.length} of ${studio.logged} steps`);
+  details.appendChild(list);
+  td.appendChild(details);
+  return td;
 }
 
 // ---- the flow diagram ----

@@ -66,7 +66,8 @@ fn readme_commands() -> Vec<String> {
 }
 
 /// README commands that this test does not run, each with where it is covered instead.
-const NOT_RUN_HERE: [(&str, &str); 9] = [
+const NOT_RUN_HERE: [(&str, &str); 10] = [
+    ("twilio api:studio:v2:flows:fetch", "needs a Twilio account"),
     ("scripts/test", "the test command itself"),
     (
         "cd tests/conformance-sync-js && npm ci",
@@ -125,14 +126,21 @@ fn every_readme_command_works_as_printed() {
     );
 
     let emulator_bin = Path::new(BIN).with_file_name("sync-emulator");
+    // Commands name the repository's `flows/` folder as seen from its root; they run in
+    // a scratch directory here.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let rooted = |command: &str| command.replace(" flows/", &format!(" {root}/flows/"));
     let mut server: Option<Server> = None;
     let mut ran = 0;
     for command in to_run {
+        let command = &rooted(command);
         if cli_prefix(command).is_some() && command.contains("-- serve") {
             let args: Vec<&str> = command
                 .split_once("-- serve")
                 .map(|(_, args)| args.split_whitespace().collect())
                 .unwrap_or_default();
+            // A second `serve` (another flow) takes the first one's place.
+            drop(server.take());
             server = Some(serve(&args));
         } else if cli_prefix(command).is_some() {
             let server = server
@@ -151,6 +159,8 @@ fn every_readme_command_works_as_printed() {
                     stdout.contains("\"status\": \"completed\""),
                     "{command}\n{stdout}"
                 );
+            } else if command.contains("-- flow check ") {
+                assert!(stdout.contains(": ok: "), "{command}\n{stdout}");
             } else if command.contains("-- sign ") {
                 let curl = stdout
                     .lines()
@@ -269,6 +279,70 @@ fn the_printed_token_command_gets_a_token_the_emulator_can_check() {
         claims.grants.data_sync.service_sid.as_deref(),
         service["sid"].as_str()
     );
+}
+
+/// The `callflow token …` commands README.md's prose names (in backticks), e.g.
+/// `callflow token --identity alice`.
+fn readme_token_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    readme
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| span.starts_with("callflow token "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// README's `callflow token` command, pasted as written in the directory where `serve`
+/// ran once (no flags, no variables), signs with serve's development account and API key
+/// (./.callflow/dev-credentials), so the token it prints is one serve's emulator checks.
+/// Elsewhere, with nothing given, every missing value is named in one error.
+#[test]
+fn the_readme_token_command_uses_serves_dev_credentials() {
+    let commands = readme_token_commands();
+    assert!(!commands.is_empty(), "README.md names `callflow token …`");
+    let server = serve(&[]);
+    let (key, secret) = (
+        server.var("TWILIO_API_KEY").expect("API key printed"),
+        server.var("TWILIO_API_SECRET").expect("API secret printed"),
+    );
+    for command in &commands {
+        let pasted = command.replacen("callflow", BIN, 1);
+        let output = sh(&pasted, server.dir.path(), &[]);
+        assert!(output.status.success(), "{command}\n{}", text(&output));
+        let jwt = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let claims = callflow::access_token::decode(&jwt, secret, now)
+            .unwrap_or_else(|e| panic!("{command}: signed with serve's API secret: {e}"));
+        assert_eq!(claims.iss, key, "{command}");
+        assert_eq!(claims.sub, server.account_sid, "{command}");
+        if let Some(identity) = command.split("--identity ").nth(1) {
+            let identity = identity.split_whitespace().next().unwrap_or_default();
+            assert_eq!(claims.grants.identity, identity, "{command}");
+        }
+    }
+
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let output = sh(
+        &format!("{BIN} token --identity alice"),
+        elsewhere.path(),
+        &[],
+    );
+    assert!(!output.status.success(), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needle in [
+        "--account-sid (TWILIO_ACCOUNT_SID)",
+        "--api-key (TWILIO_API_KEY)",
+        "--api-secret (TWILIO_API_SECRET)",
+        ".callflow/dev-credentials",
+    ] {
+        assert!(stderr.contains(needle), "{needle} in one error:\n{stderr}");
+    }
 }
 
 /// The development API key and bearer token are kept with the account, so a restarted

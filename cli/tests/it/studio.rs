@@ -9,10 +9,7 @@ use std::process::Command;
 
 use super::support::*;
 
-const FLOW: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../tests/flows/studio/order-line.json"
-);
+const FLOW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/order-line.json");
 
 /// A flow with a problem of every kind `check` reports, each on a line of its own.
 const BROKEN: &str = r#"{

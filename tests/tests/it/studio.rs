@@ -1,4 +1,4 @@
-//! A Studio flow (`tests/flows/studio/order-line.json`, written for these tests) run by
+//! A Studio flow (`flows/order-line.json`, the example Studio flow) run by
 //! the real `store-call-state` handler against a real emulator, its HTTP widgets calling
 //! a real stand-in server on loopback through `CALLFLOW_HTTP_REWRITE`: every webhook of
 //! a call, what the caller hears, what the flow sent, what Sync keeps, and the Sync
@@ -12,7 +12,7 @@ use callflow_e2e::standin::StandIn;
 use callflow_e2e::*;
 use lambda_http::http::StatusCode;
 
-const FLOW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/studio/order-line.json");
+const FLOW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/order-line.json");
 const RESOURCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/flows/studio/order-line.resource.json"
