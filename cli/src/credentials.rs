@@ -1,11 +1,12 @@
-//! Which account SID and auth token `callflow call` and `callflow sign` use.
+//! Which account SID and auth token `callflow call` and `callflow sign` use, and which
+//! account and API key `callflow token` signs with.
 //!
 //! `callflow serve` without credentials uses a development set it keeps in
 //! `./.callflow/dev-credentials` ([`crate::dev_credentials`]). `call` and `sign` run in
-//! the same directory read the account and token from there, so the README's commands
-//! need no copying of secrets; elsewhere they take `--account-sid`/`--auth-token` or
-//! `TWILIO_ACCOUNT_SID`/`TWILIO_AUTH_TOKEN`, and name those when neither is there. They
-//! never create the file: a made-up pair would only produce signatures nothing accepts.
+//! the same directory read the account and token from there, and `token` the account and
+//! API key, so the README's commands need no copying of secrets; elsewhere they take
+//! flags or the `TWILIO_*` variables, and name those when neither is there. They never
+//! create the file: made-up credentials would only produce signatures nothing accepts.
 
 use std::path::Path;
 
@@ -74,9 +75,137 @@ pub fn for_client(
     }
 }
 
+/// What `callflow token` signs with: an account and one of its API keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub account_sid: String,
+    pub key_sid: String,
+    pub secret: String,
+}
+
+/// The account and API key of the development set at `path`, if it holds them.
+pub fn read_dev_key(path: &Path) -> Option<ApiKey> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let (sid, key, secret) = (lines.first()?, lines.get(2)?, lines.get(3)?);
+    let valid = callflow::webhook::is_sid(sid, "AC")
+        && callflow::webhook::is_sid(key, "SK")
+        && !secret.is_empty();
+    valid.then(|| ApiKey {
+        account_sid: (*sid).to_owned(),
+        key_sid: (*key).to_owned(),
+        secret: (*secret).to_owned(),
+    })
+}
+
+/// The key `callflow token` signs with: the values given (flags or environment), with
+/// what they lack taken from the development set at `dev` (`serve`'s, see
+/// [`dev_credentials::PATH`]) as long as everything given agrees with it (a development
+/// API key with another account would sign a token nothing accepts). Whatever is still
+/// missing is named all at once, each with its flag and variable.
+pub fn for_token(
+    account_sid: Option<String>,
+    api_key: Option<String>,
+    api_secret: Option<String>,
+    dev: &Path,
+) -> anyhow::Result<ApiKey> {
+    let dev_key = read_dev_key(dev).filter(|d| {
+        account_sid.as_ref().is_none_or(|v| *v == d.account_sid)
+            && api_key.as_ref().is_none_or(|v| *v == d.key_sid)
+            && api_secret.as_ref().is_none_or(|v| *v == d.secret)
+    });
+    let (account_sid, api_key, api_secret) = match dev_key {
+        Some(d) => (
+            account_sid.or(Some(d.account_sid)),
+            api_key.or(Some(d.key_sid)),
+            api_secret.or(Some(d.secret)),
+        ),
+        None => (account_sid, api_key, api_secret),
+    };
+    match (account_sid, api_key, api_secret) {
+        (Some(account_sid), Some(key_sid), Some(secret)) => Ok(ApiKey {
+            account_sid,
+            key_sid,
+            secret,
+        }),
+        (account_sid, api_key, api_secret) => {
+            let missing: Vec<String> = [
+                (account_sid.is_none(), "--account-sid", "TWILIO_ACCOUNT_SID"),
+                (api_key.is_none(), "--api-key", "TWILIO_API_KEY"),
+                (api_secret.is_none(), "--api-secret", "TWILIO_API_SECRET"),
+            ]
+            .into_iter()
+            .filter(|(missing, _, _)| *missing)
+            .map(|(_, flag, var)| format!("{flag} ({var})"))
+            .collect();
+            bail!(
+                "missing {}: pass them or set the variables to what `callflow serve` prints, \
+                 or run from the directory where `callflow serve` keeps {}",
+                missing.join(", "),
+                dev.display()
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_keys_come_from_serves_set_when_not_given() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("dev-credentials");
+        // Nothing anywhere: every value is named, in one error.
+        let error = for_token(None, None, None, &path).unwrap_err().to_string();
+        for needle in [
+            "--account-sid (TWILIO_ACCOUNT_SID)",
+            "--api-key (TWILIO_API_KEY)",
+            "--api-secret (TWILIO_API_SECRET)",
+            "dev-credentials",
+        ] {
+            assert!(error.contains(needle), "{error}");
+        }
+        let error = for_token(Some("AC1".into()), None, None, &path)
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("--account-sid"), "{error}");
+        assert!(
+            error.contains("--api-key (TWILIO_API_KEY), --api-secret"),
+            "{error}"
+        );
+
+        let made = dev_credentials::DevCredentials::load_or_create(&path).expect("made");
+        let dev = ApiKey {
+            account_sid: made.account_sid.clone(),
+            key_sid: made.api_key_sid.clone(),
+            secret: made.api_key_secret.clone(),
+        };
+        assert_eq!(read_dev_key(&path), Some(dev.clone()));
+        assert_eq!(for_token(None, None, None, &path).expect("dev"), dev);
+        // Given values that agree with the set are completed from it.
+        assert_eq!(
+            for_token(Some(made.account_sid.clone()), None, None, &path).expect("dev"),
+            dev
+        );
+        // Another account's values are not mixed with the development key.
+        let other = format!("AC{}", "1".repeat(32));
+        let error = for_token(Some(other.clone()), None, None, &path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--api-key") && error.contains("--api-secret"),
+            "{error}"
+        );
+        let given = for_token(
+            Some(other.clone()),
+            Some("SKx".into()),
+            Some("s".into()),
+            &path,
+        )
+        .expect("all given");
+        assert_eq!((given.account_sid, given.secret), (other, "s".to_owned()));
+    }
 
     #[test]
     fn reads_the_pair_serve_keeps() {

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use url::Url;
 
 use callflow_cli::report::error_report;
-use callflow_cli::{call, credentials, graph, serve, sign, token};
+use callflow_cli::{call, credentials, dev_credentials, graph, serve, sign, token};
 
 const WRITING_STDOUT: &str = "cannot write to stdout";
 
@@ -95,6 +95,10 @@ enum Command {
         command: FlowCommand,
     },
     /// Print a Twilio access token for twilio-sync.js, minted locally with an API key.
+    ///
+    /// Without --account-sid, --api-key and --api-secret (or their variables), run where
+    /// `callflow serve` ran, it signs with serve's development account and API key
+    /// (./.callflow/dev-credentials).
     Token {
         /// The user the token is for (grants.identity)
         #[arg(long)]
@@ -255,15 +259,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             api_secret,
             service_sid,
         } => {
-            let required = |value: Option<String>, flag: &str, var: &str| {
-                value.with_context(|| {
-                    format!("missing {flag}: pass it or set {var} (`callflow serve` prints it)")
-                })
-            };
+            let key = credentials::for_token(
+                account_sid,
+                api_key,
+                api_secret,
+                std::path::Path::new(dev_credentials::PATH),
+            )?;
             let jwt = token::mint(&token::TokenOptions {
-                account_sid: required(account_sid, "--account-sid", var::TWILIO_ACCOUNT_SID)?,
-                api_key: required(api_key, "--api-key", var::TWILIO_API_KEY)?,
-                api_secret: required(api_secret, "--api-secret", var::TWILIO_API_SECRET)?,
+                account_sid: key.account_sid,
+                api_key: key.key_sid,
+                api_secret: key.secret,
                 service_sid,
                 identity,
                 ttl,

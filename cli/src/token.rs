@@ -2,7 +2,9 @@
 //! API key, the same token the `sync-token` function answers (and twilio-python's
 //! `AccessToken` + `SyncGrant` builds).
 //!
-//! For a real account, or for `callflow serve` with its development API key.
+//! For a real account, or for `callflow serve` with its development API key, which it
+//! reads from `./.callflow/dev-credentials` when no key is given
+//! ([`crate::credentials::for_token`]).
 //! `--issued-at` pins the issue time, which makes the token reproducible (the
 //! conformance suite compares it with twilio-python's at the same clock).
 
