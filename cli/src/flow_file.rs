@@ -11,7 +11,7 @@ use callflow::studio::{definition, Severity, StudioFlow};
 /// A flow file, read.
 pub enum FlowFile {
     Toml(Flow),
-    Studio(StudioFlow),
+    Studio(Box<StudioFlow>),
 }
 
 impl FlowFile {
@@ -25,11 +25,19 @@ impl FlowFile {
             .with_context(|| format!("cannot read flow file {}", path.display()))?;
         let name = path.display().to_string();
         if definition::looks_like_studio(&text) {
-            let flow = StudioFlow::compile(&text).map_err(|problems| {
+            let mut flow = StudioFlow::compile(&text).map_err(|problems| {
                 let lines: Vec<String> = problems.iter().map(|p| format!("{name}:{p}")).collect();
                 anyhow::anyhow!("Studio flow is invalid:\n{}", lines.join("\n"))
             })?;
-            Ok(FlowFile::Studio(flow))
+            // Subflows are looked up beside the flow, as `serve` does by default.
+            let folder = path.parent().unwrap_or_else(|| Path::new("."));
+            let folder = if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            };
+            flow.attach_subflows(folder, &text);
+            Ok(FlowFile::Studio(Box::new(flow)))
         } else {
             Ok(FlowFile::Toml(Flow::parse_file(&name, &text)?))
         }

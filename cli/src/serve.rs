@@ -155,6 +155,10 @@ pub struct ServeOptions {
     /// the variable takes a comma-separated list), e.g. https://x.twil.io=http://127.0.0.1:9000
     #[arg(long = "http-rewrite", env = var::CALLFLOW_HTTP_REWRITE, value_name = "FROM=TO", value_delimiter = ',')]
     pub http_rewrite: Vec<String>,
+    /// Folder a Studio flow's run-subflow widgets find their subflows in (by SID or file
+    /// name) [default: the flow file's folder]
+    #[arg(long, env = var::CALLFLOW_SUBFLOWS, value_name = "DIR")]
+    pub subflows: Option<PathBuf>,
     /// How long a call's state document lives in Sync, in seconds (0: forever) [default: 3600]
     #[arg(long, env = var::CALL_STATE_TTL, value_name = "SECONDS")]
     pub call_state_ttl: Option<u64>,
@@ -287,6 +291,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         (
             var::CALLFLOW_FLOW,
             options.flow.as_ref().map(|p| p.display().to_string()),
+        ),
+        (
+            var::CALLFLOW_SUBFLOWS,
+            options.subflows.as_ref().map(|p| p.display().to_string()),
         ),
         (
             var::CALLFLOW_HTTP_REWRITE,

@@ -21,6 +21,7 @@
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
 //! | `CALLFLOW_HTTP_REWRITE` | [`http_rewrites`](Config::http_rewrites) | none |
+//! | `CALLFLOW_SUBFLOWS` | [`subflows_dir`](Config::subflows_dir) | the flow file's folder |
 //! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true`: [`Signatures::Off`] | signatures checked |
 //!
 //! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
@@ -94,6 +95,8 @@ pub mod var {
         CALLFLOW_FLOW,
         /// URL-prefix rewrites for a Studio flow's HTTP calls (`FROM=TO`, comma-separated).
         CALLFLOW_HTTP_REWRITE,
+        /// The folder a Studio flow's subflows are read from.
+        CALLFLOW_SUBFLOWS,
         /// `1` turns signature checks off.
         CALLFLOW_INSECURE_NO_SIGNATURE,
     }
@@ -183,6 +186,9 @@ pub struct Config {
     /// `CALLFLOW_HTTP_REWRITE`: URL prefixes rewritten in a Studio flow's HTTP calls and
     /// redirects (`FROM=TO,FROM=TO`), so that a flow runs against stand-ins.
     pub http_rewrites: Vec<crate::studio::Rewrite>,
+    /// `CALLFLOW_SUBFLOWS`: the folder a Studio flow's `run-subflow` widgets find their
+    /// subflows in (`None`: the flow file's folder).
+    pub subflows_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Config {
@@ -206,6 +212,7 @@ impl fmt::Debug for Config {
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("flow_path", &self.flow_path)
             .field("http_rewrites", &self.http_rewrites)
+            .field("subflows_dir", &self.subflows_dir)
             .finish()
     }
 }
@@ -470,6 +477,7 @@ impl Config {
         };
         let api_token = get(CALLFLOW_API_TOKEN).map(str::to_owned);
         let flow_path = get(CALLFLOW_FLOW).map(PathBuf::from);
+        let subflows_dir = get(CALLFLOW_SUBFLOWS).map(PathBuf::from);
         let http_rewrites = match get(CALLFLOW_HTTP_REWRITE) {
             None => Vec::new(),
             Some(v) => match crate::studio::http::parse_rewrites(v) {
@@ -494,6 +502,7 @@ impl Config {
                 api_token,
                 flow_path,
                 http_rewrites,
+                subflows_dir,
             }),
             _ => Err(ConfigError { problems }),
         }

@@ -116,7 +116,11 @@ fn load_flow(config: &Config) -> Result<(Flow, Option<Arc<StudioRuntime>>), Star
     if !crate::studio::definition::looks_like_studio(&text) {
         return Ok((Flow::parse_file(&path.display().to_string(), &text)?, None));
     }
-    let flow = crate::studio::load_file(&path.display().to_string(), &text)?;
+    let flow = crate::studio::load_file(
+        &path.display().to_string(),
+        &text,
+        config.subflows_dir.as_deref(),
+    )?;
     let http = FlowHttp::new(config.http_rewrites.clone()).map_err(StartError::FlowHttp)?;
     Ok((
         Flow::minimal(),

@@ -57,11 +57,14 @@ impl CallState {
             return Applied::Unchanged;
         }
         *current = change.execution.clone();
-        self.stage = current
+        // The widget the call is at; inside a subflow, the parent's run-subflow widget
+        // (the one a graph of the flow shows).
+        let at = current
             .waiting
-            .clone()
-            .or_else(|| current.log.last().map(|e| e.widget.clone()))
+            .as_deref()
+            .or_else(|| current.log.last().map(|e| e.widget.as_str()))
             .unwrap_or_default();
+        self.stage = at.split('/').next().unwrap_or_default().to_owned();
         if let Some(status) = &change.status {
             // A voice webhook never rolls a call back from a final status.
             if !self.status.is_final() {

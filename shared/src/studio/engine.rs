@@ -102,11 +102,20 @@ impl Engine<'_> {
         execution
     }
 
+    /// The flow whose widgets the execution is in: the subflow while one runs.
+    fn scope(&self, execution: &Execution) -> &StudioFlow {
+        execution
+            .frame
+            .as_ref()
+            .and_then(|f| self.flow.subflow(&f.widget))
+            .unwrap_or(self.flow)
+    }
+
     /// Runs the flow for one webhook.
     pub async fn run(&self, mut execution: Execution, arrival: Arrival<'_>) -> Turn {
-        let mut ctx = Context::of(self.flow, &execution);
+        let mut ctx = Context::of(self.scope(&execution), &execution);
         let mut prefix: Vec<Element> = Vec::new();
-        let next = match arrival {
+        let first = match arrival {
             Arrival::Call { .. } => {
                 if execution.steps > 0 || execution.is_over() {
                     // A redelivered first webhook: answer where the call is.
@@ -136,7 +145,8 @@ impl Engine<'_> {
                 if widget.is_some_and(|w| w != waiting) {
                     return self.current(execution, true);
                 }
-                let Some(w) = self.flow.widget(&waiting) else {
+                let flow = self.scope(&execution);
+                let Some(w) = execution.unlabel(&waiting).and_then(|n| flow.widget(n)) else {
                     execution.end(
                         format!("widget `{waiting}` is no longer in the flow"),
                         Some(ERROR_WIDGET),
@@ -152,9 +162,9 @@ impl Engine<'_> {
                     return self.current(execution, true);
                 }
                 let (event, outputs) = self.callback_event(w, event, form, query, &execution);
-                self.keep_outputs(&mut execution, &mut ctx, w, outputs);
+                self.keep_outputs(flow, &mut execution, &mut ctx, w, outputs);
                 execution.log(LogEntry {
-                    widget: w.name.clone(),
+                    widget: waiting.clone(),
                     event: event.clone(),
                     at: self.now,
                     http_status: None,
@@ -165,81 +175,77 @@ impl Engine<'_> {
                 execution.waiting_since = None;
                 match w.next(&event) {
                     Some(next) => Some(next.to_owned()),
-                    None => {
-                        execution.end(
-                            format!("flow ended at `{}` ({event})", w.name),
-                            None,
-                            self.now,
-                        );
-                        return self.finish(execution, prefix);
-                    }
+                    None => self.path_ended(&mut execution, &mut ctx, &waiting, &event),
                 }
             }
         };
         let mut visits: HashMap<String, usize> = HashMap::new();
-        let mut current = next;
+        let mut current = first;
         while let Some(name) = current.take() {
-            let Some(w) = self.flow.widget(&name) else {
-                execution.end(format!("no widget `{name}`"), Some(ERROR_WIDGET), self.now);
+            let flow = self.scope(&execution);
+            let label = execution.label(&name);
+            let Some(w) = flow.widget(&name) else {
+                execution.end(format!("no widget `{label}`"), Some(ERROR_WIDGET), self.now);
                 return self.goodbye(execution);
             };
-            if let Err(Stop::Guard { code, reason }) = self.guard(&execution, &mut visits, &name) {
+            if let Err(Stop::Guard { code, reason }) = self.guard(&execution, &mut visits, &label) {
                 execution.end(reason, Some(code), self.now);
                 return self.goodbye(execution);
             }
             execution.steps += 1;
+            if let Kind::Subflow { parameters, .. } = &w.kind {
+                current = self.enter_subflow(&mut execution, &mut ctx, w, parameters);
+                continue;
+            }
             if w.makes_twiml() {
-                return match render::widget(w, &ctx, self) {
+                match render::widget(w, &ctx, self, &label) {
                     Ok(elements) => {
-                        execution.waiting = Some(name);
+                        execution.waiting = Some(label);
                         execution.waiting_since = Some(self.now);
                         let mut response = VoiceResponse::new();
                         for e in prefix.into_iter().chain(elements) {
                             response = response.child(e);
                         }
-                        Turn {
+                        return Turn {
                             twiml: response,
                             execution,
                             stale: false,
-                        }
+                        };
                     }
                     // Studio: a redirect whose URL cannot be parsed takes `fail`.
                     Err(e) if matches!(w.kind, Kind::Redirect { .. }) => {
                         execution.log(LogEntry {
-                            widget: name.clone(),
+                            widget: label.clone(),
                             event: "fail".to_owned(),
                             at: self.now,
                             http_status: None,
                             ms: None,
                             error: Some(e),
                         });
-                        match w.next("fail") {
-                            Some(next) => {
-                                current = Some(next.to_owned());
-                                continue;
-                            }
-                            None => {
-                                execution.end(
-                                    format!("flow ended at `{name}` (fail)"),
-                                    None,
-                                    self.now,
-                                );
-                                return self.finish(execution, prefix);
-                            }
-                        }
+                        current = match w.next("fail") {
+                            Some(next) => Some(next.to_owned()),
+                            None => self.path_ended(&mut execution, &mut ctx, &label, "fail"),
+                        };
                     }
                     Err(e) => {
-                        execution.end(
-                            format!("widget `{name}` cannot render: {e}"),
-                            Some(ERROR_WIDGET),
-                            self.now,
+                        current = self.widget_failed(
+                            &mut execution,
+                            &mut ctx,
+                            format!("widget `{label}` cannot render: {e}"),
                         );
-                        self.goodbye(execution)
+                        if execution
+                            .ended
+                            .as_ref()
+                            .is_some_and(|e| e.error_code.is_some())
+                        {
+                            return self.goodbye(execution);
+                        }
                     }
-                };
+                }
+                continue;
             }
             match self
-                .run_widget(w, &mut execution, &mut ctx, &mut prefix)
+                .run_widget(flow, w, &mut execution, &mut ctx, &mut prefix)
                 .await
             {
                 Ok((event, next, http)) => {
@@ -248,47 +254,160 @@ impl Engine<'_> {
                         None => (None, None, None),
                     };
                     execution.log(LogEntry {
-                        widget: name.clone(),
+                        widget: label.clone(),
                         event: event.clone(),
                         at: self.now,
                         http_status,
                         ms,
                         error,
                     });
-                    match next {
-                        Some(next) => current = Some(next),
-                        None => {
-                            execution.end(
-                                format!("flow ended at `{name}` ({event})"),
-                                None,
-                                self.now,
-                            );
-                            return self.finish(execution, prefix);
-                        }
-                    }
+                    current = match next {
+                        Some(next) => Some(next),
+                        None => self.path_ended(&mut execution, &mut ctx, &label, &event),
+                    };
                 }
                 Err(e) => {
-                    execution.end(
-                        format!("widget `{name}` failed: {e}"),
-                        Some(ERROR_WIDGET),
-                        self.now,
+                    current = self.widget_failed(
+                        &mut execution,
+                        &mut ctx,
+                        format!("widget `{label}` failed: {e}"),
                     );
-                    return self.goodbye(execution);
+                    if execution
+                        .ended
+                        .as_ref()
+                        .is_some_and(|e| e.error_code.is_some())
+                    {
+                        return self.goodbye(execution);
+                    }
                 }
             }
         }
         self.finish(execution, prefix)
     }
 
+    /// A path with no next widget: the end of the execution, or, inside a subflow, its
+    /// `completed` back in the parent. Returns the widget to run next, if any.
+    fn path_ended(
+        &self,
+        execution: &mut Execution,
+        ctx: &mut Context,
+        label: &str,
+        event: &str,
+    ) -> Option<String> {
+        if execution.frame.is_some() {
+            return self.leave_subflow(execution, ctx, "completed");
+        }
+        execution.end(format!("flow ended at `{label}` ({event})"), None, self.now);
+        None
+    }
+
+    /// A widget that cannot run: inside a subflow, the subflow `failed`; otherwise the
+    /// execution ends with [`ERROR_WIDGET`] and the caller hears the goodbye.
+    fn widget_failed(
+        &self,
+        execution: &mut Execution,
+        ctx: &mut Context,
+        reason: String,
+    ) -> Option<String> {
+        if execution.frame.is_some() {
+            tracing::info!(%reason, "studio subflow failed");
+            execution.note_cut(format!("subflow failed: {reason}"));
+            return self.leave_subflow(execution, ctx, "failed");
+        }
+        execution.end(reason, Some(ERROR_WIDGET), self.now);
+        None
+    }
+
+    /// Runs a `run-subflow` widget: its parameters rendered, the parent's scope set
+    /// aside, the subflow entered at its trigger's `incomingParent`.
+    fn enter_subflow(
+        &self,
+        execution: &mut Execution,
+        ctx: &mut Context,
+        w: &Widget,
+        parameters: &[(String, Template)],
+    ) -> Option<String> {
+        let (Some(sub), None) = (self.flow.subflow(&w.name), &execution.frame) else {
+            return self.widget_failed(
+                execution,
+                ctx,
+                format!("the subflow of `{}` is not loaded", w.name),
+            );
+        };
+        let rendered = match render_pairs(ctx, parameters) {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                return self.widget_failed(
+                    execution,
+                    ctx,
+                    format!("widget `{}` parameters: {e}", w.name),
+                )
+            }
+        };
+        let parameters: Map<String, Value> = rendered
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        execution.enter_subflow(&w.name, parameters);
+        *ctx = Context::of(sub, execution);
+        match sub
+            .widget(&sub.initial_state)
+            .and_then(|t| t.next("incomingParent"))
+        {
+            Some(first) => Some(first.to_owned()),
+            None => self.leave_subflow(execution, ctx, "completed"),
+        }
+    }
+
+    /// Back from a subflow with `event` (`completed` / `failed`): its variables become the
+    /// `run-subflow` widget's outputs, and the parent's path goes on.
+    fn leave_subflow(
+        &self,
+        execution: &mut Execution,
+        ctx: &mut Context,
+        event: &str,
+    ) -> Option<String> {
+        let (widget, variables) = execution.exit_subflow()?;
+        *ctx = Context::of(self.flow, execution);
+        let Some(w) = self.flow.widget(&widget) else {
+            execution.end(
+                format!("no widget `{widget}`"),
+                Some(ERROR_WIDGET),
+                self.now,
+            );
+            return None;
+        };
+        self.keep_outputs(self.flow, execution, ctx, w, variables);
+        execution.log(LogEntry {
+            widget: widget.clone(),
+            event: event.to_owned(),
+            at: self.now,
+            http_status: None,
+            ms: None,
+            error: None,
+        });
+        match w.next(event) {
+            Some(next) => Some(next.to_owned()),
+            None => {
+                execution.end(
+                    format!("flow ended at `{widget}` ({event})"),
+                    None,
+                    self.now,
+                );
+                None
+            }
+        }
+    }
+
     /// The TwiML for where the execution is now, moving nothing: for stale callbacks and
     /// redeliveries.
     pub fn current(&self, execution: Execution, stale: bool) -> Turn {
-        let ctx = Context::of(self.flow, &execution);
-        let rendered = execution
-            .waiting
-            .as_deref()
-            .and_then(|w| self.flow.widget(w))
-            .map(|w| render::widget(w, &ctx, self));
+        let flow = self.scope(&execution);
+        let ctx = Context::of(flow, &execution);
+        let rendered = execution.waiting.as_deref().and_then(|label| {
+            let w = flow.widget(execution.unlabel(label)?)?;
+            Some(render::widget(w, &ctx, self, label))
+        });
         let twiml = match rendered {
             Some(Ok(elements)) => elements
                 .into_iter()
@@ -439,6 +558,7 @@ impl Engine<'_> {
     /// Keeps the outputs the flow reads, and makes them visible to later widgets.
     fn keep_outputs(
         &self,
+        flow: &StudioFlow,
         execution: &mut Execution,
         ctx: &mut Context,
         w: &Widget,
@@ -446,9 +566,9 @@ impl Engine<'_> {
     ) {
         let kept: Map<String, Value> = outputs
             .into_iter()
-            .filter(|(k, _)| self.flow.keeps(&w.name, k))
+            .filter(|(k, _)| flow.keeps(&w.name, k))
             .map(|(k, v)| {
-                let v = self.flow.prune(&w.name, &k, v);
+                let v = flow.prune(&w.name, &k, v);
                 (k, v)
             })
             .collect();
@@ -463,6 +583,7 @@ impl Engine<'_> {
     /// widgets what the call did.
     async fn run_widget(
         &self,
+        flow: &StudioFlow,
         w: &Widget,
         execution: &mut Execution,
         ctx: &mut Context,
@@ -539,7 +660,7 @@ impl Engine<'_> {
                     }
                 };
                 let (ok, outputs, http) = self.call(call, false, None).await;
-                self.keep_outputs(execution, ctx, w, outputs);
+                self.keep_outputs(flow, execution, ctx, w, outputs);
                 let event = if ok { "success" } else { "failed" };
                 Ok((
                     event.to_owned(),
@@ -564,7 +685,7 @@ impl Engine<'_> {
                     .and_then(|o| o.get("parsed"))
                     .cloned();
                 let (ok, outputs, http) = self.call(call, true, previous).await;
-                self.keep_outputs(execution, ctx, w, outputs);
+                self.keep_outputs(flow, execution, ctx, w, outputs);
                 let event = if ok { "success" } else { "fail" };
                 Ok((
                     event.to_owned(),
@@ -743,8 +864,19 @@ impl Context {
             .sid
             .clone()
             .unwrap_or_else(|| "FW00000000000000000000000000000000".to_owned());
+        let mut trigger_value = json!({ "call": Value::Object(trigger.clone()) });
+        if let (Some(frame), Some(t)) = (&execution.frame, trigger_value.as_object_mut()) {
+            // Inside a subflow: what the parent passed, as Studio gives it.
+            t.insert(
+                "parent".to_owned(),
+                json!({
+                    "parameters": Value::Object(frame.parameters.clone()),
+                    "trigger_type": "incomingCall",
+                }),
+            );
+        }
         let value = json!({
-            "trigger": { "call": Value::Object(trigger.clone()) },
+            "trigger": trigger_value,
             "flow": {
                 "variables": Value::Object(execution.variables.clone()),
                 "data": {},

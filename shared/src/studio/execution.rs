@@ -58,6 +58,24 @@ pub struct Execution {
     /// What was cut to keep the document in bounds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cut: Vec<String>,
+    /// Inside a subflow: the parent's scope, set aside until the subflow's path ends.
+    /// Meanwhile `variables` and `widgets` are the subflow's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<Frame>,
+}
+
+/// A running subflow: the parent's `run-subflow` widget, the parameters it passed
+/// (`trigger.parent.parameters`), and the parent's variables and outputs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Frame {
+    pub widget: String,
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+    #[serde(default)]
+    pub parent_variables: Map<String, Value>,
+    #[serde(default)]
+    pub parent_widgets: Map<String, Value>,
 }
 
 /// One widget run, as Studio's execution log shows it.
@@ -132,6 +150,49 @@ impl Execution {
     /// only while the execution still waits there after the same number of steps.
     pub fn position(&self) -> (Option<&str>, u32) {
         (self.waiting.as_deref(), self.steps)
+    }
+
+    /// The name a widget of the current scope goes by in the log, in callbacks and in
+    /// `waiting`: `run_subflow_widget/name` inside a subflow.
+    pub fn label(&self, name: &str) -> String {
+        match &self.frame {
+            Some(frame) => format!("{}/{name}", frame.widget),
+            None => name.to_owned(),
+        }
+    }
+
+    /// The widget name of the current scope that `label` stands for.
+    pub fn unlabel<'a>(&self, label: &'a str) -> Option<&'a str> {
+        match &self.frame {
+            Some(frame) => label.strip_prefix(frame.widget.as_str())?.strip_prefix('/'),
+            None => Some(label),
+        }
+    }
+
+    /// Enters a subflow: the parent's variables and outputs are set aside.
+    pub fn enter_subflow(&mut self, widget: &str, parameters: Map<String, Value>) {
+        let parameters = parameters
+            .into_iter()
+            .map(|(k, v)| {
+                let v = self.bounded(&format!("trigger.parent.parameters.{k}"), v);
+                (k, v)
+            })
+            .collect();
+        self.frame = Some(Frame {
+            widget: widget.to_owned(),
+            parameters,
+            parent_variables: std::mem::take(&mut self.variables),
+            parent_widgets: std::mem::take(&mut self.widgets),
+        });
+    }
+
+    /// Leaves the subflow: the parent's scope comes back; the subflow's variables and its
+    /// `run-subflow` widget's name are returned.
+    pub fn exit_subflow(&mut self) -> Option<(String, Map<String, Value>)> {
+        let frame = self.frame.take()?;
+        let variables = std::mem::replace(&mut self.variables, frame.parent_variables);
+        self.widgets = frame.parent_widgets;
+        Some((frame.widget, variables))
     }
 
     /// Keeps `value` as `flow.variables.<key>`, bounded.

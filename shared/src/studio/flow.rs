@@ -22,6 +22,8 @@ pub struct StudioFlow {
     reads: HashMap<String, ReadTree>,
     /// What stops the flow from running a call, or is worth saying about it.
     pub problems: Vec<Problem>,
+    /// The subflows of its `run-subflow` widgets, by widget name.
+    subflows: HashMap<String, StudioFlow>,
 }
 
 /// One problem of a flow, placed in its file.
@@ -148,6 +150,7 @@ impl StudioFlow {
             index,
             reads: HashMap::new(),
             problems,
+            subflows: HashMap::new(),
         };
         let owned = |set: BTreeSet<&str>| -> BTreeSet<String> {
             set.into_iter().map(str::to_owned).collect()
@@ -224,6 +227,122 @@ impl StudioFlow {
     /// Where an incoming call starts: the widget after the trigger's `incomingCall`.
     pub fn call_entry(&self) -> Option<&str> {
         self.widget(&self.initial_state)?.next("incomingCall")
+    }
+
+    /// The subflow a `run-subflow` widget runs.
+    pub fn subflow(&self, widget: &str) -> Option<&StudioFlow> {
+        self.subflows.get(widget)
+    }
+
+    /// Finds and compiles the subflow of every `run-subflow` widget in folder `dir`: a
+    /// file whose Flows API resource has that SID, or whose name (without `.json`) is the
+    /// widget's `flow_sid`. Problems (a subflow not found, invalid, nesting another, or
+    /// without an `incomingParent` transition) join the flow's, placed at the widget.
+    pub fn attach_subflows(&mut self, dir: &std::path::Path, text: &str) {
+        let wanted: Vec<(String, String)> = self
+            .widgets
+            .iter()
+            .filter_map(|w| match &w.kind {
+                Kind::Subflow { flow_sid, .. } => Some((w.name.clone(), flow_sid.clone())),
+                _ => None,
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let mut files: Vec<(std::path::PathBuf, String, Option<String>)> = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                    continue;
+                }
+                let Ok(source) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let sid = definition::parse(&source).ok().and_then(|(_, r)| r.sid);
+                files.push((path, source, sid));
+            }
+        }
+        let voice = self.reachable_from_trigger(&["incomingCall"]);
+        let voice: BTreeSet<String> = voice.into_iter().map(str::to_owned).collect();
+        for (widget, flow_sid) in wanted {
+            let severity = if voice.contains(&widget) {
+                Severity::Error
+            } else {
+                Severity::Unreachable
+            };
+            let position = definition::position(text, &widget, Some("flow_sid"));
+            let problem = |message: String| Problem {
+                widget: Some(widget.clone()),
+                position,
+                message,
+                severity,
+            };
+            let stem = flow_sid.trim_end_matches(".json");
+            let found = files
+                .iter()
+                .find(|(_, _, sid)| sid.as_deref() == Some(flow_sid.as_str()))
+                .or_else(|| {
+                    files.iter().find(|(path, _, _)| {
+                        path.file_stem().and_then(|s| s.to_str()) == Some(stem)
+                    })
+                });
+            let Some((path, source, _)) = found else {
+                let p = problem(format!(
+                    "subflow `{flow_sid}` not found in {} (a Flows API resource with that sid, or {stem}.json)",
+                    dir.display()
+                ));
+                self.problems.push(p);
+                continue;
+            };
+            let name = path.display().to_string();
+            match StudioFlow::compile(source) {
+                Err(found) => {
+                    for f in found {
+                        let p = problem(format!("subflow {name}:{f}"));
+                        self.problems.push(p);
+                    }
+                }
+                Ok(sub) => {
+                    let mut ok = true;
+                    for e in sub.errors() {
+                        let p = problem(format!("subflow {name}:{e}"));
+                        self.problems.push(p);
+                        ok = false;
+                    }
+                    if sub
+                        .widgets
+                        .iter()
+                        .any(|w| matches!(w.kind, Kind::Subflow { .. }))
+                    {
+                        let p = problem(format!(
+                            "subflow {name} runs a subflow itself: Studio nests subflows one level only"
+                        ));
+                        self.problems.push(p);
+                        ok = false;
+                    }
+                    let entry = sub
+                        .widget(&sub.initial_state)
+                        .and_then(|t| t.next("incomingParent"));
+                    if entry.is_none() {
+                        let p = problem(format!(
+                            "subflow {name}: its trigger has no incomingParent transition"
+                        ));
+                        self.problems.push(p);
+                        ok = false;
+                    }
+                    if ok {
+                        self.subflows.insert(widget.clone(), sub);
+                    }
+                }
+            }
+        }
+        self.problems.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.position.cmp(&b.position))
+        });
     }
 
     /// Widgets reachable from the trigger through the given trigger events.

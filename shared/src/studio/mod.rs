@@ -37,12 +37,27 @@ pub use http::{FlowHttp, Rewrite};
 
 use crate::flow::FlowError;
 
-/// The Studio flow in file `path` whose text is `text`, or every problem that stops it
-/// from running voice calls, each as `path:line:col: widget `name`: message`.
-pub fn load_file(path: &str, text: &str) -> Result<StudioFlow, FlowError> {
-    let flow = StudioFlow::compile(text).map_err(|problems| {
+/// The Studio flow in file `path` whose text is `text`, with its subflows from folder
+/// `subflows` (default: the flow file's folder), or every problem that stops it from
+/// running voice calls, each as `path:line:col: widget `name`: message`.
+pub fn load_file(
+    path: &str,
+    text: &str,
+    subflows: Option<&std::path::Path>,
+) -> Result<StudioFlow, FlowError> {
+    let mut flow = StudioFlow::compile(text).map_err(|problems| {
         FlowError::Invalid(problems.iter().map(|p| format!("{path}:{p}")).collect())
     })?;
+    let folder = subflows
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| {
+            std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+        })
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    flow.attach_subflows(&folder, text);
     let errors = flow.errors();
     if errors.is_empty() {
         Ok(flow)

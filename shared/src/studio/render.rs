@@ -14,9 +14,15 @@ use super::engine::{Context, Engine};
 use super::liquid::Template;
 use super::widget::{Connect, Enqueue, ForkStream, Gather, Kind, Noun, SayPlay, Widget};
 
-/// The verbs of a TwiML widget.
-pub fn widget(w: &Widget, ctx: &Context, engine: &Engine<'_>) -> Result<Vec<Element>, String> {
-    let callback = |event: &str| engine.callback_url(&w.name, event);
+/// The verbs of a TwiML widget; `label` is the name its callbacks carry (the widget's
+/// name, or `subflow_widget/name` inside a subflow).
+pub fn widget(
+    w: &Widget,
+    ctx: &Context,
+    engine: &Engine<'_>,
+    label: &str,
+) -> Result<Vec<Element>, String> {
+    let callback = |event: &str| engine.callback_url(label, event);
     Ok(match &w.kind {
         Kind::SayPlay(s) => {
             let mut out = prompt(s, ctx, true)?;

@@ -73,6 +73,12 @@ pub enum Kind {
     ForkStream(Box<ForkStream>),
     Pay(Box<Pay>),
     VirtualAgent(VirtualAgent),
+    /// `run-subflow`: the subflow is found at load (by SID or file name) and attached to
+    /// the flow under this widget's name.
+    Subflow {
+        flow_sid: String,
+        parameters: Vec<(String, Template)>,
+    },
     /// A Studio widget callflow cannot run on a voice call, and why.
     Unsupported(String),
 }
@@ -833,10 +839,38 @@ fn kind(type_name: &str, p: &mut Props<'_>) -> Kind {
             }),
             None => Kind::Unsupported("`connector` is required".to_owned()),
         },
-        "run-subflow" => Kind::Unsupported(
-            "run-subflow is not supported yet: inline the subflow's widgets into this flow"
-                .to_owned(),
-        ),
+        "run-subflow" => {
+            let flow_sid = p.text("flow_sid");
+            let parameters = p.pairs("parameters");
+            if let Some(revision) = p.text("flow_revision") {
+                let known = revision == "LatestPublished"
+                    || revision == "LatestDraft"
+                    || revision.parse::<u32>().is_ok();
+                if !known {
+                    p.problem(
+                        "flow_revision",
+                        format!("`flow_revision` must be LatestPublished, LatestDraft or a number, got `{revision}`"),
+                    );
+                }
+            }
+            match flow_sid {
+                Some(sid) if sid.contains("{{") || sid.contains("{%") => {
+                    p.problem(
+                        "flow_sid",
+                        "`flow_sid` cannot be Liquid (Studio's rule)".to_owned(),
+                    );
+                    Kind::Unsupported("`flow_sid` cannot be Liquid".to_owned())
+                }
+                Some(flow_sid) => Kind::Subflow {
+                    flow_sid,
+                    parameters,
+                },
+                None => {
+                    p.problem("flow_sid", "`flow_sid` is required".to_owned());
+                    Kind::Unsupported("`flow_sid` is required".to_owned())
+                }
+            }
+        }
         "record-call" | "send-message" | "make-outgoing-call-v2" | "make-outgoing-call-v1" => {
             Kind::Unsupported(format!(
                 "{type_name} acts over Twilio's REST API, which callflow does not call yet"
@@ -953,6 +987,7 @@ impl Widget {
                 out.push(&v.connector);
                 out.extend(v.language.iter().chain(&v.status_callback));
             }
+            Kind::Subflow { parameters, .. } => pairs(parameters, &mut out),
         }
         for m in &self.matches {
             out.extend(m.conditions.iter().map(|c| &c.value));
@@ -994,6 +1029,7 @@ impl Widget {
             Kind::ForkStream(f) => format!("stream {}", if f.start { "start" } else { "stop" }),
             Kind::Pay(_) => "capture payment".to_owned(),
             Kind::VirtualAgent(_) => "virtual agent".to_owned(),
+            Kind::Subflow { flow_sid, .. } => format!("subflow {}", short(flow_sid)),
             Kind::Unsupported(_) => format!("{} (unsupported)", self.type_name),
         }
     }

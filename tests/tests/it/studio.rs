@@ -344,7 +344,7 @@ async fn slow_and_oversize_answers_fail_the_widget_and_the_caller_still_hears_th
     // standing in for Studio's 10 s, then to its 70 kB path.
     for (path, reason) in [("/slow", "no answer within"), ("/big", "over 65536 bytes")] {
         let text = std::fs::read_to_string(FLOW).expect("flow");
-        let flow = callflow::studio::load_file(FLOW, &text).expect("flow loads");
+        let flow = callflow::studio::load_file(FLOW, &text, None).expect("flow loads");
         let rewrite = callflow::studio::Rewrite {
             from: "https://api.acme.test/orders".to_owned(),
             to: format!("{}{path}", line.standin.base),
@@ -386,4 +386,115 @@ async fn slow_and_oversize_answers_fail_the_widget_and_the_caller_still_hears_th
         let error = lookup["error"].as_str().unwrap_or_default();
         assert!(error.contains(reason), "{path}: {lookup}");
     }
+}
+
+const SUBFLOWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/studio/subflows");
+
+#[tokio::test]
+async fn subflows_run_by_file_name_and_by_sid_with_parameters_variables_and_failure() {
+    let flow = format!("{SUBFLOWS}/account-line.json");
+    let stack = Stack::with_vars(&[("CALLFLOW_FLOW", &flow)]).await;
+    let runtime = stack.services.studio.as_ref().expect("studio");
+    assert!(
+        runtime.flow.subflow("ask_pin").is_some(),
+        "found by file name"
+    );
+    assert!(
+        runtime.flow.subflow("feedback").is_some(),
+        "found by the resource's sid"
+    );
+    let line = Line {
+        stack,
+        standin: StandIn::start().await,
+    };
+    let sid = call_sid(7101);
+    let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
+    line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
+    // Into the subflow: its gather reads the parent's parameters and the parent's call.
+    let ask = line
+        .twiml(&cb("greet", "audioComplete"), &params(&[]))
+        .await;
+    assert!(
+        ask.contains(&format!("Please enter your PIN for call {sid}.")),
+        "{ask}"
+    );
+    assert!(
+        ask.contains("store-call-state?widget=ask_pin%2Fgather_pin&amp;FlowEvent=gather"),
+        "{ask}"
+    );
+    let state = line.stack.state_of(&sid).await;
+    assert_eq!(
+        state["stage"], "ask_pin",
+        "the dashboard sees the parent's widget"
+    );
+    assert_eq!(state["studio"]["waiting"], "ask_pin/gather_pin");
+    // Back in the parent: the subflow's variables are the run-subflow widget's outputs.
+    let welcome = line
+        .twiml(
+            &cb("ask_pin/gather_pin", "gather"),
+            &params(&[("Digits", "1234")]),
+        )
+        .await;
+    assert!(
+        welcome.contains("Welcome back Ada, caller +15005550006."),
+        "{welcome}"
+    );
+    // The second subflow (by SID) fails at a template that cannot render: `failed`.
+    let rate = line
+        .twiml(&cb("welcome", "audioComplete"), &params(&[]))
+        .await;
+    assert!(rate.contains("Rate our support from 1 to 5."), "{rate}");
+    let sorry = line
+        .twiml(&cb("feedback/rate", "gather"), &params(&[("Digits", "4")]))
+        .await;
+    assert!(sorry.contains("Sorry, something went wrong."), "{sorry}");
+    let state = line.stack.state_of(&sid).await;
+    let log: Vec<String> = state["studio"]["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["widget"].as_str().unwrap_or_default(),
+                e["event"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "greet audioComplete",
+            "ask_pin/gather_pin keypress",
+            "ask_pin/remember next",
+            "ask_pin completed",
+            "check_pin match: If value equal_to 1234",
+            "welcome audioComplete",
+            "feedback/rate keypress",
+            "feedback/store next",
+            "feedback failed",
+        ]
+    );
+    assert!(state["studio"].get("frame").is_none(), "{state}");
+    assert!(state["studio"]["ended"].is_null());
+}
+
+#[tokio::test]
+async fn a_missing_subflow_stops_the_start_with_the_widget_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(format!("{SUBFLOWS}/account-line.json")).expect("flow");
+    let path = dir.path().join("alone.json");
+    std::fs::write(&path, &text).expect("write");
+    let error = callflow::studio::load_file(&path.display().to_string(), &text, None)
+        .expect_err("the subflows are not beside it");
+    let text = error.to_string();
+    assert!(
+        text.contains("widget `ask_pin`: subflow `collect-pin` not found"),
+        "{text}"
+    );
+    assert!(
+        text.contains("widget `feedback`: subflow `FW00000000000000000000000000000f00` not found"),
+        "{text}"
+    );
 }

@@ -136,7 +136,7 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_widgets_flow_loads_without_problems() {
     let text = std::fs::read_to_string(FLOW).expect("flow");
-    let flow = callflow::studio::load_file(FLOW, &text).expect("flow loads");
+    let flow = callflow::studio::load_file(FLOW, &text, None).expect("flow loads");
     let problems: Vec<String> = flow.problems.iter().map(ToString::to_string).collect();
     assert!(problems.is_empty(), "{problems:#?}");
 }
