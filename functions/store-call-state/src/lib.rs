@@ -5,6 +5,9 @@
 //!   answered;
 //! - a gather answer (`?stage=…` from our own action URL, or `Digits`/`SpeechResult`):
 //!   the input is recorded against that stage and the call moves on;
+//! - on these and on the stage callbacks below, the webhook's `CallStatus` is followed:
+//!   `in-progress` moves a queued or ringing call to in-progress (a final status is never
+//!   rolled back), in the same write;
 //! - a status callback (`CallStatus` completed, busy, no-answer, failed, canceled, or
 //!   any status with `CallbackSource=call-progress-events`): the status is recorded
 //!   (with end time and duration when final; older `SequenceNumber`s never win), 204
@@ -128,7 +131,21 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         };
         store.record_gather(call, &answer, token, now).await?.0
     } else {
-        store.start(call, now).await?
+        let state = store.start(call, now).await?;
+        // A state a progress callback created (ringing) is followed to the status of the
+        // call's first webhook; a new state already has it, so this writes only then.
+        let mut followed = state.clone();
+        if followed.follow_webhook_status(&status) {
+            let update = StatusUpdate {
+                status: followed.status,
+                duration: None,
+                sequence: None,
+                at: None,
+            };
+            store.record_status(call, &update, token, now).await?.0
+        } else {
+            state
+        }
     };
     Ok(if wants_json {
         web::json(StatusCode::OK, &state)

@@ -267,6 +267,22 @@ impl CallState {
         Applied::Changed
     }
 
+    /// Follows the `CallStatus` a voice webhook carries (a gather answer, a stage
+    /// callback, the first webhook of a call whose state a progress callback created):
+    /// `in-progress` moves a call not yet over (queued, initiated, ringing) to
+    /// in-progress, so watchers stop seeing "ringing" mid-call. A final status is never
+    /// rolled back, and other statuses on voice webhooks are left to the status callbacks
+    /// (which carry the duration and sequence number). Returns whether it changed.
+    pub fn follow_webhook_status(&mut self, status: &CallStatus) -> bool {
+        let follows = *status == CallStatus::InProgress
+            && self.status != CallStatus::InProgress
+            && !self.status.is_final();
+        if follows {
+            self.status = CallStatus::InProgress;
+        }
+        follows
+    }
+
     /// Records a call-progress update (a status callback, or the status on a voice webhook).
     pub fn apply_status(
         &mut self,
@@ -473,6 +489,25 @@ mod tests {
             at: None,
         };
         assert_eq!(state.apply_status(&late, None, t1()), Applied::Unchanged);
+        assert_eq!(state.status, CallStatus::Completed);
+    }
+
+    #[test]
+    fn a_webhooks_in_progress_is_followed_but_never_rolls_back_a_final_status() {
+        let (_, mut state) = fresh();
+        assert_eq!(state.status, CallStatus::Ringing);
+        assert!(!state.follow_webhook_status(&CallStatus::Ringing));
+        assert!(state.follow_webhook_status(&CallStatus::InProgress));
+        assert_eq!(state.status, CallStatus::InProgress);
+        assert!(!state.follow_webhook_status(&CallStatus::InProgress));
+        let done = StatusUpdate {
+            status: CallStatus::Completed,
+            duration: Some(7),
+            sequence: None,
+            at: None,
+        };
+        state.apply_status(&done, None, t1());
+        assert!(!state.follow_webhook_status(&CallStatus::InProgress));
         assert_eq!(state.status, CallStatus::Completed);
     }
 

@@ -137,7 +137,8 @@ impl CallStateStore {
         Ok(opened.value.data)
     }
 
-    /// Records a gather answer (creating the state if the call is unknown, e.g. expired).
+    /// Records a gather answer (creating the state if the call is unknown, e.g. expired),
+    /// and follows the webhook's `CallStatus` ([`CallState::follow_webhook_status`]).
     pub async fn record_gather(
         &self,
         call: NewCall<'_>,
@@ -147,7 +148,11 @@ impl CallStateStore {
     ) -> Result<(CallState, Applied), SyncError> {
         let flow = Arc::clone(&self.flow);
         self.change(call, now, move |state| {
-            state.apply_gather(&flow, answer, token, now)
+            let applied = state.apply_gather(&flow, answer, token, now);
+            if applied == Applied::Changed {
+                state.follow_webhook_status(call.status);
+            }
+            applied
         })
         .await
     }
@@ -167,7 +172,8 @@ impl CallStateStore {
     /// Records a callback of a stage that ends without caller input (a dial result, a
     /// recording and its status and transcript, a say-and-continue redirect, the end of
     /// a connected session), moving the call on when it is still in `stage`. One
-    /// conditional write on a warm instance, like a gather answer.
+    /// conditional write on a warm instance, like a gather answer. The webhook's
+    /// `CallStatus` is followed too ([`CallState::follow_webhook_status`]).
     pub async fn record_event(
         &self,
         call: NewCall<'_>,
@@ -178,7 +184,11 @@ impl CallStateStore {
     ) -> Result<(CallState, Applied), SyncError> {
         let flow = Arc::clone(&self.flow);
         self.change(call, now, move |state| {
-            state.apply_event(&flow, stage, event, token, now)
+            let applied = state.apply_event(&flow, stage, event, token, now);
+            if applied == Applied::Changed {
+                state.follow_webhook_status(call.status);
+            }
+            applied
         })
         .await
     }

@@ -415,3 +415,91 @@ async fn the_call_index_lists_each_new_call_once() {
     assert_eq!(listed[0].from, "+15005550006");
     assert_eq!(listed[1].call_sid, call_sid(102));
 }
+
+/// Every voice webhook's `CallStatus` is followed, not only status callbacks: a gather
+/// answer or a stage callback carrying `in-progress` moves a ringing call to in-progress
+/// (as does the first webhook of a call a progress callback created), so `callflow call
+/// --watch` and the dashboard stop saying "ringing" mid-call; none rolls back a final
+/// status.
+#[tokio::test]
+async fn voice_webhooks_move_a_ringing_call_to_in_progress_but_never_back_from_final() {
+    let stack = Stack::start().await;
+
+    // A gather answer.
+    let sid = call_sid(31);
+    stack
+        .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
+    assert_eq!(stack.state_of(&sid).await["status"], "ringing");
+    let answer = voice_params(&sid, "in-progress", &[("Digits", "2")]);
+    let r = stack
+        .store("/store-call-state?stage=welcome", &answer)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(&r));
+    let state = stack.state_of(&sid).await;
+    assert_eq!(
+        (state["stage"].as_str(), state["status"].as_str()),
+        (Some("technical"), Some("in-progress"))
+    );
+    // The status callback ends the call; a late answer carrying in-progress is kept as
+    // a selection but does not bring the call back.
+    let done = voice_params(&sid, "completed", &[("CallDuration", "9")]);
+    stack.store("/store-call-state", &done).await;
+    let late = voice_params(&sid, "in-progress", &[("Digits", "1")]);
+    stack
+        .store("/store-call-state?stage=technical", &late)
+        .await;
+    let state = stack.state_of(&sid).await;
+    assert_eq!(state["status"], "completed", "{state}");
+    assert_eq!(state["duration"], 9);
+
+    // A stage callback (the say-and-continue redirect) with the menu answered while the
+    // call was still reported ringing.
+    let sid = call_sid(32);
+    stack
+        .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+        .await;
+    let menu = voice_params(&sid, "ringing", &[("Digits", "4")]);
+    stack.store("/store-call-state?stage=welcome", &menu).await;
+    assert_eq!(stack.state_of(&sid).await["status"], "ringing");
+    let redirect = voice_params(&sid, "in-progress", &[]);
+    let r = stack
+        .store(
+            "/store-call-state?stage=sales_hours&event=continue",
+            &redirect,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(&r));
+    let state = stack.state_of(&sid).await;
+    assert_eq!(
+        (state["stage"].as_str(), state["status"].as_str()),
+        (Some("sales"), Some("in-progress"))
+    );
+    // A stage callback after the final status does not roll it back either.
+    let done = voice_params(&sid, "no-answer", &[]);
+    stack.store("/store-call-state", &done).await;
+    let dialled = voice_params(&sid, "in-progress", &[("DialCallStatus", "no-answer")]);
+    stack
+        .store("/store-call-state?stage=sales&event=dial", &dialled)
+        .await;
+    assert_eq!(stack.state_of(&sid).await["status"], "no-answer");
+
+    // The first voice webhook of a call a progress callback created as ringing.
+    let sid = call_sid(33);
+    let ringing = voice_params(
+        &sid,
+        "ringing",
+        &[
+            ("SequenceNumber", "1"),
+            ("CallbackSource", "call-progress-events"),
+        ],
+    );
+    stack.store("/store-call-state", &ringing).await;
+    assert_eq!(stack.state_of(&sid).await["status"], "ringing");
+    let first = stack
+        .store("/store-call-state", &voice_params(&sid, "in-progress", &[]))
+        .await;
+    assert_eq!(first.status(), StatusCode::OK, "{}", body_text(&first));
+    assert!(body_text(&first).contains("Thanks for calling"));
+    assert_eq!(stack.state_of(&sid).await["status"], "in-progress");
+}
