@@ -15,6 +15,9 @@ use callflow::studio::{Arrival, Engine, Execution, FlowHttp, StudioFlow};
 use callflow::timestamp::Timestamp;
 use callflow::webhook::{CallStatus, Form};
 use serde_json::{json, Value};
+use support::measure;
+
+mod support;
 
 /// A 30-widget flow: trigger, a greeting, a menu, then a chain of 13 splits each followed
 /// by a set-variables (26 widgets that make no TwiML), and a closing say.
@@ -71,33 +74,6 @@ fn ten_lookups(base: &str) -> String {
         "properties": {"say": said.join(", ")}}),
     );
     json!({"description": "lookups", "states": states, "initial_state": "Trigger"}).to_string()
-}
-
-fn measure(name: &str, mut op: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    let mut calibrate = 0u64;
-    while start.elapsed().as_millis() < 20 {
-        op();
-        calibrate += 1;
-    }
-    let batch = calibrate.max(1);
-    let mut samples: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..batch {
-                op();
-            }
-            t.elapsed().as_nanos() as f64 / batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
-    println!(
-        "{name:<58} {median:>10.0} ns/op   (min {:.0}, max {:.0}, batch {batch})",
-        samples[0],
-        samples[samples.len() - 1]
-    );
-    median
 }
 
 fn call_form(extra: &[(&str, &str)]) -> Form {

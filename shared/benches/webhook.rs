@@ -6,13 +6,15 @@
 //! is the median of 15 timed batches after a warm-up, in nanoseconds per operation.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use callflow::http::{twiml, WebhookVerifier};
 use callflow::twiml::{Gather, Say, VoiceResponse};
 use callflow::webhook::{signature, Form, VoiceRequest};
 use lambda_http::http::Request;
 use lambda_http::Body;
+use support::measure;
+
+mod support;
 
 const TOKEN: &str = "b3f1c0de9a8e4c2f9d7a6b5c4d3e2f10";
 const BASE: &str = "https://abc123xyz.execute-api.us-east-1.amazonaws.com/prod";
@@ -47,34 +49,6 @@ fn doc() -> VoiceResponse {
 
 fn render() -> String {
     doc().to_xml()
-}
-
-fn measure(name: &str, mut op: impl FnMut()) -> f64 {
-    // Size batches to roughly 20 ms each so that timer resolution does not matter.
-    let start = Instant::now();
-    let mut calibrate = 0u64;
-    while start.elapsed().as_millis() < 20 {
-        op();
-        calibrate += 1;
-    }
-    let batch = calibrate.max(1);
-    let mut samples: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..batch {
-                op();
-            }
-            t.elapsed().as_nanos() as f64 / batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
-    println!(
-        "{name:<48} {median:>10.0} ns/op   (min {:.0}, max {:.0}, batch {batch})",
-        samples[0],
-        samples[samples.len() - 1]
-    );
-    median
 }
 
 /// What a handler does first: verify the webhook, then type the call.

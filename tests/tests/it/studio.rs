@@ -47,6 +47,18 @@ impl Line {
         (response.status(), body_text(&response), cost)
     }
 
+    /// A new call `sid` answered up to the menu (the greeting's redirect followed): the
+    /// menu's TwiML.
+    async fn at_menu(&self, sid: &str) -> String {
+        self.twiml("/store-call-state", &voice_params(sid, "ringing", &[]))
+            .await;
+        self.twiml(
+            &cb("greet", "audioComplete"),
+            &voice_params(sid, "in-progress", &[]),
+        )
+        .await
+    }
+
     async fn twiml(&self, path: &str, params: &[(String, String)]) -> String {
         let (status, body, cost) = self.hook(path, params).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -185,10 +197,7 @@ async fn a_failed_lookup_takes_the_failed_path_and_a_function_gets_form_paramete
     let line = line(FLOW).await;
     let sid = call_sid(7002);
     let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
-    line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
-        .await;
-    line.twiml(&cb("greet", "audioComplete"), &params(&[]))
-        .await;
+    line.at_menu(&sid).await;
     line.twiml(&cb("menu", "gather"), &params(&[("Digits", "1")]))
         .await;
     let sorry = line
@@ -227,10 +236,7 @@ async fn counters_with_plus_end_the_call_after_three_timeouts() {
     let line = line(FLOW).await;
     let sid = call_sid(7003);
     let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
-    line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
-        .await;
-    line.twiml(&cb("greet", "audioComplete"), &params(&[]))
-        .await;
+    line.at_menu(&sid).await;
     for round in 1..=2 {
         let again = line.twiml(&cb("menu", "gather"), &params(&[])).await;
         assert!(
@@ -252,10 +258,7 @@ async fn a_dial_that_is_not_answered_goes_to_voicemail() {
     let line = line(FLOW).await;
     let sid = call_sid(7004);
     let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
-    line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
-        .await;
-    line.twiml(&cb("greet", "audioComplete"), &params(&[]))
-        .await;
+    line.at_menu(&sid).await;
     let dial = line
         .twiml(&cb("menu", "gather"), &params(&[("Digits", "2")]))
         .await;
@@ -307,11 +310,7 @@ async fn stale_and_redelivered_callbacks_move_nothing() {
     let line = line(FLOW).await;
     let sid = call_sid(7005);
     let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
-    line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
-        .await;
-    let menu = line
-        .twiml(&cb("greet", "audioComplete"), &params(&[]))
-        .await;
+    let menu = line.at_menu(&sid).await;
     // The same redirect again (Twilio retrying): the call is at the menu; it is asked again.
     let again = line
         .twiml(&cb("greet", "audioComplete"), &params(&[]))
@@ -355,10 +354,7 @@ async fn slow_and_oversize_answers_fail_the_widget_and_the_caller_still_hears_th
         line.stack.services.studio = Some(Arc::new(StudioRuntime { flow, http }));
         let sid = call_sid(if path == "/slow" { 7007 } else { 7008 });
         let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
-        line.twiml("/store-call-state", &voice_params(&sid, "ringing", &[]))
-            .await;
-        line.twiml(&cb("greet", "audioComplete"), &params(&[]))
-            .await;
+        line.at_menu(&sid).await;
         line.twiml(&cb("menu", "gather"), &params(&[("Digits", "1")]))
             .await;
         let started = std::time::Instant::now();
