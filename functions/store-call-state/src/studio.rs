@@ -110,12 +110,13 @@ pub async fn handle(services: &Services, studio: &StudioRuntime, hook: Webhook<'
     }
     // Applied: answer what the engine computed. Not applied (a redelivery, or a callback
     // that lost a race): answer where the call is now, moving nothing.
-    let twiml = if state.studio.as_ref() == Some(&turn.execution) {
-        turn.twiml
-    } else {
-        engine
-            .current(state.studio.clone().unwrap_or_default(), true)
-            .twiml
+    let twiml = match turn {
+        Some(turn) if state.studio.as_ref() == Some(&turn.execution) => turn.twiml,
+        _ => {
+            engine
+                .current(state.studio.clone().unwrap_or_default(), true)
+                .twiml
+        }
     };
     Ok(web::twiml(twiml))
 }

@@ -200,7 +200,9 @@ impl CallStateStore {
     /// call's first webhook creates (1, with `new_call`); a warm instance writes on the
     /// revision it holds (1); a cold one reads first (2).
     ///
-    /// Returns the state as written (or as found, for a redelivery) and what `run` gave.
+    /// Returns the state as written (or as found) and what `run` gave; `None` when the
+    /// delivery's idempotency token was applied already (a redelivery: nothing runs
+    /// again, no HTTP call of the flow is repeated).
     pub async fn studio_turn<T, F, Fut>(
         &self,
         call: NewCall<'_>,
@@ -208,7 +210,7 @@ impl CallStateStore {
         token: Option<&str>,
         now: Timestamp,
         run: F,
-    ) -> Result<(CallState, T), SyncError>
+    ) -> Result<(CallState, Option<T>), SyncError>
     where
         F: FnOnce(Option<CallState>) -> Fut,
         Fut: std::future::Future<Output = (StudioChange, T)>,
@@ -224,6 +226,9 @@ impl CallStateStore {
                 Err(other) => return Err(other),
             },
         };
+        if let Some(found) = base.as_ref().filter(|d| d.data.has_applied(token)) {
+            return Ok((found.data.clone(), None));
+        }
         let (change, extra) = run(base.as_ref().map(|d| d.data.clone())).await;
         let apply = |state: &mut CallState| {
             state.apply_studio(&change, token, now);
@@ -273,7 +278,7 @@ impl CallStateStore {
             }
         };
         self.remember(call.call_sid, &document);
-        Ok((document.data, extra))
+        Ok((document.data, Some(extra)))
     }
 
     /// A status callback of a Studio call: the status is recorded and, when final, the

@@ -494,3 +494,46 @@ async fn a_missing_subflow_stops_the_start_with_the_widget_named() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_redelivery_with_the_same_idempotency_token_runs_nothing_again() {
+    let line = line(FLOW).await;
+    let sid = call_sid(7009);
+    line.at_menu(&sid).await;
+    line.twiml(
+        &cb("menu", "gather"),
+        &voice_params(&sid, "in-progress", &[("Digits", "1")]),
+    )
+    .await;
+    let answer = voice_params(&sid, "in-progress", &[("Digits", "123456")]);
+    let mut said = Vec::new();
+    for _ in 0..2 {
+        let mut req = signed_post(&cb("ask_order", "gather"), &answer);
+        req.headers_mut().insert(
+            "i-twilio-idempotency-token",
+            "lookup-1".parse().expect("header"),
+        );
+        let response = store_call_state::FUNCTION
+            .call(&line.stack.services, req)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        said.push(body_text(&response));
+    }
+    // Both deliveries hear the same answer; the order API was called once.
+    assert_eq!(said[0], said[1]);
+    assert!(said[0].contains("has shipped"), "{}", said[0]);
+    assert_eq!(
+        line.standin.received().len(),
+        1,
+        "{:?}",
+        line.standin.received()
+    );
+    let state = line.stack.state_of(&sid).await;
+    let lookups = state["studio"]["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["widget"] == "lookup")
+        .count();
+    assert_eq!(lookups, 1);
+}
