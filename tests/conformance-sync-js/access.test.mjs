@@ -172,3 +172,44 @@ test("on a service with AclEnabled the client gets what its Sync Permissions gra
     await emu.stop();
   }
 });
+
+test("revoking or narrowing a Sync Permission ends the live subscription: failure 54007, no more updates", async () => {
+  const emu = await startEmulator();
+  const rest = twilio(ACCOUNT_SID, AUTH_TOKEN);
+  rest.sync.baseUrl = emu.baseUrl;
+  const svc = await rest.sync.v1.services.create({ friendlyName: "acl-revoke", aclEnabled: true });
+  const docs = rest.sync.v1.services(svc.sid).documents;
+  for (const name of ["narrowed", "deleted"]) {
+    await docs.create({ uniqueName: name, data: { n: 0 } });
+    await docs(name).documentPermissions("agent-1").update({ read: true, write: true, manage: false });
+  }
+  const c = client(emu.socketUrl, token({ service: svc.sid, identity: "agent-1" }));
+  try {
+    await reachState(c, "connected");
+    const revokes = {
+      narrowed: () => docs("narrowed").documentPermissions("agent-1").update({ read: false, write: true, manage: false }),
+      deleted: () => docs("deleted").documentPermissions("agent-1").remove(),
+    };
+    for (const [name, revoke] of Object.entries(revokes)) {
+      const doc = await c.document({ id: name, mode: "open_existing" });
+      // Subscribed: a backend write arrives live.
+      const seen = nextEvent(doc, "updated", (e) => e.data.n === 1, 2000);
+      await docs(name).update({ data: { n: 1 } });
+      await seen;
+
+      const failed = nextEvent(doc, "failure", () => true, 2000);
+      await revoke();
+      const err = await failed.catch((e) => assert.fail(`${name}: no failure event (${e.message})`));
+      assert.equal(err.status, 403, `${name}: ${err.message}`);
+      assert.equal(err.code, 54007, `${name}: ${err.message}`);
+      // Nothing more arrives for it.
+      const updates = record(doc, "updated");
+      await docs(name).update({ data: { n: 2 } });
+      await new Promise((r) => setTimeout(r, 700));
+      assert.deepEqual(updates, [], `${name}: no update after the revocation`);
+    }
+  } finally {
+    await shutdown(c);
+    await emu.stop();
+  }
+});
