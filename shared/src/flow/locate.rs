@@ -43,9 +43,14 @@ pub(super) fn problems(path: &str, text: &str, problems: &[String]) -> Vec<Strin
     let lines = Lines::of(text);
     problems
         .iter()
-        .map(|problem| match lines.of_problem(problem) {
-            Some(line) => format!("{path}:{line}: {problem}"),
-            None => format!("{path}: {problem}"),
+        .map(|problem| {
+            match lines
+                .of_reference(text, problem)
+                .or_else(|| lines.of_problem(problem))
+            {
+                Some(line) => format!("{path}:{line}: {problem}"),
+                None => format!("{path}: {problem}"),
+            }
         })
         .collect()
 }
@@ -81,6 +86,29 @@ impl Lines {
         lines
     }
 
+    /// For "stage `a` refers to unknown stage `x`": the line inside stage `a`'s table
+    /// where `"x"` is written, the key to fix.
+    fn of_reference(&self, text: &str, problem: &str) -> Option<usize> {
+        let (before, after) = problem.split_once(" refers to unknown stage `")?;
+        let stage = before.strip_prefix("stage `")?.strip_suffix('`')?;
+        let target = after.split('`').next()?;
+        let from = *self.stages.get(stage)?;
+        let to = self
+            .stages
+            .values()
+            .filter(|&&line| line > from)
+            .min()
+            .copied()
+            .unwrap_or(usize::MAX);
+        let quoted = format!("\"{target}\"");
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| (i + 1, line))
+            .filter(|(n, _)| *n >= from && *n < to)
+            .find(|(_, line)| line.contains(&quoted))
+            .map(|(n, _)| n)
+    }
+
     /// The line of the first stage named (between backticks) in `problem`, else of `start`.
     fn of_problem(&self, problem: &str) -> Option<usize> {
         problem
@@ -103,6 +131,17 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("é\nx", 1), (1, 1));
+    }
+
+    #[test]
+    fn an_unknown_reference_points_at_its_key_and_suggests_the_nearest_stage() {
+        let text = "start = \"welcome\"\n\n[stages.welcome]\nsay = \"hi\"\ngather = { input = \"dtmf\", prompt = \"?\" }\nroutes = { \"1\" = \"billing\" }\notherwise = \"goodbey\"\n\n[stages.billing]\nend = { hangup = true }\n\n[stages.goodbye]\nend = { hangup = true }\n";
+        let error = crate::flow::Flow::parse_file("f.toml", text).expect_err("typo");
+        let text = error.to_string();
+        assert!(
+            text.contains("f.toml:7: stage `welcome` refers to unknown stage `goodbey` (did you mean `goodbye`?)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -18,17 +18,56 @@ pub enum FlowError {
 }
 
 impl Flow {
+    /// ` (did you mean `x`?)` with the stage name nearest to `unknown` (by edit distance),
+    /// when one is near enough to be a typo; else nothing.
+    fn suggestion(&self, unknown: &str) -> String {
+        let limit = (unknown.chars().count() / 3).max(2);
+        self.stages
+            .keys()
+            .map(|name| (edit_distance(unknown, name), name))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, name)| format!(" (did you mean `{name}`?)"))
+            .unwrap_or_default()
+    }
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j] + 1).min(row[j + 1] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+impl Flow {
     /// Checks references, reachability and that every stage has a way out. (The checks
     /// of each stage's own settings run when the TOML is compiled.)
     pub fn validate(&self) -> Result<(), FlowError> {
         let mut problems = Vec::new();
         if !self.stages.contains_key(&self.start) {
-            problems.push(format!("start stage `{}` does not exist", self.start));
+            problems.push(format!(
+                "start stage `{}` does not exist{}",
+                self.start,
+                self.suggestion(&self.start)
+            ));
         }
         for (name, stage) in &self.stages {
             for target in stage.successors() {
                 if !self.stages.contains_key(target) {
-                    problems.push(format!("stage `{name}` refers to unknown stage `{target}`"));
+                    problems.push(format!(
+                        "stage `{name}` refers to unknown stage `{target}`{}",
+                        self.suggestion(target)
+                    ));
                 }
             }
         }

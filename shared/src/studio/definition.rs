@@ -137,6 +137,16 @@ fn schema_problems(definition: &Value, text: &str) -> Vec<String> {
         )),
         None => problems.push("1:1: the flow has no `initial_state`".to_owned()),
     }
+    // The schema allows exactly one value (real exports leave it out).
+    const SCHEMA: &str = "https://schemas.twilio.com/studio/draft/2019-09/flow-definition";
+    if let Some(schema) = definition.get("$schema") {
+        if schema.as_str() != Some(SCHEMA) {
+            problems.push(format!(
+                "{}: `$schema` must be \"{SCHEMA}\" (or left out)",
+                at("$schema")
+            ));
+        }
+    }
     if let Some(flags) = definition.get("flags") {
         let ok = flags.as_object().is_some_and(|f| {
             f.get("allow_concurrent_calls")
@@ -357,6 +367,12 @@ mod tests {
         );
         assert!(
             problems.iter().any(|p| p.starts_with("6:3: `flags`")),
+            "{problems:?}"
+        );
+        let wrong = r#"{"$schema": "https://example.com/x", "states": [{"name": "T", "type": "trigger"}], "initial_state": "T"}"#;
+        let problems = parse(wrong).expect_err("bad $schema");
+        assert!(
+            problems[0].starts_with("1:2: `$schema` must be"),
             "{problems:?}"
         );
     }
