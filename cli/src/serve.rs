@@ -152,7 +152,7 @@ pub struct ServeOptions {
     #[arg(long, env = var::CALLFLOW_FLOW)]
     pub flow: Option<PathBuf>,
     /// Rewrite a URL prefix in a Studio flow's HTTP calls and redirects, FROM=TO (repeat;
-    /// the variable takes a comma-separated list), e.g. https://x.twil.io=http://127.0.0.1:9000
+    /// the variable takes a comma-separated list), e.g. `https://x.twil.io=http://127.0.0.1:9000`
     #[arg(long = "http-rewrite", env = var::CALLFLOW_HTTP_REWRITE, value_name = "FROM=TO", value_delimiter = ',')]
     pub http_rewrite: Vec<String>,
     /// Folder a Studio flow's run-subflow widgets find their subflows in (by SID or file
@@ -326,6 +326,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .map_err(|e| anyhow::anyhow!(naming_flags(&e)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
+    crate::reload::watch(services.clone());
     let presence_maps = services.presence.maps();
     let dashboard = Dashboard::new(
         services.clone(),

@@ -238,7 +238,7 @@ fn read_head(mut conn: &TcpStream, deadline: Instant) -> Option<String> {
 /// 1,100 upgrades are open within a few seconds, well inside the header timeouts here.
 const CONNECTING_THREADS: usize = 32;
 
-/// Opens `n` connections (from [`CONNECTING_THREADS`] threads) that each send a valid
+/// Opens `n` connections (from `CONNECTING_THREADS` threads) that each send a valid
 /// WebSocket upgrade request for `path` and then nothing at all: no frame, no close.
 /// Waits up to `within` (from when all are connected) for their `101` answers; those
 /// still waiting then (e.g. queued by a server out of descriptors) are kept all the same.

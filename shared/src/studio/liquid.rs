@@ -5,7 +5,7 @@
 //! module owns the adaptations (and nothing else: parsing, filters and tags are the crate's):
 //!
 //! - **Lenient lookups.** Studio renders an undefined variable or a missing key as nil; the
-//!   crate errors. Rendering goes through [`Lenient`], a `Runtime` layer whose `get` falls back
+//!   crate errors. Rendering goes through `Lenient`, a `Runtime` layer whose `get` falls back
 //!   to nil where the crate's frames would fail. It also serves the JSON context directly
 //!   (walking `serde_json::Value` and converting only the value a template reads), so a render
 //!   does not copy the whole context (widget outputs can hold big HTTP bodies) into liquid

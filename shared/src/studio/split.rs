@@ -1,7 +1,7 @@
 //! The 17 condition operators of Studio's `split-based-on` widget.
 //!
 //! This module owns only the comparison: the engine renders a transition's `input` and
-//! `value` (both may be Liquid) and asks [`test`] whether they match. The rules are Studio's
+//! `value` (both may be Liquid) and asks [`test()`] whether they match. The rules are Studio's
 //! documented ones: conditions are case-insensitive and trim both sides; `regex` must match
 //! the whole input; `less_than`/`greater_than` compare numbers only; times are 24-hour `HH:MM`
 //! and dates `YYYY-MM-DD`. A value that cannot be compared (a bad regex at run time, a word
