@@ -4,7 +4,8 @@
 //! Everything the page loads comes from the binary: the page, its script and style
 //! (`cli/assets/dashboard/`), the browser build of twilio-sync.js
 //! (`cli/assets/vendor/twilio-sync/`, vendored from the npm package) and the flow's SVG
-//! (drawn at start by [`crate::graph`], stages tagged `data-stage`). No build step, no CDN.
+//! (drawn by [`crate::graph`] from the flow serve runs now, again after each reload, stages
+//! tagged `data-stage`). No build step, no CDN.
 //!
 //! The page needs an access token. It gets one from `GET /dashboard/token`, which runs the
 //! `sync-token` function with a check of its own (`LocalDashboard`): identity
@@ -37,8 +38,9 @@ const TWILIO_SYNC_JS: &[u8] = include_bytes!("../assets/vendor/twilio-sync/twili
 #[derive(Clone)]
 pub struct Dashboard {
     services: Services,
-    /// The flow drawn as SVG, once, at start.
-    flow_svg: String,
+    /// The flow drawn as SVG and its start, with the flow generation they were drawn
+    /// from: drawn again only after a reload.
+    drawn: std::sync::Arc<std::sync::Mutex<Drawn>>,
     /// Whether serve listens on a loopback address only (tokens are handed out only then).
     loopback: bool,
     /// The port serve listens on: a token request's `Host` must name it.
@@ -58,18 +60,16 @@ impl Dashboard {
         embedded: bool,
         presence_maps: Vec<String>,
     ) -> Dashboard {
-        let graph = services.flow_graph();
-        let flow_svg = crate::graph::to_svg(&graph);
         let config = serde_json::json!({
             "callsMap": services.config.call_index_map,
             "presenceMaps": presence_maps,
-            "flowStart": graph.start,
             "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
         });
+        let drawn = Drawn::of(&services);
         Dashboard {
             services,
-            flow_svg,
+            drawn: std::sync::Arc::new(std::sync::Mutex::new(drawn)),
             loopback,
             port,
             config,
@@ -97,12 +97,16 @@ impl Dashboard {
             )
             .route(
                 "/dashboard/flow.svg",
-                get(|State(d): State<Dashboard>| async move { asset("image/svg+xml", d.flow_svg) }),
+                get(|State(d): State<Dashboard>| async move {
+                    asset("image/svg+xml", d.current().svg)
+                }),
             )
             .route(
                 "/dashboard/config.json",
                 get(|State(d): State<Dashboard>| async move {
-                    asset("application/json", d.config.to_string())
+                    let mut config = d.config.clone();
+                    config["flowStart"] = d.current().start.into();
+                    asset("application/json", config.to_string())
                 }),
             )
             .route("/dashboard/token", get(token))
@@ -112,6 +116,38 @@ impl Dashboard {
                 get(|| async { axum::http::StatusCode::NO_CONTENT }),
             )
             .with_state(self)
+    }
+}
+
+/// The flow as the page draws it.
+#[derive(Clone)]
+struct Drawn {
+    generation: u64,
+    svg: String,
+    start: String,
+}
+
+impl Drawn {
+    fn of(services: &Services) -> Drawn {
+        // The generation first: a reload racing this drawing makes it stale, not missed.
+        let generation = services.flow_generation();
+        let graph = services.flow_graph();
+        Drawn {
+            generation,
+            svg: crate::graph::to_svg(&graph),
+            start: graph.start,
+        }
+    }
+}
+
+impl Dashboard {
+    /// The drawing of the flow serve runs now (drawn again after a reload).
+    fn current(&self) -> Drawn {
+        let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
+        if drawn.generation != self.services.flow_generation() {
+            *drawn = Drawn::of(&self.services);
+        }
+        drawn.clone()
     }
 }
 

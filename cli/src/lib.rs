@@ -11,6 +11,7 @@
 //! - [`report`]: a failed command's error, printed once.
 //! - [`play`]: how `call` plays `<Dial action>`, `<Record>`, `<Connect>`, `<Start>`/`<Stop>`.
 //! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
+//! - [`reload`]: how `serve` follows its flow file: reloaded on change, kept when broken.
 //! - [`shell`]: quoting for the commands the CLI prints.
 //! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
 //! - [`token`]: `callflow token`, a Twilio access token for twilio-sync.js, minted locally.
@@ -23,6 +24,7 @@ pub mod dev_credentials;
 pub mod flow_file;
 pub mod graph;
 pub mod play;
+pub mod reload;
 pub mod report;
 pub mod serve;
 pub mod shell;

@@ -11,7 +11,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use lambda_http::{Body, Request, Response};
@@ -53,8 +54,18 @@ pub struct Services {
     /// Access tokens for twilio-sync.js (`sync-token`).
     pub sync_tokens: SyncTokenIssuer,
     /// The Studio flow calls run through, when the flow file is one (else the TOML flow
-    /// in `call_states` is used).
-    pub studio: Option<Arc<StudioRuntime>>,
+    /// in `call_states` is used): read it with [`Services::studio`]. Shared by every
+    /// clone and swapped by [`Services::reload`].
+    studio: Arc<RwLock<Option<Arc<StudioRuntime>>>>,
+    /// How many times the flow was swapped (0: the one loaded at start).
+    generation: Arc<AtomicU64>,
+}
+
+/// What a reload swapped in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    /// `N widgets` (Studio) or `N stages` (TOML).
+    pub summary: String,
 }
 
 impl Services {
@@ -85,13 +96,52 @@ impl Services {
             call_states,
             presence,
             sync_tokens,
-            studio,
+            studio: Arc::new(RwLock::new(studio)),
+            generation: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The Studio flow calls run through now, when the flow is one.
+    pub fn studio(&self) -> Option<Arc<StudioRuntime>> {
+        // A poisoned lock still holds a whole value: a swap is one assignment.
+        self.studio
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Runs calls through `studio` from now on (`None`: the TOML flow of `call_states`).
+    pub fn set_studio(&self, studio: Option<Arc<StudioRuntime>>) {
+        *self.studio.write().unwrap_or_else(|e| e.into_inner()) = studio;
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Loads the configured flow file again, the way [`Services::from_config`] does, and
+    /// swaps it in for every clone of these services. On any problem the running flow is
+    /// kept and the error lists every problem (`file:line:col: …`). Webhooks already
+    /// running finish with the flow they started with; a call waiting at a widget or stage
+    /// the new flow lacks ends with a goodbye at its next webhook, the reason in its state.
+    pub fn reload(&self) -> Result<Reloaded, StartError> {
+        let (flow, studio) = load_flow(&self.config)?;
+        let summary = match &studio {
+            Some(runtime) => format!("{} widgets", runtime.flow.widgets().len()),
+            None => format!("{} stages", flow.stages.len()),
+        };
+        // Two swaps, not one: a webhook landing between them sees a mix only when the
+        // file changed format (TOML to Studio or back).
+        self.call_states.set_flow(Arc::new(flow));
+        self.set_studio(studio);
+        Ok(Reloaded { summary })
+    }
+
+    /// A number that changes whenever the flow is swapped (for caches of its drawing).
+    pub fn flow_generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     /// The flow as a graph (TOML or Studio), for the dashboard.
     pub fn flow_graph(&self) -> crate::flow::FlowGraph {
-        match &self.studio {
+        match self.studio() {
             Some(studio) => studio.flow.graph(),
             None => self.call_states.flow().graph(),
         }

@@ -9,6 +9,8 @@
 //! - `bounded_inputs`: signed request sequences that must not fill the call state;
 //! - `hostile_connections`: `serve` under idle and hostile clients with a 1,024
 //!   open-file limit (the `callflow-siege` crate);
+//! - `reload`: `serve` follows its flow file (edits served, broken ones reported, calls
+//!   at a removed stage or widget end politely);
 //! - `studio`: Studio flows: `flow check`, `flow graph`, `serve --flow` and `call --watch`;
 //! - `support`: the `serve` child process and helpers they share.
 
@@ -19,5 +21,6 @@ mod errors;
 mod first_run;
 mod graph;
 mod hostile_connections;
+mod reload;
 mod studio;
 mod support;

@@ -230,3 +230,87 @@ pub fn state_of(server: &Server, call_sid: &str) -> (serde_json::Value, usize) {
     let size = serde_json::to_vec(&value).expect("JSON").len();
     (value, size)
 }
+
+/// What a running `serve` child printed after its banner, stdout and stderr together,
+/// as it arrives.
+#[derive(Clone, Default)]
+pub struct Printed(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Printed {
+    fn keep(&self, from: impl std::io::Read + Send + 'static) {
+        let printed = self.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(from).lines().map_while(Result::ok) {
+                let mut text = printed.0.lock().unwrap_or_else(|e| e.into_inner());
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+    }
+
+    /// Everything so far.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits up to `timeout` for `what` to appear after byte `from` of the text; the text
+    /// from there, or a panic naming what was printed.
+    pub fn wait_for(&self, from: usize, what: &str, timeout: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let text = self.text();
+            let new = text.get(from..).unwrap_or_default();
+            if new.contains(what) {
+                return new.to_owned();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "`{what}` not printed within {timeout:?}; printed:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// Like [`serve`], and keeps what the child prints after its banner (stdout and stderr).
+pub fn serve_printing(extra: &[&str]) -> (Server, Printed) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--port", "0", "--data", ":memory:"])
+        .args(extra)
+        .current_dir(dir.path());
+    without_config_vars(&mut command);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("callflow serve starts");
+    let printed = Printed::default();
+    printed.keep(child.stderr.take().expect("stderr"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut banner = Vec::new();
+    let mut line = String::new();
+    while stdout.read_line(&mut line).expect("banner line") > 0 {
+        banner.push(line.trim_end().to_owned());
+        line.clear();
+        if banner.last().is_some_and(|l| l.starts_with("READY ")) {
+            break;
+        }
+    }
+    printed.keep(stdout);
+    let value = |prefix: &str| {
+        banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::to_owned))
+    };
+    let server = Server {
+        base_url: value("READY ").expect("READY line"),
+        account_sid: value("TWILIO_ACCOUNT_SID=").expect("account SID printed"),
+        auth_token: value("TWILIO_AUTH_TOKEN=").expect("auth token printed"),
+        child,
+        banner,
+        dir,
+    };
+    (server, printed)
+}

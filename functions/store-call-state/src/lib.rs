@@ -24,6 +24,9 @@
 //! With a Studio flow (`CALLFLOW_FLOW` names a Studio JSON file) the same URL runs the
 //! flow's widgets instead (`studio`).
 //!
+//! A call whose stage is no longer in the flow (`callflow serve` reloaded an edited flow
+//! file during the call) ends with a goodbye; its state's `ended` says why.
+//!
 //! `Accept: application/json` or `?format=json` answers the state as JSON instead.
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
 
@@ -70,7 +73,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     let store = &services.call_states;
     let wants_json = wants_json(req, &query);
 
-    if let Some(runtime) = &services.studio {
+    if let Some(runtime) = services.studio() {
         let hook = studio::Webhook {
             req,
             form: &form,
@@ -80,7 +83,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
             now,
             wants_json,
         };
-        return studio::handle(services, runtime, hook).await;
+        return studio::handle(services, &runtime, hook).await;
     }
 
     // Callbacks our own TwiML asked for name their stage and event; they come first, as
@@ -215,10 +218,22 @@ fn render(services: &Services, req: &Request, state: &CallState) -> VoiceRespons
     // The last path segment, relative: Twilio resolves it against the URL it just
     // called, so it is right behind API Gateway, a Function URL and `cargo lambda watch`.
     let action = req.uri().path().rsplit('/').next().unwrap_or_default();
-    services
-        .call_states
-        .flow()
-        .render(&state.stage, state.retries, action)
+    let flow = services.call_states.flow();
+    // A call whose stage left the flow (the file was edited during the call) ends
+    // politely, the reason in its state and in the log.
+    if state.ended.is_some() || flow.stage(&state.stage).is_none() {
+        let reason = state
+            .ended
+            .clone()
+            .unwrap_or_else(|| format!("stage `{}` is no longer in the flow", state.stage));
+        tracing::warn!(
+            call_sid = %state.call_sid,
+            %reason,
+            "the call cannot go on in the flow; the caller hears a goodbye"
+        );
+        return callflow::studio::engine::goodbye_twiml();
+    }
+    flow.render(&state.stage, state.retries, action)
 }
 
 fn wants_json(req: &Request, query: &Form) -> bool {

@@ -167,7 +167,7 @@ impl CallState {
         }
         // The stage comes from the callback's query: keep it bounded like any input.
         let stage = &capped(stage, MAX_FIELD_BYTES);
-        let current = *stage == self.stage;
+        let current = *stage == self.stage && !self.left_flow(flow);
         let step = match *event {
             CallEvent::Continued => Some(Step::Continued),
             CallEvent::Dialled { status, .. } => Some(Step::Dialled(status)),

@@ -90,6 +90,11 @@ pub struct CallState {
     /// A Studio flow's execution: its context, position and step log (Studio flows only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub studio: Option<Execution>,
+    /// Why the flow ended the call early: the stage it was in is no longer in the flow
+    /// (the flow file was edited and reloaded during the call). The caller heard a
+    /// goodbye. TOML flows only (a Studio execution says it in `studio.ended`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
 }
 
 /// One recorded input.
@@ -171,6 +176,7 @@ impl CallState {
             recording: None,
             connect: None,
             studio: None,
+            ended: None,
         };
         state.entered(flow, now);
         state
@@ -243,7 +249,7 @@ impl CallState {
         let answered = answer.stage.unwrap_or(&self.stage).to_owned();
         let input = Input::from_fields(answer.digits, answer.speech);
         let stale = answered != self.stage;
-        let accepted = if stale {
+        let accepted = if self.left_flow(flow) || stale {
             false
         } else {
             let outcome = flow.advance(&self.stage, self.retries, input);
@@ -265,6 +271,19 @@ impl CallState {
         });
         self.remember(token, now);
         Applied::Changed
+    }
+
+    /// Whether the call has left the flow: ended already, or its stage is no longer in
+    /// `flow` (the flow changed under the call), which ends it now with the reason in
+    /// [`CallState::ended`]. Such a call moves no further; the caller hears a goodbye.
+    pub fn left_flow(&mut self, flow: &Flow) -> bool {
+        if self.ended.is_none() && self.studio.is_none() && flow.stage(&self.stage).is_none() {
+            self.ended = Some(format!(
+                "stage `{}` is no longer in the flow (the flow changed during the call)",
+                self.stage
+            ));
+        }
+        self.ended.is_some()
     }
 
     /// Follows the `CallStatus` a voice webhook carries (a gather answer, a stage

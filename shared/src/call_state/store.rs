@@ -19,7 +19,7 @@
 //! processes, `If-Match` alone keeps them correct.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::flow::Flow;
 use crate::sync::{Document, OpenMode, SyncClient, SyncError, Ttl};
@@ -39,7 +39,9 @@ const CACHE_CAPACITY: usize = 512;
 #[derive(Clone)]
 pub struct CallStateStore {
     sync: SyncClient,
-    flow: Arc<Flow>,
+    /// The flow, shared by every clone and swapped whole by [`CallStateStore::set_flow`]
+    /// (`callflow serve` reloads an edited flow file). A read is a lock and an `Arc` clone.
+    flow: Arc<RwLock<Arc<Flow>>>,
     ttl: Ttl,
     cache: Arc<Mutex<Cache>>,
     turns: Arc<CallLocks>,
@@ -65,7 +67,7 @@ impl CallStateStore {
     pub fn new(sync: SyncClient, flow: Arc<Flow>, ttl: Ttl) -> Self {
         CallStateStore {
             sync,
-            flow,
+            flow: Arc::new(RwLock::new(flow)),
             ttl,
             cache: Arc::new(Mutex::new(Cache::default())),
             turns: Arc::new(CallLocks::new()),
@@ -103,9 +105,17 @@ impl CallStateStore {
         created
     }
 
-    /// The flow calls move through.
-    pub fn flow(&self) -> &Flow {
-        &self.flow
+    /// The flow calls move through now.
+    pub fn flow(&self) -> Arc<Flow> {
+        // A poisoned lock still holds a whole flow: a swap is one assignment.
+        Arc::clone(&self.flow.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Swaps in another flow for every clone of this store; webhooks already running
+    /// finish with the flow they started with. A call whose stage the new flow lacks ends
+    /// at its next webhook ([`CallState::ended`]).
+    pub fn set_flow(&self, flow: Arc<Flow>) {
+        *self.flow.write().unwrap_or_else(|e| e.into_inner()) = flow;
     }
 
     /// The Sync client (its request counter tells round trips).
@@ -146,7 +156,7 @@ impl CallStateStore {
         token: Option<&str>,
         now: Timestamp,
     ) -> Result<(CallState, Applied), SyncError> {
-        let flow = Arc::clone(&self.flow);
+        let flow = self.flow();
         self.change(call, now, move |state| {
             let applied = state.apply_gather(&flow, answer, token, now);
             if applied == Applied::Changed {
@@ -182,7 +192,7 @@ impl CallStateStore {
         token: Option<&str>,
         now: Timestamp,
     ) -> Result<(CallState, Applied), SyncError> {
-        let flow = Arc::clone(&self.flow);
+        let flow = self.flow();
         self.change(call, now, move |state| {
             let applied = state.apply_event(&flow, stage, event, token, now);
             if applied == Applied::Changed {
@@ -372,7 +382,7 @@ impl CallStateStore {
             call.from,
             call.to,
             call.status.clone(),
-            &self.flow,
+            &self.flow(),
             now,
         )
     }

@@ -148,7 +148,10 @@ impl Engine<'_> {
                 let flow = self.scope(&execution);
                 let Some(w) = execution.unlabel(&waiting).and_then(|n| flow.widget(n)) else {
                     execution.end(
-                        format!("widget `{waiting}` is no longer in the flow"),
+                        format!(
+                            "widget `{waiting}` is no longer in the flow (the flow changed \
+                             while the call waited there)"
+                        ),
                         Some(ERROR_WIDGET),
                         self.now,
                     );

@@ -32,7 +32,7 @@ async fn line(flow: &str) -> Line {
     let stack =
         Stack::with_vars(&[("CALLFLOW_FLOW", flow), ("CALLFLOW_HTTP_REWRITE", &rewrite)]).await;
     assert!(
-        stack.services.studio.is_some(),
+        stack.services.studio().is_some(),
         "the JSON file is read as a Studio flow"
     );
     Line { stack, standin }
@@ -324,7 +324,7 @@ async fn stale_and_redelivered_callbacks_move_nothing() {
 #[tokio::test]
 async fn the_api_resource_form_runs_the_same_flow() {
     let line = line(RESOURCE).await;
-    let runtime = line.stack.services.studio.as_ref().expect("studio");
+    let runtime = line.stack.services.studio().expect("studio");
     assert_eq!(
         runtime.flow.resource.sid.as_deref(),
         Some("FW0123456789abcdef0123456789abcdef")
@@ -338,7 +338,7 @@ async fn the_api_resource_form_runs_the_same_flow() {
 
 #[tokio::test]
 async fn slow_and_oversize_answers_fail_the_widget_and_the_caller_still_hears_the_flow() {
-    let mut line = line(FLOW).await;
+    let line = line(FLOW).await;
     // The flow's lookup goes to the stand-in's slow path (2 s) with a 300 ms deadline
     // standing in for Studio's 10 s, then to its 70 kB path.
     for (path, reason) in [("/slow", "no answer within"), ("/big", "over 65536 bytes")] {
@@ -351,7 +351,9 @@ async fn slow_and_oversize_answers_fail_the_widget_and_the_caller_still_hears_th
         let http = FlowHttp::new(vec![rewrite])
             .expect("client")
             .with_timeout(Duration::from_millis(300));
-        line.stack.services.studio = Some(Arc::new(StudioRuntime { flow, http }));
+        line.stack
+            .services
+            .set_studio(Some(Arc::new(StudioRuntime { flow, http })));
         let sid = call_sid(if path == "/slow" { 7007 } else { 7008 });
         let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
         line.at_menu(&sid).await;
@@ -390,7 +392,7 @@ const SUBFLOWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/studio/subflo
 async fn subflows_run_by_file_name_and_by_sid_with_parameters_variables_and_failure() {
     let flow = format!("{SUBFLOWS}/account-line.json");
     let stack = Stack::with_vars(&[("CALLFLOW_FLOW", &flow)]).await;
-    let runtime = stack.services.studio.as_ref().expect("studio");
+    let runtime = stack.services.studio().expect("studio");
     assert!(
         runtime.flow.subflow("ask_pin").is_some(),
         "found by file name"

@@ -28,7 +28,7 @@ async fn line() -> Line {
     let stack =
         Stack::with_vars(&[("CALLFLOW_FLOW", FLOW), ("CALLFLOW_HTTP_REWRITE", &rewrite)]).await;
     assert!(
-        stack.services.studio.is_some(),
+        stack.services.studio().is_some(),
         "widgets.json is read as a Studio flow"
     );
     Line { stack, standin }
