@@ -5,6 +5,7 @@
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`dashboard`]: the live page at `/` of `callflow serve` (twilio-sync.js, flow diagram).
 //! - [`flow_file`]: flow files (TOML or Studio JSON) and `callflow flow check`.
+//! - [`flow_test`]: `callflow flow test`, scripted calls against a flow, checked, with coverage.
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
 //! - [`credentials`]: which account SID and auth token `call` and `sign` use (given, or
 //!   the development pair `serve` keeps in `./.callflow/`).
@@ -22,6 +23,7 @@ pub mod credentials;
 pub mod dashboard;
 pub mod dev_credentials;
 pub mod flow_file;
+pub mod flow_test;
 pub mod graph;
 pub mod play;
 pub mod reload;

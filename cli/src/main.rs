@@ -171,6 +171,11 @@ enum FlowCommand {
         /// The flow file (TOML or Studio JSON)
         file: std::path::PathBuf,
     },
+    /// Run scripted calls against a flow (test files in TOML) in this process, in
+    /// parallel: print each test's result, a failure's path against the expected one, and
+    /// the widgets and transitions no test reached; exit 1 when a test failed.
+    #[command(after_long_help = callflow_cli::flow_test::FORMAT)]
+    Test(callflow_cli::flow_test::TestOptions),
 }
 
 fn main() -> ExitCode {
@@ -250,6 +255,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 anyhow::bail!("{} cannot run every voice call", file.display());
             }
         }
+        Command::Flow {
+            command: FlowCommand::Test(options),
+        } => callflow_cli::flow_test::run(options).await?,
         Command::Token {
             identity,
             ttl,

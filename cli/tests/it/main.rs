@@ -5,6 +5,7 @@
 //! - `first_run`: the commands `serve` prints and the README's, as printed; `token`;
 //! - `errors`: what a new user is told when something is wrong;
 //! - `graph`: `callflow flow graph`;
+//! - `flow_test`: `callflow flow test`: test files, the failure report, JUnit, coverage;
 //! - `dashboard`: the page and its token endpoint (the browser test is elsewhere);
 //! - `bounded_inputs`: signed request sequences that must not fill the call state;
 //! - `hostile_connections`: `serve` under idle and hostile clients with a 1,024
@@ -19,6 +20,7 @@ mod calls;
 mod dashboard;
 mod errors;
 mod first_run;
+mod flow_test;
 mod graph;
 mod hostile_connections;
 mod reload;
