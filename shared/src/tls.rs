@@ -8,18 +8,27 @@
 //! (reqwest panics building it), unless its crate enables reqwest's `rustls` feature
 //! as the tests and the benchmark do.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls_platform_verifier::BuilderVerifierExt as _;
 
 /// A reqwest client builder whose TLS is rustls over ring, verifying certificates the
 /// way the platform does (the system's roots on Linux).
+///
+/// The configuration is built once per process and shared: reading the system's roots
+/// is most of a client's cost (`callflow flow test` starts a `serve`, with its clients,
+/// for every test).
 pub fn client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_platform_verifier()?
-        .with_no_client_auth();
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, rustls::Error>> = OnceLock::new();
+    let tls = CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            Ok(rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()?
+                .with_platform_verifier()?
+                .with_no_client_auth())
+        })
+        .clone()?;
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
 }
 
