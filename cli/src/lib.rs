@@ -4,6 +4,7 @@
 //! - [`call`]: `callflow call`, a phone call simulated the way Twilio drives webhooks.
 //! - [`dev_credentials`]: the development credentials `serve` keeps in `./.callflow/`.
 //! - [`dashboard`]: the live page at `/` of `callflow serve` (twilio-sync.js, flow diagram).
+//! - [`diff`]: `callflow flow diff`, two revisions of a flow compared by what calls do.
 //! - [`flow_file`]: flow files (TOML or Studio JSON) and `callflow flow check`.
 //! - [`flow_test`]: `callflow flow test`, scripted calls against a flow, checked, with coverage.
 //! - [`graph`]: `callflow flow graph`, a flow drawn as SVG, DOT or Mermaid.
@@ -22,6 +23,7 @@ pub mod call;
 pub mod credentials;
 pub mod dashboard;
 pub mod dev_credentials;
+pub mod diff;
 pub mod flow_file;
 pub mod flow_test;
 pub mod graph;

@@ -176,6 +176,13 @@ enum FlowCommand {
     /// the widgets and transitions no test reached; exit 1 when a test failed.
     #[command(after_long_help = callflow_cli::flow_test::FORMAT)]
     Test(callflow_cli::flow_test::TestOptions),
+    /// Compare two revisions of a flow by what calls do: widgets (stages) added, removed,
+    /// renamed, properties changed (Liquid shown), transitions rewired. Canvas moves
+    /// (`offset`) are noted apart (--offsets lists them). Exit 0: no change of behaviour,
+    /// 1: changes, 2: an error. Given git's seven external-diff arguments, it diffs those
+    /// files and exits 0 (`.gitattributes`: `*.json diff=callflow`, then `git config
+    /// diff.callflow.command 'callflow flow diff'`).
+    Diff(callflow_cli::diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -258,6 +265,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Flow {
             command: FlowCommand::Test(options),
         } => callflow_cli::flow_test::run(options).await?,
+        Command::Flow {
+            command: FlowCommand::Diff(args),
+        } => {
+            let code = callflow_cli::diff::run(&args);
+            if code != 0 {
+                std::process::exit(i32::from(code));
+            }
+        }
         Command::Token {
             identity,
             ttl,
