@@ -66,8 +66,12 @@ fn readme_commands() -> Vec<String> {
 }
 
 /// README commands that this test does not run, each with where it is covered instead.
-const NOT_RUN_HERE: [(&str, &str); 10] = [
+const NOT_RUN_HERE: [(&str, &str); 11] = [
     ("twilio api:studio:v2:flows:fetch", "needs a Twilio account"),
+    (
+        "git config diff.callflow.command",
+        "cli/tests/it/flow_diff.rs sets it in a git repository and runs git diff",
+    ),
     ("scripts/test", "the test command itself"),
     (
         "cd tests/conformance-sync-js && npm ci",

@@ -182,7 +182,7 @@ fn git_diff_shows_the_semantic_diff_through_gitattributes() {
     let repo = dir.path();
     git(repo, &["init", "-q"]);
     std::fs::create_dir(repo.join("flows")).expect("mkdir");
-    std::fs::write(repo.join(".gitattributes"), "*.json diff=callflow\n").expect("write");
+    std::fs::write(repo.join(".gitattributes"), "flows/*.json diff=callflow\n").expect("write");
     git(
         repo,
         &[
