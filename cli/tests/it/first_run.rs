@@ -165,6 +165,8 @@ fn every_readme_command_works_as_printed() {
                 );
             } else if command.contains("-- flow check ") {
                 assert!(stdout.contains(": ok: "), "{command}\n{stdout}");
+            } else if command.contains("-- flow test ") {
+                assert!(stdout.contains(" passed, 0 failed"), "{command}\n{stdout}");
             } else if command.contains("-- sign ") {
                 let curl = stdout
                     .lines()
