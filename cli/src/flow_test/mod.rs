@@ -130,14 +130,19 @@ pub async fn run(options: TestOptions) -> anyhow::Result<()> {
         .iter()
         .map(|path| TestFile::read(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // One flow, however the files name it: its coverage counts every file's tests.
+    let keys: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(&f.flow).unwrap_or_else(|_| f.flow.clone()))
+        .collect();
     let mut flows: BTreeMap<PathBuf, Arc<FlowUnderTest>> = BTreeMap::new();
-    for file in &files {
-        if !flows.contains_key(&file.flow) {
+    for (file, key) in files.iter().zip(&keys) {
+        if !flows.contains_key(key) {
             let flow =
                 read_flow(&file.flow).with_context(|| format!("{}: flow", file.path.display()))?;
-            flows.insert(file.flow.clone(), Arc::new(flow));
+            flows.insert(key.clone(), Arc::new(flow));
         }
-        let flow = &flows[&file.flow];
+        let flow = &flows[key];
         if flow.kind == Kind::Toml {
             refuse_studio_only(file)?;
         }
@@ -151,7 +156,7 @@ pub async fn run(options: TestOptions) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(options.timeout);
     let mut handles = Vec::new();
     for (index, file) in files.iter().enumerate() {
-        let flow = flows[&file.flow].clone();
+        let flow = flows[&keys[index]].clone();
         for test in &file.tests {
             let (flow, test, http, jobs) = (flow.clone(), test.clone(), http.clone(), jobs.clone());
             let shared = file.http.clone();
@@ -193,10 +198,11 @@ pub async fn run(options: TestOptions) -> anyhow::Result<()> {
     // Coverage, per flow, over every test file that runs it.
     let mut under = Vec::new();
     writeln!(stdout)?;
-    for (path, flow) in &flows {
+    for (key, flow) in &flows {
+        let path = &flow.path;
         let mut coverage = Coverage::of(&flow.file);
         for outcome in &outcomes {
-            if files[outcome.file].flow == *path {
+            if keys[outcome.file] == *key {
                 coverage.add(flow.kind, &outcome.path);
             }
         }

@@ -330,3 +330,44 @@ fn a_broken_test_file_is_refused_with_its_place() {
     );
     assert!(stdout(&out).is_empty(), "{all}");
 }
+
+#[test]
+fn coverage_counts_every_file_that_tests_a_flow_however_it_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let more = studio_tests(
+        dir.path(),
+        "more.test.toml",
+        r#"
+[[test]]
+name = "an order on its way"
+digits = ["1", "5"]
+
+[[test.http]]
+url = "https://api.acme.test/orders"
+body = '{"order": {"status": "packed"}}'
+
+[test.expect]
+heard_exact = ["Your order is packed."]
+"#,
+    );
+    // The example names the flow `order-line.json` beside it; this path differs.
+    let example = format!("{ROOT}/cli/../flows/order-line.test.toml");
+    let out = flow_test(&[&example, &more], dir.path());
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let printed = stdout(&out);
+    let coverage: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with("coverage of "))
+        .collect();
+    assert_eq!(coverage.len(), 1, "{all}");
+    assert!(
+        coverage[0].ends_with(": 18/18 widgets (100%), 23/28 transitions (82%)"),
+        "{all}"
+    );
+    assert!(!printed.contains("widgets not reached"), "{all}");
+    assert!(
+        printed.contains("6 passed, 0 failed (6 tests in 2 files, "),
+        "{all}"
+    );
+}
