@@ -155,6 +155,10 @@ pub struct ServeOptions {
     /// the variable takes a comma-separated list), e.g. `https://x.twil.io=http://127.0.0.1:9000`
     #[arg(long = "http-rewrite", env = var::CALLFLOW_HTTP_REWRITE, value_name = "FROM=TO", value_delimiter = ',')]
     pub http_rewrite: Vec<String>,
+    /// A Studio flow's HTTP calls reach public addresses only: not loopback, private or
+    /// link-local ones (what a deployment wants; stand-ins on loopback need it off)
+    #[arg(long, env = var::CALLFLOW_HTTP_PUBLIC_ONLY, value_parser = clap::builder::BoolishValueParser::new())]
+    pub http_public_only: bool,
     /// Folder a Studio flow's run-subflow widgets find their subflows in (by SID or file
     /// name) [default: the flow file's folder]
     #[arg(long, env = var::CALLFLOW_SUBFLOWS, value_name = "DIR")]
@@ -291,6 +295,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         (
             var::CALLFLOW_FLOW,
             options.flow.as_ref().map(|p| p.display().to_string()),
+        ),
+        (
+            var::CALLFLOW_HTTP_PUBLIC_ONLY,
+            options.http_public_only.then(|| "1".to_owned()),
         ),
         (
             var::CALLFLOW_SUBFLOWS,

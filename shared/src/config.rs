@@ -22,6 +22,7 @@
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
 //! | `CALLFLOW_HTTP_REWRITE` | [`http_rewrites`](Config::http_rewrites) | none |
 //! | `CALLFLOW_SUBFLOWS` | [`subflows_dir`](Config::subflows_dir) | the flow file's folder |
+//! | `CALLFLOW_HTTP_PUBLIC_ONLY` | [`http_targets`](Config::http_targets) | any address |
 //! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true`: [`Signatures::Off`] | signatures checked |
 //!
 //! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
@@ -97,6 +98,8 @@ pub mod var {
         CALLFLOW_HTTP_REWRITE,
         /// The folder a Studio flow's subflows are read from.
         CALLFLOW_SUBFLOWS,
+        /// `1`: a Studio flow's HTTP calls reach public addresses only.
+        CALLFLOW_HTTP_PUBLIC_ONLY,
         /// `1` turns signature checks off.
         CALLFLOW_INSECURE_NO_SIGNATURE,
     }
@@ -189,6 +192,9 @@ pub struct Config {
     /// `CALLFLOW_SUBFLOWS`: the folder a Studio flow's `run-subflow` widgets find their
     /// subflows in (`None`: the flow file's folder).
     pub subflows_dir: Option<PathBuf>,
+    /// `CALLFLOW_HTTP_PUBLIC_ONLY=1`: a Studio flow's HTTP calls (and redirects) may reach
+    /// public addresses only, not loopback, private or link-local ones.
+    pub http_targets: crate::studio::Targets,
 }
 
 impl fmt::Debug for Config {
@@ -213,6 +219,7 @@ impl fmt::Debug for Config {
             .field("flow_path", &self.flow_path)
             .field("http_rewrites", &self.http_rewrites)
             .field("subflows_dir", &self.subflows_dir)
+            .field("http_targets", &self.http_targets)
             .finish()
     }
 }
@@ -478,6 +485,15 @@ impl Config {
         let api_token = get(CALLFLOW_API_TOKEN).map(str::to_owned);
         let flow_path = get(CALLFLOW_FLOW).map(PathBuf::from);
         let subflows_dir = get(CALLFLOW_SUBFLOWS).map(PathBuf::from);
+        let http_targets = match get(CALLFLOW_HTTP_PUBLIC_ONLY) {
+            None | Some("" | "0" | "false") => crate::studio::Targets::Any,
+            Some("1" | "true") => crate::studio::Targets::PublicOnly,
+            Some(other) => malformed(
+                &mut problems,
+                CALLFLOW_HTTP_PUBLIC_ONLY,
+                &format!("give 1 or 0, not {other:?}"),
+            ),
+        };
         let http_rewrites = match get(CALLFLOW_HTTP_REWRITE) {
             None => Vec::new(),
             Some(v) => match crate::studio::http::parse_rewrites(v) {
@@ -503,6 +519,7 @@ impl Config {
                 flow_path,
                 http_rewrites,
                 subflows_dir,
+                http_targets,
             }),
             _ => Err(ConfigError { problems }),
         }

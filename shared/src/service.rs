@@ -171,7 +171,8 @@ fn load_flow(config: &Config) -> Result<(Flow, Option<Arc<StudioRuntime>>), Star
         &text,
         config.subflows_dir.as_deref(),
     )?;
-    let http = FlowHttp::new(config.http_rewrites.clone()).map_err(StartError::FlowHttp)?;
+    let http = FlowHttp::with_targets(config.http_rewrites.clone(), config.http_targets)
+        .map_err(StartError::FlowHttp)?;
     Ok((
         Flow::minimal(),
         Some(Arc::new(StudioRuntime { flow, http })),

@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::targets::{self, PublicResolver, Targets};
+
 /// Studio's limit on an HTTP widget's wait.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Studio's limit on an answer's size.
@@ -78,6 +80,8 @@ pub enum Failure {
     TooLarge,
     #[error("`{0}` is not an http(s) URL")]
     BadUrl(String),
+    #[error("{0} is not a public address (private targets are refused)")]
+    Refused(std::net::IpAddr),
     #[error("{0}")]
     Transport(String),
 }
@@ -88,14 +92,34 @@ pub struct FlowHttp {
     client: reqwest::Client,
     rewrites: Vec<Rewrite>,
     timeout: Duration,
+    targets: Targets,
 }
 
 impl FlowHttp {
-    /// A client with Studio's limits and the given rewrites.
+    /// A client with Studio's limits and the given rewrites, reaching any address.
     pub fn new(rewrites: Vec<Rewrite>) -> Result<FlowHttp, String> {
-        let client = crate::tls::client_builder()
-            .map_err(|e| e.to_string())?
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        FlowHttp::with_targets(rewrites, Targets::Any)
+    }
+
+    /// A client with Studio's limits and the given rewrites, reaching only `targets`.
+    pub fn with_targets(rewrites: Vec<Rewrite>, targets: Targets) -> Result<FlowHttp, String> {
+        let mut builder = crate::tls::client_builder().map_err(|e| e.to_string())?;
+        builder =
+            match targets {
+                Targets::Any => builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS)),
+                Targets::PublicOnly => builder.dns_resolver(PublicResolver).redirect(
+                    reqwest::redirect::Policy::custom(|attempt| {
+                        if attempt.previous().len() >= MAX_REDIRECTS {
+                            attempt.error("too many redirects")
+                        } else if let Some(ip) = targets::literal_non_public(attempt.url()) {
+                            attempt.error(format!("a redirect to {ip}, which is not public"))
+                        } else {
+                            attempt.follow()
+                        }
+                    }),
+                ),
+            };
+        let client = builder
             .connect_timeout(TIMEOUT)
             .user_agent(concat!(
                 "callflow/",
@@ -108,6 +132,7 @@ impl FlowHttp {
             client,
             rewrites,
             timeout: TIMEOUT,
+            targets,
         })
     }
 
@@ -133,6 +158,11 @@ impl FlowHttp {
         let parsed = url::Url::parse(&url).map_err(|_| Failure::BadUrl(url.clone()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Failure::BadUrl(url));
+        }
+        if self.targets == Targets::PublicOnly {
+            if let Some(ip) = targets::literal_non_public(&parsed) {
+                return Err(Failure::Refused(ip));
+            }
         }
         let started = Instant::now();
         let mut request = self.client.request(call.method, parsed);

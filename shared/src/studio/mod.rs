@@ -16,6 +16,7 @@
 //!   then the TwiML of the next one; Studio's guards.
 //! - `render`: the TwiML of each voice widget.
 //! - `http`: the flow's own HTTP calls, with Studio's limits and `--http-rewrite`.
+//! - `targets`: which addresses the flow's HTTP calls may reach (`CALLFLOW_HTTP_PUBLIC_ONLY`).
 //! - `graph`: the flow as a [`FlowGraph`](crate::flow::FlowGraph).
 
 pub mod definition;
@@ -28,12 +29,14 @@ pub mod liquid;
 mod reads;
 mod render;
 pub mod split;
+pub mod targets;
 pub mod widget;
 
 pub use engine::{Arrival, Engine, Turn};
 pub use execution::Execution;
 pub use flow::{Problem, Severity, StudioFlow};
 pub use http::{FlowHttp, Rewrite};
+pub use targets::Targets;
 
 use crate::flow::FlowError;
 

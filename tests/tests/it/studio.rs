@@ -539,3 +539,50 @@ async fn a_redelivery_with_the_same_idempotency_token_runs_nothing_again() {
         .count();
     assert_eq!(lookups, 1);
 }
+
+#[tokio::test]
+async fn with_public_targets_only_a_lookup_on_loopback_is_refused_by_address_and_by_name() {
+    let standin = StandIn::start().await;
+    let port = standin.base.rsplit(':').next().expect("port").to_owned();
+    for (target, reason) in [
+        (standin.base.clone(), "127.0.0.1 is not a public address"),
+        (
+            format!("http://localhost:{port}"),
+            "localhost has no public address",
+        ),
+    ] {
+        let rewrite = format!("https://api.acme.test={target}");
+        let stack = Stack::with_vars(&[
+            ("CALLFLOW_FLOW", FLOW),
+            ("CALLFLOW_HTTP_REWRITE", &rewrite),
+            ("CALLFLOW_HTTP_PUBLIC_ONLY", "1"),
+        ])
+        .await;
+        let line = Line {
+            stack,
+            standin: StandIn::start().await,
+        };
+        let sid = call_sid(7010);
+        line.at_menu(&sid).await;
+        let params = |extra: &[(&str, &str)]| voice_params(&sid, "in-progress", extra);
+        line.twiml(&cb("menu", "gather"), &params(&[("Digits", "1")]))
+            .await;
+        let sorry = line
+            .twiml(&cb("ask_order", "gather"), &params(&[("Digits", "123456")]))
+            .await;
+        assert!(
+            sorry.contains("We could not find that order."),
+            "{target}: {sorry}"
+        );
+        let state = line.stack.state_of(&sid).await;
+        let log = state["studio"]["log"].as_array().expect("log").clone();
+        let lookup = log
+            .iter()
+            .find(|e| e["widget"] == "lookup")
+            .expect("logged");
+        assert_eq!(lookup["event"], "failed");
+        let error = lookup["error"].as_str().unwrap_or_default();
+        assert!(error.contains(reason), "{target}: {lookup}");
+    }
+    assert!(standin.received().is_empty(), "{:?}", standin.received());
+}
