@@ -64,8 +64,21 @@ pub enum SyncError {
         action: &'static str,
         object: String,
     },
+    /// A Studio flow definition that breaks the flow-definition schema (Studio's
+    /// `POST /v2/Flows`, `/v2/Flows/{Sid}` and `/v2/Flows/Validate`); each problem is in
+    /// the body's `details.errors`.
+    #[error("Invalid Flow Definition")]
+    InvalidFlowDefinition(Vec<FlowProblem>),
     #[error("Internal error: {0}")]
     Internal(String),
+}
+
+/// One problem of a Studio flow definition, as Studio reports it: a message and the JSON
+/// pointer (`#/states/1/transitions/0/next`) of what it is about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlowProblem {
+    pub message: String,
+    pub property_path: String,
 }
 
 fn target_name(t: RevisionTarget) -> &'static str {
@@ -83,7 +96,9 @@ impl SyncError {
             SyncError::Unauthorized => 20003,
             SyncError::NotFound(_) => 20404,
             SyncError::MethodNotAllowed => 20004,
-            SyncError::MissingParameter(_) | SyncError::InvalidParameter(_) => 20001,
+            SyncError::MissingParameter(_)
+            | SyncError::InvalidParameter(_)
+            | SyncError::InvalidFlowDefinition(_) => 20001,
             SyncError::BodyTooLarge(_) => 20413,
             SyncError::BodyTimeout(_) => 20408,
             SyncError::DataTooLarge(_) => 54006,
@@ -112,7 +127,8 @@ impl SyncError {
             | SyncError::InvalidParameter(_)
             | SyncError::InvalidData(_)
             | SyncError::InvalidTtl(_)
-            | SyncError::InvalidItemKey(_) => StatusCode::BAD_REQUEST,
+            | SyncError::InvalidItemKey(_)
+            | SyncError::InvalidFlowDefinition(_) => StatusCode::BAD_REQUEST,
             SyncError::BodyTooLarge(_) | SyncError::DataTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -128,12 +144,16 @@ impl SyncError {
     /// The JSON body Twilio sends with an error.
     pub fn body(&self) -> serde_json::Value {
         let code = self.code();
-        json!({
+        let mut body = json!({
             "code": code,
             "message": self.to_string(),
             "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
             "status": self.status().as_u16(),
-        })
+        });
+        if let SyncError::InvalidFlowDefinition(errors) = self {
+            body["details"] = json!({ "errors": errors });
+        }
+        body
     }
 }
 

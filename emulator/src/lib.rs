@@ -36,6 +36,9 @@
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.
 //! - [`ratelimit`]: Sync's opt-in rate limits (Twilio's documented tiers), per object.
+//! - `studio`: the flow-definition checks of Studio's Flows API (`/v2/Flows`, served by
+//!   `routes::flows` from `store::flows`), which Twilio clients reach with their Studio
+//!   base URL (twilio-python: `client.studio.base_url`) set to the emulator.
 //! - [`realtime`]: Sync's WebSocket protocol (twilsock) at `/v3/wsconnect`, for
 //!   twilio-sync.js: CDS requests, subscriptions and live events from every write.
 
@@ -50,6 +53,7 @@ pub mod server;
 pub mod sid;
 mod state;
 mod store;
+mod studio;
 
 pub use clock::Clock;
 pub use config::EmulatorConfig;

@@ -10,6 +10,8 @@ pub enum Prefix {
     List,
     Stream,
     StreamMessage,
+    /// A Studio Flow (`/v2/Flows`).
+    Flow,
 }
 
 impl Prefix {
@@ -22,6 +24,7 @@ impl Prefix {
             Prefix::List => "ES",
             Prefix::Stream => "TO",
             Prefix::StreamMessage => "TZ",
+            Prefix::Flow => "FW",
         }
     }
 }

@@ -222,25 +222,45 @@ impl<S: Send + Sync> FromRequest<S> for Form {
     type Rejection = SyncError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(SyncError::BodyTooLarge(MAX_BODY));
-        }
-        let body: Body = req.into_body();
-        // A chunked body is cut at the limit; one that stalls fails with the connection's
-        // body timeout (see `callflow_httpd`).
-        let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
-            match callflow_httpd::body_timed_out(&e) {
-                Some(t) => SyncError::BodyTimeout(t.0),
-                None => SyncError::BodyTooLarge(MAX_BODY),
-            }
-        })?;
-        Params::parse(&bytes).map(Form)
+        read_form(req, MAX_BODY).await.map(Form)
     }
+}
+
+/// Largest request body of Studio's Flows API, whose `Definition` is a whole flow.
+pub const MAX_FLOW_BODY: usize = 1024 * 1024;
+
+/// The form body of a Studio Flows API POST, capped at [`MAX_FLOW_BODY`].
+#[derive(Debug)]
+pub struct FlowForm(pub Params);
+
+impl<S: Send + Sync> FromRequest<S> for FlowForm {
+    type Rejection = SyncError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        read_form(req, MAX_FLOW_BODY).await.map(FlowForm)
+    }
+}
+
+async fn read_form(req: Request, limit: usize) -> Result<Params, SyncError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(SyncError::BodyTooLarge(limit));
+    }
+    let body: Body = req.into_body();
+    // A chunked body is cut at the limit; one that stalls fails with the connection's
+    // body timeout (see `callflow_httpd`).
+    let bytes =
+        axum::body::to_bytes(body, limit).await.map_err(
+            |e| match callflow_httpd::body_timed_out(&e) {
+                Some(t) => SyncError::BodyTimeout(t.0),
+                None => SyncError::BodyTooLarge(limit),
+            },
+        )?;
+    Params::parse(&bytes)
 }
 
 /// The query string of a GET.

@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 pub mod extract;
+mod flows;
 mod items;
 mod objects;
 pub mod paging;
@@ -33,6 +34,7 @@ pub fn router(state: Shared) -> Router {
         .merge(permissions::routes(crate::store::objects::Kind::List))
         .merge(streams::routes())
         .merge(stats::routes())
+        .merge(flows::routes())
         .merge(crate::realtime::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -16,6 +16,7 @@
 //! the batch's events to a broadcast channel ([`Store::events`]) without waiting on anyone.
 
 pub mod events;
+pub mod flows;
 pub mod items;
 pub mod objects;
 pub mod page;

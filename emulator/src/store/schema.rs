@@ -30,7 +30,7 @@ pub fn configure_reader(conn: &Connection) -> rusqlite::Result<()> {
 type Parent = Option<(&'static str, &'static str)>;
 
 /// Each table with its parent, if it has one, and its definition.
-const TABLES: [(&str, Parent, &str); 5] = [
+const TABLES: [(&str, Parent, &str); 7] = [
     (
         "services",
         None,
@@ -110,6 +110,32 @@ const TABLES: [(&str, Parent, &str); 5] = [
             can_write INTEGER NOT NULL,
             can_manage INTEGER NOT NULL,
             PRIMARY KEY (object_sid, identity)
+        ) WITHOUT ROWID",
+    ),
+    // Studio Flows (`/v2/Flows`): the flow, and every revision of it (the latest one is
+    // what the flow resource shows).
+    (
+        "flows",
+        None,
+        "CREATE TABLE IF NOT EXISTS flows (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            sid TEXT NOT NULL UNIQUE,
+            revision INTEGER NOT NULL,
+            date_created INTEGER NOT NULL
+        )",
+    ),
+    (
+        "flow_revisions",
+        Some(("flow_sid", "flows")),
+        "CREATE TABLE IF NOT EXISTS flow_revisions (
+            flow_sid TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            friendly_name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            commit_message TEXT,
+            date_updated INTEGER NOT NULL,
+            PRIMARY KEY (flow_sid, revision)
         ) WITHOUT ROWID",
     ),
 ];
