@@ -31,12 +31,12 @@
 //! Redelivered webhooks (same `I-Twilio-Idempotency-Token`) are applied once.
 
 use callflow::call_state::{CallEvent, CallState, GatherAnswer, NewCall, StatusUpdate};
-use callflow::flow::event;
+use callflow::flow::CallbackEvent;
 use callflow::http::{self as web, ErrorResponse};
 use callflow::service::{Answer, Function, Services};
 use callflow::timestamp::Timestamp;
 use callflow::twiml::VoiceResponse;
-use callflow::webhook::{CallStatus, Form, StatusCallback, VoiceRequest};
+use callflow::webhook::{CallStatus, Form, StatusCallback, UnknownValue, VoiceRequest};
 use lambda_http::http::{header::ACCEPT, StatusCode};
 use lambda_http::Request;
 
@@ -76,6 +76,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     if let Some(runtime) = services.studio() {
         let hook = studio::Webhook {
             req,
+            voice: &voice,
             form: &form,
             query: &query,
             call,
@@ -89,7 +90,10 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     // Callbacks our own TwiML asked for name their stage and event; they come first, as
     // some carry a final `CallStatus` too (a transcription arrives after the hang-up).
     if let (Some(stage), Some(name)) = (query.get("stage"), query.get("event")) {
-        let event = call_event(name, &voice, &form)?;
+        let kind: CallbackEvent = name
+            .parse()
+            .map_err(|e: UnknownValue| ErrorResponse::bad_request(e.to_string()))?;
+        let event = call_event(kind, &voice)?;
         let (state, _) = store.record_event(call, stage, &event, token, now).await?;
         return Ok(if wants_json {
             web::json(StatusCode::OK, &state)
@@ -106,8 +110,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
 
     // Final statuses only come in status callbacks; progress callbacks (ringing,
     // answered) say so with `CallbackSource`. Neither gets TwiML: Twilio ignores it.
-    let progress_callback = form.get("CallbackSource") == Some("call-progress-events");
-    if status.is_final() || progress_callback {
+    if status.is_final() || voice.is_progress_callback() {
         let callback = StatusCallback::from_form(&form)?;
         let update = StatusUpdate {
             status: status.clone(),
@@ -124,13 +127,14 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     }
 
     let answered_stage = query.get("stage");
+    // Present, even empty: an empty answer (silence) is still an answer, a retry.
     let has_input = form.contains("Digits") || form.contains("SpeechResult");
     let state = if answered_stage.is_some() || has_input {
         let answer = GatherAnswer {
             stage: answered_stage,
             digits: voice.digits.as_deref(),
             speech: voice.speech_result.as_deref(),
-            confidence: form.get("Confidence"),
+            confidence: voice.confidence,
         };
         store.record_gather(call, &answer, token, now).await?.0
     } else {
@@ -157,59 +161,40 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     })
 }
 
-/// The callback `name` (`?event=…`) with what Twilio posted for it.
-fn call_event<'a>(
-    name: &str,
-    voice: &'a VoiceRequest,
-    form: &'a Form,
-) -> Result<CallEvent<'a>, ErrorResponse> {
-    let number = |field: &str| -> Result<Option<u64>, ErrorResponse> {
-        form.get(field)
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                v.parse().map_err(|_| {
-                    ErrorResponse::bad_request(format!("{field} must be a whole number, got `{v}`"))
-                })
-            })
-            .transpose()
-    };
-    Ok(match name {
-        event::CONTINUE => CallEvent::Continued,
-        event::DIAL => CallEvent::Dialled {
-            status: voice.dial_call_status.as_deref().ok_or_else(|| {
+/// The callback `kind` (`?event=…`) with what Twilio posted for it (already typed by
+/// [`VoiceRequest`], which refused unknown statuses with a 400).
+fn call_event(kind: CallbackEvent, voice: &VoiceRequest) -> Result<CallEvent<'_>, ErrorResponse> {
+    Ok(match kind {
+        CallbackEvent::Continue => CallEvent::Continued,
+        CallbackEvent::Dial => CallEvent::Dialled {
+            status: voice.dial_call_status.ok_or_else(|| {
                 ErrorResponse::bad_request("a <Dial action> request needs DialCallStatus")
             })?,
             call_sid: voice.dial_call_sid.as_deref(),
             duration: voice.dial_call_duration,
         },
-        event::RECORD => CallEvent::Recorded {
+        CallbackEvent::Record => CallEvent::Recorded {
             url: voice.recording_url.as_deref(),
             sid: voice.recording_sid.as_deref(),
             duration: voice.recording_duration,
             digits: voice.digits.as_deref(),
         },
-        event::RECORDING => CallEvent::RecordingStatus {
+        CallbackEvent::Recording => CallEvent::RecordingStatus {
             url: voice.recording_url.as_deref(),
             sid: voice.recording_sid.as_deref(),
             duration: voice.recording_duration,
-            status: form.get("RecordingStatus"),
+            status: voice.recording_status,
         },
-        event::TRANSCRIPTION => CallEvent::Transcribed {
-            text: form.get("TranscriptionText"),
-            status: form.get("TranscriptionStatus"),
+        CallbackEvent::Transcription => CallEvent::Transcribed {
+            text: voice.transcription_text.as_deref(),
+            status: voice.transcription_status,
             recording_sid: voice.recording_sid.as_deref(),
             recording_url: voice.recording_url.as_deref(),
         },
-        event::CONNECT => CallEvent::SessionEnded {
-            status: form.get("SessionStatus"),
-            duration: number("SessionDuration")?,
+        CallbackEvent::Connect => CallEvent::SessionEnded {
+            status: voice.session_status.as_deref(),
+            duration: voice.session_duration,
         },
-        other => {
-            return Err(ErrorResponse::bad_request(format!(
-                "unknown event `{other}`: expected continue, dial, record, recording, \
-                 transcription or connect"
-            )))
-        }
     })
 }
 

@@ -10,13 +10,14 @@ use callflow::service::{Answer, Services};
 use callflow::studio::engine::{EVENT_PARAM, WIDGET_PARAM};
 use callflow::studio::{Arrival, Engine, StudioRuntime};
 use callflow::timestamp::Timestamp;
-use callflow::webhook::{CallStatus, Form, StatusCallback};
+use callflow::webhook::{CallStatus, Form, StatusCallback, VoiceRequest};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
 /// What the generic handler already parsed from the request.
 pub struct Webhook<'a> {
     pub req: &'a Request,
+    pub voice: &'a VoiceRequest,
     pub form: &'a Form,
     pub query: &'a Form,
     pub call: NewCall<'a>,
@@ -29,6 +30,7 @@ pub struct Webhook<'a> {
 pub async fn handle(services: &Services, studio: &StudioRuntime, hook: Webhook<'_>) -> Answer {
     let Webhook {
         req,
+        voice,
         form,
         query,
         call,
@@ -44,7 +46,7 @@ pub async fn handle(services: &Services, studio: &StudioRuntime, hook: Webhook<'
     // Status callbacks (final, or call progress) record the status; a final one ends the
     // execution. Recording-status and transcription callbacks carry nothing the flow
     // moves on. Neither gets TwiML.
-    let progress_callback = form.get("CallbackSource") == Some("call-progress-events");
+    let progress_callback = voice.is_progress_callback();
     let side_callback = matches!(flow_event, Some("transcription" | "recording"));
     if (status.is_final() && flow_event.is_none()) || progress_callback || side_callback {
         let state = if side_callback {

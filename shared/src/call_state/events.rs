@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::flow::{Flow, StageKind, Step};
+use crate::flow::{ConnectTarget, Flow, StageKind, Step};
 use crate::timestamp::Timestamp;
+use crate::webhook::{DialCallStatus, RecordingStatus, TranscriptionStatus};
 
 use super::model::{Applied, CallState};
 
@@ -29,8 +30,8 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 2048;
 pub struct DialResult {
     /// The dial stage.
     pub stage: String,
-    /// `DialCallStatus`: completed, answered, busy, no-answer, failed, canceled.
-    pub status: String,
+    /// `DialCallStatus`.
+    pub status: DialCallStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// `DialCallDuration`, seconds.
@@ -58,9 +59,9 @@ pub struct RecordingInfo {
     /// Seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<u64>,
-    /// `RecordingStatus` (`completed`, `absent`, `failed`, …).
+    /// `RecordingStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<RecordingStatus>,
     /// The key that ended the recording (`Digits`: a key or `hangup`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_on: Option<String>,
@@ -68,9 +69,9 @@ pub struct RecordingInfo {
     pub transcript: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub transcript_truncated: bool,
-    /// `TranscriptionStatus` (`completed`, `failed`).
+    /// `TranscriptionStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_status: Option<String>,
+    pub transcription_status: Option<TranscriptionStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
@@ -81,8 +82,11 @@ pub struct RecordingInfo {
 pub struct ConnectInfo {
     /// The connect stage.
     pub stage: String,
-    /// `stream` or `conversation-relay`.
-    pub target: String,
+    /// `stream` or `conversation-relay`; `None` (stored as `""`) when the session's end
+    /// came without its start (a state from before this field, or a stage renamed under
+    /// a live call).
+    #[serde(with = "target_or_empty")]
+    pub target: Option<ConnectTarget>,
     pub url: String,
     /// The `<Parameter>`s sent along (from the flow file).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -105,7 +109,7 @@ pub enum CallEvent<'a> {
     Continued,
     /// The `<Dial action>`.
     Dialled {
-        status: &'a str,
+        status: DialCallStatus,
         call_sid: Option<&'a str>,
         duration: Option<u64>,
     },
@@ -122,12 +126,12 @@ pub enum CallEvent<'a> {
         url: Option<&'a str>,
         sid: Option<&'a str>,
         duration: Option<u64>,
-        status: Option<&'a str>,
+        status: Option<RecordingStatus>,
     },
     /// The transcription callback (asynchronous; moves nothing).
     Transcribed {
         text: Option<&'a str>,
-        status: Option<&'a str>,
+        status: Option<TranscriptionStatus>,
         recording_sid: Option<&'a str>,
         recording_url: Option<&'a str>,
     },
@@ -147,9 +151,6 @@ impl CallEvent<'_> {
         )
     }
 }
-
-/// Recording statuses after which nothing about the recording changes.
-const FINAL_RECORDING_STATUSES: [&str; 3] = ["completed", "absent", "failed"];
 
 impl CallState {
     /// Records a callback made for `stage` and, when the call is still in that stage,
@@ -199,7 +200,7 @@ impl CallState {
         if let Some(StageKind::Connect(connect)) = flow.stage(&self.stage).map(|s| &s.kind) {
             self.connect = Some(ConnectInfo {
                 stage: self.stage.clone(),
-                target: connect.target.as_str().to_owned(),
+                target: Some(connect.target),
                 url: connect.url.clone(),
                 parameters: connect.parameters.clone(),
                 started_at: now,
@@ -227,7 +228,7 @@ impl CallState {
             } => {
                 self.dial = Some(DialResult {
                     stage: stage.to_owned(),
-                    status: capped(status, MAX_FIELD_BYTES),
+                    status,
                     call_sid: call_sid.map(|s| capped(s, MAX_FIELD_BYTES)),
                     duration,
                     next: next.map(str::to_owned),
@@ -258,12 +259,9 @@ impl CallState {
                 fill(&mut recording.sid, sid);
                 recording.duration = duration.or(recording.duration);
                 // A late `in-progress` never replaces a final status.
-                let settled = recording
-                    .status
-                    .as_deref()
-                    .is_some_and(|s| FINAL_RECORDING_STATUSES.contains(&s));
+                let settled = recording.status.is_some_and(RecordingStatus::is_final);
                 if !settled {
-                    fill(&mut recording.status, status);
+                    recording.status = status.or(recording.status);
                 }
             }
             CallEvent::Transcribed {
@@ -275,7 +273,7 @@ impl CallState {
                 let recording = self.recording_for(stage, recording_sid, now);
                 fill(&mut recording.sid, recording_sid);
                 fill(&mut recording.url, recording_url);
-                fill(&mut recording.transcription_status, status);
+                recording.transcription_status = status.or(recording.transcription_status);
                 if let Some(text) = text {
                     recording.transcript = Some(capped(text, MAX_TRANSCRIPT_BYTES));
                     recording.transcript_truncated = text.len() > MAX_TRANSCRIPT_BYTES;
@@ -289,7 +287,7 @@ impl CallState {
                 }
                 let connect = self.connect.get_or_insert_with(|| ConnectInfo {
                     stage: stage.to_owned(),
-                    target: String::new(),
+                    target: None,
                     url: String::new(),
                     parameters: BTreeMap::new(),
                     started_at: now,
@@ -328,6 +326,29 @@ impl CallState {
         });
         recording.updated_at = Some(now);
         recording
+    }
+}
+
+/// `ConnectInfo::target` as documents have always stored it: the name, or `""` when
+/// unknown (so documents written before the enum still read).
+mod target_or_empty {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::flow::ConnectTarget;
+
+    pub fn serialize<S: Serializer>(
+        target: &Option<ConnectTarget>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(target.map_or("", ConnectTarget::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ConnectTarget>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        match text.as_ref() {
+            "" => Ok(None),
+            name => name.parse().map(Some).map_err(serde::de::Error::custom),
+        }
     }
 }
 
@@ -377,7 +398,7 @@ mod tests {
         (flow, state)
     }
 
-    fn dialled(status: &str) -> CallEvent<'_> {
+    fn dialled(status: DialCallStatus) -> CallEvent<'static> {
         CallEvent::Dialled {
             status,
             call_sid: Some("CA2"),
@@ -388,17 +409,35 @@ mod tests {
     #[test]
     fn a_dial_result_routes_and_is_kept() {
         let (flow, mut state) = in_stage("sales");
-        state.apply_event(&flow, "sales", &dialled("no-answer"), Some("t1"), at(T1));
+        state.apply_event(
+            &flow,
+            "sales",
+            &dialled(DialCallStatus::NoAnswer),
+            Some("t1"),
+            at(T1),
+        );
         assert_eq!(state.stage, "voicemail");
         let dial = state.dial.clone().expect("kept");
         assert_eq!(
-            (dial.status.as_str(), dial.next.as_deref(), dial.stale),
-            ("no-answer", Some("voicemail"), false)
+            (dial.status, dial.next.as_deref(), dial.stale),
+            (DialCallStatus::NoAnswer, Some("voicemail"), false)
         );
         // Redelivered: nothing changes. Late for a stage the call left: kept, stale.
-        let again = state.apply_event(&flow, "sales", &dialled("completed"), Some("t1"), at(T1));
+        let again = state.apply_event(
+            &flow,
+            "sales",
+            &dialled(DialCallStatus::Completed),
+            Some("t1"),
+            at(T1),
+        );
         assert_eq!(again, Applied::Unchanged);
-        state.apply_event(&flow, "sales", &dialled("completed"), Some("t2"), at(T1));
+        state.apply_event(
+            &flow,
+            "sales",
+            &dialled(DialCallStatus::Completed),
+            Some("t2"),
+            at(T1),
+        );
         assert_eq!(state.stage, "voicemail");
         assert!(state
             .dial
@@ -413,7 +452,7 @@ mod tests {
             url: Some("https://api.twilio.com/rec/RE1"),
             sid: Some("RE1"),
             duration: Some(7),
-            status: Some("completed"),
+            status: Some(RecordingStatus::Completed),
         };
         state.apply_event(&flow, "voicemail", &status, None, at(T0));
         assert_eq!(state.stage, "voicemail", "a status callback moves nothing");
@@ -429,24 +468,27 @@ mod tests {
             url: None,
             sid: Some("RE1"),
             duration: None,
-            status: Some("in-progress"),
+            status: Some(RecordingStatus::InProgress),
         };
         state.apply_event(&flow, "voicemail", &late, None, at(T1));
         let long = "word ".repeat(1000);
         let transcript = CallEvent::Transcribed {
             text: Some(&long),
-            status: Some("completed"),
+            status: Some(TranscriptionStatus::Completed),
             recording_sid: Some("RE1"),
             recording_url: None,
         };
         state.apply_event(&flow, "voicemail", &transcript, None, at(T1));
         let rec = state.recording.expect("kept");
-        assert_eq!(rec.status.as_deref(), Some("completed"));
+        assert_eq!(rec.status, Some(RecordingStatus::Completed));
         assert_eq!(rec.duration, Some(7));
         assert_eq!(rec.finished_on.as_deref(), Some("#"));
         assert_eq!(rec.transcript.map(|t| t.len()), Some(MAX_TRANSCRIPT_BYTES));
         assert!(rec.transcript_truncated);
-        assert_eq!(rec.transcription_status.as_deref(), Some("completed"));
+        assert_eq!(
+            rec.transcription_status,
+            Some(TranscriptionStatus::Completed)
+        );
     }
 
     #[test]
@@ -461,7 +503,7 @@ mod tests {
         state.apply_gather(&flow, &answer, None, at(T0));
         assert_eq!(state.stage, "assistant");
         let connect = state.connect.clone().expect("recorded on entry");
-        assert_eq!(connect.target, "conversation-relay");
+        assert_eq!(connect.target, Some(ConnectTarget::ConversationRelay));
         assert_eq!(connect.parameters["line"], "support");
         let ended = CallEvent::SessionEnded {
             status: Some("completed"),

@@ -125,7 +125,8 @@ pub struct GatherAnswer<'a> {
     pub stage: Option<&'a str>,
     pub digits: Option<&'a str>,
     pub speech: Option<&'a str>,
-    pub confidence: Option<&'a str>,
+    /// `Confidence` of a speech answer (0.0–1.0), as the webhook's typed field read it.
+    pub confidence: Option<f64>,
 }
 
 /// A status callback's contents.
@@ -264,7 +265,8 @@ impl CallState {
             stage: capped(&answered, MAX_FIELD_BYTES),
             digits: non_empty(answer.digits).map(|d| capped(&d, MAX_DIGITS_BYTES)),
             speech: non_empty(answer.speech).map(|s| capped(&s, MAX_SPEECH_BYTES)),
-            confidence: non_empty(answer.confidence).map(|c| capped(&c, MAX_DIGITS_BYTES)),
+            // Kept as text, as documents always held it (`"0.91"`).
+            confidence: answer.confidence.map(|c| c.to_string()),
             accepted,
             stale,
             at: now,
@@ -413,7 +415,7 @@ mod tests {
                 stage: Some("technical"),
                 digits: None,
                 speech: Some(&speech),
-                confidence: Some("0.9"),
+                confidence: Some(0.9),
             };
             state.apply_gather(&flow, &answer, Some(&token), t1());
             assert!(

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::webhook::DialCallStatus;
+
 /// A whole call flow: where calls start and the stages they move through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flow {
@@ -99,23 +101,16 @@ pub enum End {
     Enqueue { queue: String },
 }
 
-/// What a connect stage hands the call to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectTarget {
-    /// `<Connect><Stream>`: the call's audio both ways over a WebSocket.
-    Stream,
-    /// `<Connect><ConversationRelay>`: Twilio does speech, your WebSocket the talking.
-    ConversationRelay,
-}
-
-impl ConnectTarget {
-    /// The name kept in the call state and shown in graphs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectTarget::Stream => "stream",
-            ConnectTarget::ConversationRelay => "conversation-relay",
-        }
+crate::webhook::wire_enum! {
+    /// What a connect stage hands the call to; `as_str` is the name kept in the call
+    /// state and shown in graphs.
+    pub enum ConnectTarget as "connect target" {
+        /// `<Connect><Stream>`: the call's audio both ways over a WebSocket.
+        Stream = "stream",
+        /// `<Connect><ConversationRelay>`: Twilio does speech, your WebSocket the talking.
+        ConversationRelay = "conversation-relay",
     }
+    expected "stream or conversation-relay"
 }
 
 /// A connect stage.
@@ -168,25 +163,10 @@ pub struct DialStage {
     /// Seconds to let it ring.
     pub timeout: Option<u32>,
     /// `DialCallStatus` → next stage.
-    pub routes: BTreeMap<String, String>,
+    pub routes: BTreeMap<DialCallStatus, String>,
     /// Next stage for a status without a route.
     pub otherwise: Option<String>,
 }
-
-/// The `DialCallStatus` values Twilio posts to a `<Dial action>`.
-pub const DIAL_STATUSES: [&str; 6] = [
-    "completed",
-    "answered",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-];
-
-/// The statuses a dial stage must route (or cover with `otherwise`): `answered` is
-/// only reported in some cases, the others end every dial.
-pub const REQUIRED_DIAL_STATUSES: [&str; 5] =
-    ["completed", "busy", "no-answer", "failed", "canceled"];
 
 impl Flow {
     /// A one-stage flow that only says goodbye; the fallback if the example cannot load.

@@ -2,6 +2,7 @@
 //! takes the call.
 
 use super::definition::{Flow, GatherStage, StageKind};
+use crate::webhook::DialCallStatus;
 
 /// What the caller gave at a gather.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,11 +89,11 @@ impl Flow {
 
 /// Something that ends a non-gather stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step<'a> {
+pub enum Step {
     /// The `<Redirect>` of a say-and-continue stage.
     Continued,
     /// The `<Dial action>`, with its `DialCallStatus`.
-    Dialled(&'a str),
+    Dialled(DialCallStatus),
     /// The `<Record action>` (or the `<Redirect>` after an empty recording).
     Recorded,
     /// The `<Connect action>`: the stream or session ended.
@@ -102,14 +103,14 @@ pub enum Step<'a> {
 impl Flow {
     /// The stage `step` leads to from `stage`, or `None` when the call stays (the step
     /// does not belong to that stage's kind, or a connect stage ends the call).
-    pub fn next_after(&self, stage: &str, step: Step<'_>) -> Option<&str> {
+    pub fn next_after(&self, stage: &str, step: Step) -> Option<&str> {
         match (&self.stages.get(stage)?.kind, step) {
             (StageKind::Continue { next }, Step::Continued) => Some(next),
             (StageKind::Record(record), Step::Recorded) => Some(&record.next),
             (StageKind::Connect(connect), Step::SessionEnded) => connect.next.as_deref(),
             (StageKind::Dial(dial), Step::Dialled(status)) => dial
                 .routes
-                .get(status)
+                .get(&status)
                 .or(dial.otherwise.as_ref())
                 .map(String::as_str),
             _ => None,
@@ -229,18 +230,27 @@ mod tests {
         .expect("valid");
         assert_eq!(flow.next_after("a", Step::Continued), Some("d"));
         assert_eq!(flow.next_after("a", Step::Recorded), None);
-        assert_eq!(flow.next_after("d", Step::Dialled("no-answer")), Some("r"));
         assert_eq!(
-            flow.next_after("d", Step::Dialled("completed")),
+            flow.next_after("d", Step::Dialled(DialCallStatus::NoAnswer)),
+            Some("r")
+        );
+        assert_eq!(
+            flow.next_after("d", Step::Dialled(DialCallStatus::Completed)),
             Some("bye")
         );
-        assert_eq!(flow.next_after("d", Step::Dialled("busy")), Some("r"));
+        assert_eq!(
+            flow.next_after("d", Step::Dialled(DialCallStatus::Busy)),
+            Some("r")
+        );
         assert_eq!(flow.next_after("r", Step::Recorded), Some("c"));
         assert_eq!(flow.next_after("c", Step::SessionEnded), None);
         assert!(flow.stages["c"].is_terminal());
         // A gather stage does not move on a dial result.
         let example = Flow::example();
-        assert_eq!(example.next_after("welcome", Step::Dialled("busy")), None);
+        assert_eq!(
+            example.next_after("welcome", Step::Dialled(DialCallStatus::Busy)),
+            None
+        );
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Flow {
                 }
                 StageKind::Dial(dial) => {
                     for (status, target) in &dial.routes {
-                        add(name, target, EdgeKind::Route, status.clone());
+                        add(name, target, EdgeKind::Route, status.to_string());
                     }
                     if let Some(target) = &dial.otherwise {
                         add(name, target, EdgeKind::Otherwise, "otherwise".to_owned());

@@ -6,12 +6,13 @@
 //! call, [`Flow::render`] turns a stage into the TwiML the caller hears.
 //!
 //! Layout: `definition` holds the typed flow (a stage's kind is an enum the compiler
-//! checks), `toml` the file format and each stage's own checks, `validate` the
+//! checks), `callback` the `?event=` of the callbacks a stage asks for, `toml` the file format and each stage's own checks, `validate` the
 //! whole-flow checks (references, reachability, endings), `locate` the file positions
 //! of their problems, `engine` the transitions,
 //! `render` the TwiML, `graph` the flow as nodes and edges (drawn by `callflow flow
 //! graph` and the dashboard).
 
+mod callback;
 mod definition;
 mod engine;
 mod graph;
@@ -20,13 +21,13 @@ mod render;
 mod toml;
 mod validate;
 
+pub use callback::CallbackEvent;
 pub use definition::{
     ConnectStage, ConnectTarget, DialStage, DialTarget, End, Flow, GatherSpec, GatherStage,
-    RecordStage, RetrySpec, Stage, StageKind, DIAL_STATUSES,
+    RecordStage, RetrySpec, Stage, StageKind,
 };
 pub use engine::{Input, Outcome, Step};
 pub use graph::{Edge as GraphEdge, EdgeKind, FlowGraph, Node as GraphNode};
-pub use render::event;
 pub use validate::FlowError;
 
 /// The example support menu that ships with callflow, used when `CALLFLOW_FLOW` is unset.

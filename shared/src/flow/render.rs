@@ -10,27 +10,11 @@ use crate::twiml::{
     Say, Stream, VoiceResponse,
 };
 
+use super::callback::CallbackEvent;
 use super::definition::{
     ConnectStage, ConnectTarget, DialStage, DialTarget, End, Flow, GatherSpec, RecordStage, Stage,
     StageKind,
 };
-
-/// The `event` query value each callback of a stage carries, so the webhook knows what
-/// Twilio is reporting (`?stage=…&event=…`).
-pub mod event {
-    /// The `<Redirect>` of a say-and-continue stage.
-    pub const CONTINUE: &str = "continue";
-    /// The `<Dial action>`.
-    pub const DIAL: &str = "dial";
-    /// The `<Record action>`.
-    pub const RECORD: &str = "record";
-    /// The `<Record recordingStatusCallback>`.
-    pub const RECORDING: &str = "recording";
-    /// The `<Record transcribeCallback>`.
-    pub const TRANSCRIPTION: &str = "transcription";
-    /// The `<Connect action>`.
-    pub const CONNECT: &str = "connect";
-}
 
 impl Flow {
     /// The TwiML for `stage` after `retries` failed attempts. `action` is the URL the
@@ -56,8 +40,9 @@ impl Flow {
         }
         match &current.kind {
             StageKind::Gather(g) => response.gather(gather_verb(&g.gather, action, name)),
-            StageKind::Continue { .. } => response
-                .redirect(Redirect::new(event_url(action, name, event::CONTINUE)).method("POST")),
+            StageKind::Continue { .. } => response.redirect(
+                Redirect::new(event_url(action, name, CallbackEvent::Continue)).method("POST"),
+            ),
             StageKind::Connect(c) => response.connect(connect_verb(c, action, name)),
             StageKind::Record(r) => record_verbs(response, r, action, name),
             StageKind::Dial(d) => response.dial(dial_verb(d, action, name)),
@@ -107,7 +92,7 @@ fn gather_verb(spec: &GatherSpec, action: &str, stage: &str) -> Gather {
 /// comes back (to record how the session ended), even when no stage follows.
 fn connect_verb(spec: &ConnectStage, action: &str, stage: &str) -> Connect {
     let connect = Connect::new()
-        .action(event_url(action, stage, event::CONNECT))
+        .action(event_url(action, stage, CallbackEvent::Connect))
         .method("POST");
     let parameters = spec
         .parameters
@@ -144,9 +129,9 @@ fn record_verbs(
     stage: &str,
 ) -> VoiceResponse {
     let mut record = Record::new()
-        .action(event_url(action, stage, event::RECORD))
+        .action(event_url(action, stage, CallbackEvent::Record))
         .method("POST")
-        .recording_status_callback(event_url(action, stage, event::RECORDING))
+        .recording_status_callback(event_url(action, stage, CallbackEvent::Recording))
         .recording_status_callback_method("POST")
         .recording_status_callback_event("completed absent");
     if let Some(max) = spec.max_length {
@@ -165,12 +150,12 @@ fn record_verbs(
         record = record.transcribe(true).transcribe_callback(event_url(
             action,
             stage,
-            event::TRANSCRIPTION,
+            CallbackEvent::Transcription,
         ));
     }
     response
         .record(record)
-        .redirect(Redirect::new(event_url(action, stage, event::RECORD)).method("POST"))
+        .redirect(Redirect::new(event_url(action, stage, CallbackEvent::Record)).method("POST"))
 }
 
 /// `<Dial action=…>`: the action brings `DialCallStatus` back, which picks the route.
@@ -179,7 +164,7 @@ fn dial_verb(spec: &DialStage, action: &str, stage: &str) -> Dial {
         DialTarget::Number(number) => Dial::to_number(number.as_str()),
         DialTarget::Client(identity) => Dial::new().client(Client::new(identity.as_str())),
     }
-    .action(event_url(action, stage, event::DIAL))
+    .action(event_url(action, stage, CallbackEvent::Dial))
     .method("POST");
     if let Some(caller_id) = &spec.caller_id {
         dial = dial.caller_id(caller_id.as_str());
@@ -223,10 +208,10 @@ fn action_url(action: &str, stage: &str) -> String {
 }
 
 /// `action?stage=<name>&event=<event>`.
-fn event_url(action: &str, stage: &str, event: &str) -> String {
+fn event_url(action: &str, stage: &str, event: CallbackEvent) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("stage", stage)
-        .append_pair("event", event)
+        .append_pair("event", event.as_str())
         .finish();
     format!("{action}?{query}")
 }

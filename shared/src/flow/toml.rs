@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::webhook::DialCallStatus;
+
 use super::definition::{
     ConnectStage, ConnectTarget, DialStage, DialTarget, End, Flow, GatherSpec, GatherStage,
-    RecordStage, RetrySpec, Stage, StageKind, DIAL_STATUSES, REQUIRED_DIAL_STATUSES,
+    RecordStage, RetrySpec, Stage, StageKind,
 };
 
 #[derive(Debug, Deserialize)]
@@ -348,19 +350,29 @@ fn dial_kind(
     if d.timeout.is_some_and(|t| !(5..=600).contains(&t)) {
         p("dial timeout must be 5..=600 seconds".to_owned());
     }
-    for status in routes.keys() {
-        if !DIAL_STATUSES.contains(&status.as_str()) {
-            p(format!(
+    // The file keys routes by Twilio's spelling; the flow by the enum.
+    let mut typed = BTreeMap::new();
+    for (status, next) in routes {
+        match status.parse::<DialCallStatus>() {
+            Ok(known) => {
+                typed.insert(known, next);
+            }
+            Err(_) => p(format!(
                 "dial route `{status}` is not a DialCallStatus (one of {})",
-                DIAL_STATUSES.join(", ")
-            ));
+                DialCallStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
+    let routes = typed;
     if otherwise.is_none() {
-        let missing: Vec<&str> = REQUIRED_DIAL_STATUSES
+        let missing: Vec<&str> = DialCallStatus::REQUIRED
             .iter()
-            .copied()
             .filter(|s| !routes.contains_key(*s))
+            .map(|s| s.as_str())
             .collect();
         if !missing.is_empty() {
             p(format!(

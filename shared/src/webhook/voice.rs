@@ -3,8 +3,9 @@
 
 use std::str::FromStr;
 
+use super::outcomes::closed;
 use super::sid::is_sid_like;
-use super::{Form, WebhookError};
+use super::{DialCallStatus, Form, RecordingStatus, TranscriptionStatus, WebhookError};
 
 /// A voice call webhook.
 ///
@@ -70,8 +71,8 @@ pub struct VoiceRequest {
     pub stable_speech_result: Option<String>,
     /// `Stability` (partial-result callbacks).
     pub stability: Option<f64>,
-    /// `DialCallStatus` (`<Dial>` action).
-    pub dial_call_status: Option<String>,
+    /// `DialCallStatus` (`<Dial>` action); a value Twilio does not document is refused.
+    pub dial_call_status: Option<DialCallStatus>,
     /// `DialCallSid` (`<Dial>` action).
     pub dial_call_sid: Option<String>,
     /// `DialCallDuration` in seconds (`<Dial>` action).
@@ -82,6 +83,18 @@ pub struct VoiceRequest {
     pub recording_sid: Option<String>,
     /// `RecordingDuration` in seconds.
     pub recording_duration: Option<u64>,
+    /// `RecordingStatus` (recording status callback); unknown values are refused.
+    pub recording_status: Option<RecordingStatus>,
+    /// `TranscriptionText` (transcription callback).
+    pub transcription_text: Option<String>,
+    /// `TranscriptionStatus` (transcription callback); unknown values are refused.
+    pub transcription_status: Option<TranscriptionStatus>,
+    /// `SessionStatus` (`<Connect action>` after a ConversationRelay session).
+    pub session_status: Option<String>,
+    /// `SessionDuration` in seconds (`<Connect action>`).
+    pub session_duration: Option<u64>,
+    /// `CallbackSource` (`call-progress-events` on call progress callbacks).
+    pub callback_source: Option<String>,
     /// `ErrorCode` (fallback URL requests).
     pub error_code: Option<String>,
     /// `ErrorUrl` (fallback URL requests).
@@ -141,6 +154,12 @@ pub(crate) const VOICE_FIELDS: &[&str] = &[
     "RecordingUrl",
     "RecordingSid",
     "RecordingDuration",
+    "RecordingStatus",
+    "TranscriptionText",
+    "TranscriptionStatus",
+    "SessionStatus",
+    "SessionDuration",
+    "CallbackSource",
     "ErrorCode",
     "ErrorUrl",
 ];
@@ -196,12 +215,18 @@ impl VoiceRequest {
             unstable_speech_result: text("UnstableSpeechResult"),
             stable_speech_result: text("StableSpeechResult"),
             stability: decimal(&form, "Stability")?,
-            dial_call_status: text("DialCallStatus"),
+            dial_call_status: closed(&form, "DialCallStatus")?,
             dial_call_sid: text("DialCallSid"),
             dial_call_duration: number(&form, "DialCallDuration", "whole seconds")?,
             recording_url: text("RecordingUrl"),
             recording_sid: text("RecordingSid"),
             recording_duration: number(&form, "RecordingDuration", "whole seconds")?,
+            recording_status: closed(&form, "RecordingStatus")?,
+            transcription_text: text("TranscriptionText"),
+            transcription_status: closed(&form, "TranscriptionStatus")?,
+            session_status: text("SessionStatus"),
+            session_duration: number(&form, "SessionDuration", "whole seconds")?,
+            callback_source: text("CallbackSource"),
             error_code: text("ErrorCode"),
             error_url: text("ErrorUrl"),
             form,
@@ -211,6 +236,12 @@ impl VoiceRequest {
     /// Parses a urlencoded body straight into a request.
     pub fn parse(body: &[u8]) -> Result<Self, WebhookError> {
         Self::from_form(&Form::parse(body)?)
+    }
+
+    /// Whether this is a call progress callback (`CallbackSource=call-progress-events`:
+    /// ringing, answered, …), which wants no TwiML.
+    pub fn is_progress_callback(&self) -> bool {
+        self.callback_source.as_deref() == Some("call-progress-events")
     }
 
     /// Parameters this type has no field for, in arrival order (`SipHeader_*`,

@@ -1,7 +1,10 @@
 //! Typed webhooks: what `VoiceRequest` and `StatusCallback` read out of real-shaped
 //! Twilio bodies, and the typed errors for what they refuse.
 
-use callflow::webhook::{CallStatus, Direction, Form, StatusCallback, VoiceRequest, WebhookError};
+use callflow::webhook::{
+    CallStatus, DialCallStatus, Direction, Form, RecordingStatus, StatusCallback, VoiceRequest,
+    WebhookError,
+};
 
 /// The inbound-call body of vector `inbound_voice_apigw_stage_path`, plus a SIP header
 /// and a repeated unknown field.
@@ -76,7 +79,7 @@ fn gather_dial_and_record_results_are_read() {
           &ParentCallSid=CA0&ErrorCode=11200&ErrorUrl=https%3A%2F%2Fx.example%2Fv",
     )
     .expect("valid");
-    assert_eq!(dial.dial_call_status.as_deref(), Some("no-answer"));
+    assert_eq!(dial.dial_call_status, Some(DialCallStatus::NoAnswer));
     assert_eq!(dial.dial_call_sid.as_deref(), Some("CA2"));
     assert_eq!(dial.dial_call_duration, Some(0));
     assert_eq!(
@@ -255,4 +258,27 @@ fn owned_and_borrowed_readers_agree() {
         StatusCallback::from_form(&form),
         StatusCallback::from_owned_form(form)
     );
+}
+
+#[test]
+fn verb_outcomes_are_typed_and_unknown_ones_refused() {
+    let recording = VoiceRequest::parse(
+        b"CallSid=CA1&AccountSid=AC1&RecordingStatus=absent&TranscriptionText=hi\
+          &SessionStatus=completed&SessionDuration=61&CallbackSource=call-progress-events",
+    )
+    .expect("valid");
+    assert_eq!(recording.recording_status, Some(RecordingStatus::Absent));
+    assert_eq!(recording.transcription_text.as_deref(), Some("hi"));
+    assert_eq!(recording.session_duration, Some(61));
+    assert!(recording.is_progress_callback());
+    assert_eq!(recording.unknown_fields().count(), 0);
+
+    let refused = VoiceRequest::parse(b"CallSid=CA1&AccountSid=AC1&DialCallStatus=ringing")
+        .expect_err("not a DialCallStatus");
+    assert_eq!(
+        refused.to_string(),
+        "parameter DialCallStatus has an invalid value \"ringing\": expected completed, \
+         answered, busy, no-answer, failed or canceled"
+    );
+    assert!(VoiceRequest::parse(b"CallSid=CA1&AccountSid=AC1&RecordingStatus=lost").is_err());
 }

@@ -291,6 +291,20 @@ async fn recording_callbacks_are_signature_checked_and_bad_events_refused() {
         .await;
     assert_eq!(no_status.status(), StatusCode::BAD_REQUEST);
     assert!(body_text(&no_status).contains("DialCallStatus"));
+    // A status Twilio does not document is refused where the form is read, saying so.
+    let unknown_status = stack
+        .store(
+            "/store-call-state?stage=sales&event=dial",
+            &voice_params(&sid, "in-progress", &[("DialCallStatus", "ringing")]),
+        )
+        .await;
+    assert_eq!(unknown_status.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        body_text(&unknown_status).contains("DialCallStatus has an invalid value")
+            && body_text(&unknown_status).contains("busy, no-answer, failed or canceled"),
+        "{}",
+        body_text(&unknown_status)
+    );
     assert!(stack.state_of(&sid).await.get("recording").is_none());
 }
 
