@@ -67,6 +67,13 @@ struct Args {
     /// Exit with status 1 unless every target of the issue is met.
     #[arg(long)]
     check: bool,
+    /// A previous run's latest.json: print each measure before / now / change (and write
+    /// compare.md beside latest.md).
+    #[arg(long, value_name = "FILE")]
+    compare: Option<PathBuf>,
+    /// With --compare: changes smaller than this many percent are called noise.
+    #[arg(long, default_value_t = 15.0)]
+    noise_percent: f64,
     /// Calls (4 webhooks each) at concurrency 1.
     #[arg(long, default_value_t = 500)]
     calls_c1: u64,
@@ -180,6 +187,25 @@ async fn main() -> Result<()> {
     )?;
     write(&args.out.join("latest.svg"), &report::svg(&report))?;
     eprintln!("wrote {}/latest.{{json,md,svg}}", args.out.display());
+    if let Some(previous) = &args.compare {
+        let text = std::fs::read_to_string(previous)
+            .with_context(|| format!("read {}", previous.display()))?;
+        let previous: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a bench result", previous.display()))?;
+        let date = previous["meta"]["date"].as_str().unwrap_or("?").to_owned();
+        let table = report::compare(&previous, &report, args.noise_percent);
+        println!(
+            "\nagainst {date} (changes under {}% are noise):\n{table}",
+            args.noise_percent
+        );
+        write(
+            &args.out.join("compare.md"),
+            &format!(
+                "Against the run of {date}; changes under {}% are called noise.\n\n{table}",
+                args.noise_percent
+            ),
+        )?;
+    }
     if args.check && report.targets.iter().any(|t| t.met != Some(true)) {
         eprintln!("--check: not every target is met");
         std::process::exit(1);

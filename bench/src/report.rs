@@ -1,12 +1,13 @@
 //! Everything a run produces: the result model (serialised to `latest.json`), the table
 //! printed to the terminal (also `latest.md`), and the SVG chart the README shows.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lambda::FnResult;
 use crate::load::Phase;
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StepRequests {
     pub initial: f64,
     pub gather: f64,
@@ -15,7 +16,8 @@ pub struct StepRequests {
     pub samples: [Vec<u64>; 3],
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LostUpdates {
     pub sent: usize,
     pub answered_ok: usize,
@@ -25,7 +27,8 @@ pub struct LostUpdates {
     pub sync_requests: u64,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SideResult {
     pub side: String,
     pub error: Option<String>,
@@ -186,6 +189,60 @@ fn fmt(v: Option<f64>) -> String {
         Some(v) if v >= 10.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
     }
+}
+
+/// Each measure of this run against a previous run's `latest.json` (`--compare FILE`), per
+/// side: before, now, and the change, marked `better` / `worse` beyond `noise` percent, so
+/// that a slide between releases shows up in a note.
+pub fn compare(previous: &serde_json::Value, now: &Report, noise: f64) -> String {
+    let side = |name: &str| -> Option<SideResult> {
+        serde_json::from_value(previous.get(name)?.clone()).ok()
+    };
+    let (old_rust, old_node) = (side("rust"), side("node"));
+    let mut out =
+        String::from("| measure | side | before | now | change |\n|---|---|---:|---:|---|\n");
+    for m in metrics() {
+        for (name, old, new) in [
+            ("callflow", old_rust.as_ref(), now.rust.as_ref()),
+            ("Node", old_node.as_ref(), now.node.as_ref()),
+        ] {
+            let (Some(old), Some(new)) =
+                (old.and_then(|s| (m.get)(s)), new.and_then(|s| (m.get)(s)))
+            else {
+                continue;
+            };
+            let change = if old == 0.0 {
+                if new == 0.0 {
+                    "=".to_owned()
+                } else {
+                    "new".to_owned()
+                }
+            } else {
+                let pct = (new - old) / old * 100.0;
+                let better = if m.higher_is_better {
+                    pct > 0.0
+                } else {
+                    pct < 0.0
+                };
+                let verdict = if pct.abs() < noise {
+                    "within noise"
+                } else if better {
+                    "better"
+                } else {
+                    "worse"
+                };
+                format!("{pct:+.1}% ({verdict})")
+            };
+            out.push_str(&format!(
+                "| {} | {name} | {} {unit} | {} {unit} | {change} |\n",
+                m.label,
+                fmt(Some(old)),
+                fmt(Some(new)),
+                unit = m.unit
+            ));
+        }
+    }
+    out
 }
 
 /// How many times better callflow is (>1 means callflow wins), whichever the direction.
