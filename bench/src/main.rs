@@ -101,6 +101,17 @@ const STEP_SAMPLE_CALLS: u64 = 5;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let mut args = Args::parse();
+    // Read before the run: it may be the very latest.json this run overwrites.
+    let previous = match &args.compare {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("read {}", path.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a bench result", path.display()))?;
+            Some(value)
+        }
+    };
     // Children run in other folders (twilio-run in the project dir): make paths absolute.
     for path in [
         &mut args.emulator_bin,
@@ -187,13 +198,9 @@ async fn main() -> Result<()> {
     )?;
     write(&args.out.join("latest.svg"), &report::svg(&report))?;
     eprintln!("wrote {}/latest.{{json,md,svg}}", args.out.display());
-    if let Some(previous) = &args.compare {
-        let text = std::fs::read_to_string(previous)
-            .with_context(|| format!("read {}", previous.display()))?;
-        let previous: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a bench result", previous.display()))?;
+    if let Some(previous) = &previous {
         let date = previous["meta"]["date"].as_str().unwrap_or("?").to_owned();
-        let table = report::compare(&previous, &report, args.noise_percent);
+        let table = report::compare(previous, &report, args.noise_percent);
         println!(
             "\nagainst {date} (changes under {}% are noise):\n{table}",
             args.noise_percent
