@@ -477,7 +477,7 @@ pub fn banner(served: &Served) -> String {
     let b = &served.base_url;
     let mut text = format!("callflow dev server on {b}\n  dashboard: {b}/\n");
     for function in FUNCTIONS {
-        let (methods, path, summary) = (function.methods, function.path, function.summary);
+        let (methods, path, summary) = (function.allow(), function.path, function.summary);
         text.push_str(&format!("  {methods:<9} {b}{path}  {summary}\n"));
     }
     if served.embedded_emulator {

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 use crate::access_token::SyncTokenIssuer;
@@ -220,8 +221,9 @@ pub type AnswerFuture<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
 pub struct Function {
     /// The path it is deployed at (`template.yaml`'s route), e.g. `/store-call-state`.
     pub path: &'static str,
-    /// The methods it answers (the `Allow` header of its 405s), e.g. `GET, POST`.
-    pub methods: &'static str,
+    /// The methods it answers: the `Allow` header of its 405s, the methods `template.yaml`
+    /// deploys it for (a test checks), the list in `callflow serve`'s banner.
+    pub methods: &'static [Method],
     /// What it answers, in a few words, for `callflow serve`'s banner.
     pub summary: &'static str,
     /// The request handler (a plain `fn`, so a `Function` can be a `const`).
@@ -229,6 +231,11 @@ pub struct Function {
 }
 
 impl Function {
+    /// The methods as an `Allow` header says them: `GET, POST`.
+    pub fn allow(&self) -> String {
+        crate::http::allow_list(self.methods)
+    }
+
     /// Runs the handler; a refusal becomes its Twilio-style error response.
     pub async fn call(&self, services: &Services, req: Request) -> Response<Body> {
         (self.handler)(services, req)

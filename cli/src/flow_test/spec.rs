@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use callflow::webhook::DialCallStatus;
 use serde::Deserialize;
 
 /// A test file, read and checked.
@@ -158,16 +159,6 @@ pub struct ExpectHttp {
     pub body: Option<String>,
 }
 
-/// `DialCallStatus` values Twilio sends.
-const DIAL_STATUSES: &[&str] = &[
-    "completed",
-    "answered",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-];
-
 /// Whether `url` (a request's full URL) is what `pattern` names: its URL without the
 /// query; the whole URL when `pattern` has a query; a prefix when it ends in `*`.
 pub fn url_matches(pattern: &str, url: &str) -> bool {
@@ -238,10 +229,10 @@ impl TestFile {
                 problems.push(format!("{at}another test has the same name"));
             }
             for status in &test.dial {
-                if !DIAL_STATUSES.contains(&status.as_str()) {
+                if status.parse::<DialCallStatus>().is_err() {
                     problems.push(format!(
                         "{at}dial status `{status}` is not one of {}",
-                        DIAL_STATUSES.join(", ")
+                        DialCallStatus::EXPECTED
                     ));
                 }
             }

@@ -15,7 +15,7 @@ use lambda_http::Request;
 /// The function: deployed at `/get-call-state`.
 pub const FUNCTION: Function = Function {
     path: "/get-call-state",
-    methods: "GET, POST",
+    methods: &[Method::GET, Method::POST],
     summary: "call state as JSON (?CallSid=CA…)",
     handler: |services, req| Box::pin(async move { handle(services, &req).await }),
 };

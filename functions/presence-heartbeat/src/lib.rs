@@ -19,7 +19,7 @@ use serde_json::json;
 /// The function: deployed at `/presence-heartbeat`.
 pub const FUNCTION: Function = Function {
     path: "/presence-heartbeat",
-    methods: "GET, POST",
+    methods: &[Method::GET, Method::POST],
     summary: "presence beat (POST); who is present (GET)",
     handler: |services, req| Box::pin(async move { handle(services, &req).await }),
 };

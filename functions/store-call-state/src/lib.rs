@@ -37,7 +37,7 @@ use callflow::service::{Answer, Function, Services};
 use callflow::timestamp::Timestamp;
 use callflow::twiml::VoiceResponse;
 use callflow::webhook::{CallStatus, Form, StatusCallback, UnknownValue, VoiceRequest};
-use lambda_http::http::{header::ACCEPT, StatusCode};
+use lambda_http::http::{header::ACCEPT, Method, StatusCode};
 use lambda_http::Request;
 
 mod studio;
@@ -48,7 +48,7 @@ pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 /// The function: deployed at `/store-call-state`.
 pub const FUNCTION: Function = Function {
     path: "/store-call-state",
-    methods: "POST",
+    methods: &[Method::POST],
     summary: "Twilio voice webhook + status callback (TwiML)",
     handler: |services, req| Box::pin(async move { handle(services, &req).await }),
 };

@@ -41,7 +41,7 @@ pub use check::{BearerToken, IdentityCheck};
 pub use request::TokenParams;
 
 /// The methods this function answers.
-pub const METHODS: &str = "GET, POST";
+pub const METHODS: &[Method] = &[Method::GET, Method::POST];
 
 /// The function as deployed: [`BearerToken`] decides who gets which identity.
 pub const FUNCTION: Function = Function {

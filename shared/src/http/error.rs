@@ -61,7 +61,7 @@ pub struct ErrorResponse {
     pub code: u32,
     /// Human-readable message for the body.
     pub message: String,
-    header: Option<(HeaderName, &'static str)>,
+    header: Option<(HeaderName, HeaderValue)>,
 }
 
 impl ErrorResponse {
@@ -83,7 +83,7 @@ impl ErrorResponse {
     /// 401 with [`codes::UNAUTHORIZED`] and `WWW-Authenticate: Bearer`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self {
-            header: Some((WWW_AUTHENTICATE, "Bearer")),
+            header: Some((WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))),
             ..Self::new(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, message)
         }
     }
@@ -98,10 +98,15 @@ impl ErrorResponse {
         Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
     }
 
-    /// 405 with [`codes::METHOD_NOT_ALLOWED`] and an `Allow` header.
-    pub fn method_not_allowed(got: &Method, allowed: &'static str) -> Self {
+    /// 405 with [`codes::METHOD_NOT_ALLOWED`] and an `Allow` header listing `allowed`
+    /// (`GET, POST`).
+    pub fn method_not_allowed(got: &Method, allowed: &[Method]) -> Self {
+        let allowed = allow_list(allowed);
         Self {
-            header: Some((ALLOW, allowed)),
+            // Method names are HTTP tokens, always a valid header value.
+            header: HeaderValue::from_str(&allowed)
+                .ok()
+                .map(|value| (ALLOW, value)),
             ..Self::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 codes::METHOD_NOT_ALLOWED,
@@ -153,9 +158,7 @@ impl ErrorResponse {
     pub fn into_response(self) -> Response<Body> {
         let mut response = json(self.status, &self.body());
         if let Some((name, value)) = self.header {
-            response
-                .headers_mut()
-                .insert(name, HeaderValue::from_static(value));
+            response.headers_mut().insert(name, value);
         }
         response
     }
@@ -165,6 +168,15 @@ impl From<WebhookError> for ErrorResponse {
     fn from(e: WebhookError) -> Self {
         Self::bad_request(e.to_string())
     }
+}
+
+/// `methods` as an `Allow` header lists them: `GET, POST`.
+pub fn allow_list(methods: &[Method]) -> String {
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The answer for a Sync failure: the caller's fault only where it is (404, 413); for

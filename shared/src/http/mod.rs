@@ -22,7 +22,7 @@ pub mod respond;
 pub mod verify;
 
 pub use auth::check_bearer;
-pub use error::{codes, ErrorBody, ErrorResponse};
+pub use error::{allow_list, codes, ErrorBody, ErrorResponse};
 pub use respond::{empty, json, twiml};
 pub use verify::WebhookVerifier;
 

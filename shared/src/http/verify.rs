@@ -114,7 +114,7 @@ impl WebhookVerifier {
     pub fn verify_form<B: AsRef<[u8]>>(&self, req: &Request<B>) -> Result<Form, ErrorResponse> {
         let (method, headers, body) = (req.method(), req.headers(), req.body().as_ref());
         if method != Method::POST {
-            return Err(ErrorResponse::method_not_allowed(method, "POST"));
+            return Err(ErrorResponse::method_not_allowed(method, &[Method::POST]));
         }
         require_content_type(headers, FORM_CONTENT_TYPE)?;
         check_size(headers, body)?;
@@ -131,7 +131,7 @@ impl WebhookVerifier {
     pub(super) fn verify_get<B>(&self, req: &Request<B>) -> Result<Form, ErrorResponse> {
         let method = req.method();
         if method != Method::GET && method != Method::HEAD {
-            return Err(ErrorResponse::method_not_allowed(method, "GET"));
+            return Err(ErrorResponse::method_not_allowed(method, &[Method::GET]));
         }
         let query = Form::parse(req.uri().query().unwrap_or_default().as_bytes())?;
         self.check_signature(req, |algorithm, key, url, sig| {
@@ -150,7 +150,7 @@ impl WebhookVerifier {
     ) -> Result<&'r [u8], ErrorResponse> {
         let method = req.method();
         if method != Method::POST {
-            return Err(ErrorResponse::method_not_allowed(method, "POST"));
+            return Err(ErrorResponse::method_not_allowed(method, &[Method::POST]));
         }
         require_content_type(req.headers(), "application/json")?;
         let body = req.body().as_ref();

@@ -16,8 +16,8 @@ fn served() -> BTreeSet<(String, String)> {
         .iter()
         .flat_map(|f| {
             f.methods
-                .split(',')
-                .map(|m| (f.path.to_owned(), m.trim().to_owned()))
+                .iter()
+                .map(|m| (f.path.to_owned(), m.as_str().to_owned()))
         })
         .collect()
 }
