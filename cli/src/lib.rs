@@ -14,6 +14,8 @@
 //! - [`play`]: how `call` plays `<Dial action>`, `<Record>`, `<Connect>`, `<Start>`/`<Stop>`.
 //! - [`serve`]: `callflow serve`, the four functions and the Sync emulator on one port.
 //! - [`reload`]: how `serve` follows its flow file: reloaded on change, kept when broken.
+//! - [`studio_api`]: `callflow flow pull` / `push`, a Studio flow fetched from or sent to
+//!   Studio's Flows API (Twilio's, or `serve`'s emulated one).
 //! - [`shell`]: quoting for the commands the CLI prints.
 //! - [`sign`]: `callflow sign`, `X-Twilio-Signature` for hand-made test requests.
 //! - [`token`]: `callflow token`, a Twilio access token for twilio-sync.js, minted locally.
@@ -33,5 +35,6 @@ pub mod report;
 pub mod serve;
 pub mod shell;
 pub mod sign;
+pub mod studio_api;
 pub mod token;
 pub mod twiml_doc;

@@ -183,6 +183,14 @@ enum FlowCommand {
     /// files and exits 0 (`.gitattributes`: `*.json diff=callflow`, then `git config
     /// diff.callflow.command 'callflow flow diff'`).
     Diff(callflow_cli::diff::DiffArgs),
+    /// Fetch a flow from Studio's Flows API (`TWILIO_STUDIO_URL`, default Twilio's) and
+    /// write its definition as the Console exports it (--resource: the whole resource).
+    Pull(callflow_cli::studio_api::PullArgs),
+    /// Send a Studio flow file to Studio's Flows API: a new flow, or with --sid a new
+    /// revision of one (--message its commit message, --publish to publish it). The
+    /// flow is checked as `flow check` does first, and not sent with problems unless
+    /// --force. Prints the flow's SID and revision.
+    Push(callflow_cli::studio_api::PushArgs),
 }
 
 fn main() -> ExitCode {
@@ -273,6 +281,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 std::process::exit(i32::from(code));
             }
         }
+        Command::Flow {
+            command: FlowCommand::Pull(args),
+        } => callflow_cli::studio_api::pull(args).await?,
+        Command::Flow {
+            command: FlowCommand::Push(args),
+        } => callflow_cli::studio_api::push(args).await?,
         Command::Token {
             identity,
             ttl,

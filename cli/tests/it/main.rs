@@ -4,6 +4,7 @@
 //! - `calls`: `serve` then `call` and `sign`, `--watch`, dial and connect stages;
 //! - `first_run`: the commands `serve` prints and the README's, as printed; `token`;
 //! - `errors`: what a new user is told when something is wrong;
+//! - `flow_api`: `callflow flow push` / `pull` against the Studio Flows API `serve` emulates;
 //! - `flow_diff`: `callflow flow diff`, in text and SVG, and as git's diff driver;
 //! - `graph`: `callflow flow graph`;
 //! - `flow_test`: `callflow flow test`: test files, the failure report, JUnit, coverage;
@@ -21,6 +22,7 @@ mod calls;
 mod dashboard;
 mod errors;
 mod first_run;
+mod flow_api;
 mod flow_diff;
 mod flow_test;
 mod graph;
