@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_LENGTH, SERVER};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
@@ -78,11 +78,7 @@ pub(crate) async fn to_lambda(req: Request) -> Result<lambda_http::Request, Resp
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|e| match callflow_httpd::body_timed_out(&e) {
-            Some(t) => refuse(ErrorResponse::new(
-                StatusCode::REQUEST_TIMEOUT,
-                20408,
-                t.to_string(),
-            )),
+            Some(t) => refuse(ErrorResponse::request_timeout(t.to_string())),
             None => refuse(ErrorResponse::payload_too_large(MAX_BODY_BYTES)),
         })?;
     let body = if bytes.is_empty() {

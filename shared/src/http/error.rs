@@ -26,12 +26,25 @@ pub mod codes {
     pub const NOT_FOUND: u32 = 20404;
     /// 405: wrong HTTP method.
     pub const METHOD_NOT_ALLOWED: u32 = 20405;
+    /// 408: the body did not arrive in time (`callflow serve`'s body timeout).
+    pub const REQUEST_TIMEOUT: u32 = 20408;
     /// 413: body over [`MAX_BODY_BYTES`](crate::http::MAX_BODY_BYTES).
     pub const PAYLOAD_TOO_LARGE: u32 = 20413;
     /// 415: wrong content type.
     pub const UNSUPPORTED_MEDIA_TYPE: u32 = 20415;
     /// 500: our fault.
     pub const INTERNAL: u32 = 20500;
+    /// 502: the state store (Sync) failed.
+    pub const BAD_GATEWAY: u32 = 20502;
+    /// 504: the state store (Sync) did not answer in time.
+    pub const GATEWAY_TIMEOUT: u32 = 20504;
+    /// Sync's code for a value over its 16 KiB limit (answered with 413).
+    pub const SYNC_DATA_TOO_LARGE: u32 = 54006;
+    /// Sync's code for too many writes to one object (answered with 503).
+    pub const SYNC_RATE_LIMITED: u32 = 54009;
+    /// Sync's code for a document revision mismatch (answered with 503 once the
+    /// store's retries are used up).
+    pub const SYNC_REVISION_MISMATCH: u32 = 54103;
 }
 
 /// The JSON body of an error, in Twilio's shape.
@@ -115,6 +128,11 @@ impl ErrorResponse {
         }
     }
 
+    /// 408 with [`codes::REQUEST_TIMEOUT`]: the body stalled.
+    pub fn request_timeout(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, codes::REQUEST_TIMEOUT, message)
+    }
+
     /// 413 with [`codes::PAYLOAD_TOO_LARGE`].
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
@@ -187,30 +205,34 @@ impl From<SyncError> for ErrorResponse {
             SyncError::NotFound(_) => Self::not_found("no such state (unknown, or expired)"),
             SyncError::TooLarge(e) => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                e.code.unwrap_or(54006),
+                e.code.unwrap_or(codes::SYNC_DATA_TOO_LARGE),
                 "the state would exceed Sync's 16 KiB limit",
             ),
             SyncError::RateLimited { .. } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                54009,
+                codes::SYNC_RATE_LIMITED,
                 "Sync is rate limiting this object; try again shortly",
             ),
             SyncError::RevisionMismatch(_) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                54103,
+                codes::SYNC_REVISION_MISMATCH,
                 "too many concurrent updates to this call; try again",
             ),
             SyncError::Timeout { .. } => {
                 tracing::error!(%error, "Sync timed out");
                 Self::new(
                     StatusCode::GATEWAY_TIMEOUT,
-                    20504,
+                    codes::GATEWAY_TIMEOUT,
                     "Sync did not answer in time",
                 )
             }
             other => {
                 tracing::error!(error = %other, "Sync request failed");
-                Self::new(StatusCode::BAD_GATEWAY, 20502, "the state store failed")
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    codes::BAD_GATEWAY,
+                    "the state store failed",
+                )
             }
         }
     }
