@@ -326,181 +326,35 @@ impl Config {
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let vars: HashMap<String, String> = vars
-            .into_iter()
-            .filter(|(name, _)| var::ALL.contains(&name.as_str()))
-            .collect();
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let vars = Vars(
+            vars.into_iter()
+                .filter(|(name, _)| var::ALL.contains(&name.as_str()))
+                .collect(),
+        );
         let mut problems = Vec::new();
-
-        let account_sid = match get(TWILIO_ACCOUNT_SID) {
-            None => missing(&mut problems, TWILIO_ACCOUNT_SID, ""),
-            Some(v) if is_sid(v, "AC") => v.to_owned(),
-            Some(_) => malformed(
-                &mut problems,
-                TWILIO_ACCOUNT_SID,
-                "not an account SID (\"AC\" followed by 32 hex digits)",
-            ),
-        };
-        let auth_token = match get(TWILIO_AUTH_TOKEN) {
+        // One reader per variable (or pair), called in the order of the module table,
+        // which is the order the problems are reported in.
+        let account_sid = account_sid(&vars, &mut problems);
+        let auth_token = match vars.get(TWILIO_AUTH_TOKEN) {
             None => missing(&mut problems, TWILIO_AUTH_TOKEN, ""),
             Some(v) => v.to_owned(),
         };
-        let api_key = match (get(TWILIO_API_KEY), get(TWILIO_API_SECRET)) {
-            (None, None) => None,
-            (Some(key), Some(secret)) if is_sid(key, "SK") => {
-                Some((key.to_owned(), secret.to_owned()))
-            }
-            (Some(_), Some(_)) => {
-                malformed::<()>(
-                    &mut problems,
-                    TWILIO_API_KEY,
-                    "not an API key SID (\"SK\" followed by 32 hex digits)",
-                );
-                None
-            }
-            (Some(_), None) => {
-                missing::<()>(
-                    &mut problems,
-                    TWILIO_API_SECRET,
-                    " (TWILIO_API_KEY is set; set both or neither)",
-                );
-                None
-            }
-            (None, Some(_)) => {
-                missing::<()>(
-                    &mut problems,
-                    TWILIO_API_KEY,
-                    " (TWILIO_API_SECRET is set; set both or neither)",
-                );
-                None
-            }
-        };
-        let sync_service_sid = match get(TWILIO_SYNC_SERVICE_SID) {
-            None => "default".to_owned(),
-            Some("default") => "default".to_owned(),
-            Some(v) if is_sid(v, "IS") => v.to_owned(),
-            Some(_) => malformed(
-                &mut problems,
-                TWILIO_SYNC_SERVICE_SID,
-                "not a Sync service SID (\"IS\" followed by 32 hex digits) or \"default\"",
-            ),
-        };
-        let sync_url = match http_url(get(TWILIO_SYNC_URL).unwrap_or(DEFAULT_SYNC_URL)) {
-            Ok(url) => Some(url),
-            Err(reason) => {
-                problems.push(ConfigProblem::Malformed {
-                    var: TWILIO_SYNC_URL,
-                    reason,
-                });
-                None
-            }
-        };
-
-        let insecure = match get(CALLFLOW_INSECURE_NO_SIGNATURE) {
-            None => false,
-            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no") => false,
-            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes") => true,
-            Some(_) => malformed(
-                &mut problems,
-                CALLFLOW_INSECURE_NO_SIGNATURE,
-                "not a boolean (use 1 to turn signature checks off, or leave it unset)",
-            ),
-        };
-        // Checked even when signatures are off, so a typo is found before it matters.
-        let base = match get(PUBLIC_BASE_URL) {
-            None => None,
-            Some("auto") => Some(PublicBase::FromRequestContext),
-            Some(v) => match http_url(v).and_then(|url| {
-                if url.query().is_some() || url.fragment().is_some() {
-                    Err("a URL with a query or fragment; give only the prefix (scheme, host, optional path)".into())
-                } else {
-                    Ok(url)
-                }
-            }) {
-                Ok(url) => Some(PublicBase::Url(url)),
-                Err(reason) => {
-                    problems.push(ConfigProblem::Malformed {
-                        var: PUBLIC_BASE_URL,
-                        reason,
-                    });
-                    None
-                }
-            },
-        };
-        let signatures = match (insecure, base) {
-            (true, _) => Signatures::Off,
-            (false, Some(base)) => Signatures::Checked {
-                base,
-                shared_key: get(TWILIO_WEBHOOK_SHARED_KEY).map(str::to_owned),
-            },
-            (false, None) => {
-                if get(PUBLIC_BASE_URL).is_none() {
-                    missing::<()>(
-                        &mut problems,
-                        PUBLIC_BASE_URL,
-                        " (needed to check X-Twilio-Signature; set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)",
-                    );
-                }
-                // Never used: a problem was recorded, so `from_vars` fails.
-                Signatures::Off
-            }
-        };
-        let call_state_ttl = ttl(&mut problems, CALL_STATE_TTL, get(CALL_STATE_TTL), 3600);
-        let presence_ttl = ttl(&mut problems, PRESENCE_TTL, get(PRESENCE_TTL), 300);
-        let sync_token_ttl = match get(SYNC_TOKEN_TTL) {
-            None => access_token::DEFAULT_TTL,
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (1..=access_token::MAX_TTL).contains(&n) => n,
-                _ => malformed(
-                    &mut problems,
-                    SYNC_TOKEN_TTL,
-                    &format!(
-                        "not a number of seconds from 1 to {} (Twilio's 24 h limit): {v:?}",
-                        access_token::MAX_TTL
-                    ),
-                ),
-            },
-        };
-        let presence_shards = match get(PRESENCE_SHARDS) {
-            None => 1,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=MAX_PRESENCE_SHARDS).contains(&n) => n,
-                _ => malformed(
-                    &mut problems,
-                    PRESENCE_SHARDS,
-                    &format!("not a whole number from 1 to {MAX_PRESENCE_SHARDS}: {v:?}"),
-                ),
-            },
-        };
-        let call_index_map = match get(CALL_INDEX_MAP) {
-            None => None,
-            Some(name) if is_unique_name(name) => Some(name.to_owned()),
-            Some(name) => malformed(
-                &mut problems,
-                CALL_INDEX_MAP,
-                &format!("not a Sync unique name (letters, digits, - and _, at most 320, not a SID): {name:?}"),
-            ),
-        };
-        let api_token = get(CALLFLOW_API_TOKEN).map(str::to_owned);
-        let flow_path = get(CALLFLOW_FLOW).map(PathBuf::from);
-        let subflows_dir = get(CALLFLOW_SUBFLOWS).map(PathBuf::from);
-        let http_targets = match get(CALLFLOW_HTTP_PUBLIC_ONLY) {
-            None | Some("" | "0" | "false") => crate::studio::Targets::Any,
-            Some("1" | "true") => crate::studio::Targets::PublicOnly,
-            Some(other) => malformed(
-                &mut problems,
-                CALLFLOW_HTTP_PUBLIC_ONLY,
-                &format!("give 1 or 0, not {other:?}"),
-            ),
-        };
-        let http_rewrites = match get(CALLFLOW_HTTP_REWRITE) {
-            None => Vec::new(),
-            Some(v) => match crate::studio::http::parse_rewrites(v) {
-                Ok(rewrites) => rewrites,
-                Err(e) => malformed(&mut problems, CALLFLOW_HTTP_REWRITE, &e),
-            },
-        };
+        let api_key = api_key(&vars, &mut problems);
+        let sync_service_sid = sync_service_sid(&vars, &mut problems);
+        let sync_url = sync_url(&vars, &mut problems);
+        let signatures = signatures(&vars, &mut problems);
+        let call_state_ttl = ttl(
+            &mut problems,
+            CALL_STATE_TTL,
+            vars.get(CALL_STATE_TTL),
+            3600,
+        );
+        let presence_ttl = ttl(&mut problems, PRESENCE_TTL, vars.get(PRESENCE_TTL), 300);
+        let sync_token_ttl = sync_token_ttl(&vars, &mut problems);
+        let presence_shards = presence_shards(&vars, &mut problems);
+        let call_index_map = call_index_map(&vars, &mut problems);
+        let http_targets = http_targets(&vars, &mut problems);
+        let http_rewrites = http_rewrites(&vars, &mut problems);
 
         match (problems.is_empty(), sync_url) {
             (true, Some(sync_url)) => Ok(Self {
@@ -515,10 +369,10 @@ impl Config {
                 sync_token_ttl,
                 presence_shards,
                 call_index_map,
-                api_token,
-                flow_path,
+                api_token: vars.get(CALLFLOW_API_TOKEN).map(str::to_owned),
+                flow_path: vars.get(CALLFLOW_FLOW).map(PathBuf::from),
                 http_rewrites,
-                subflows_dir,
+                subflows_dir: vars.get(CALLFLOW_SUBFLOWS).map(PathBuf::from),
                 http_targets,
             }),
             _ => Err(ConfigError { problems }),
@@ -534,6 +388,182 @@ impl Config {
                  who can reach these endpoints can forge Twilio webhooks. Never use this in production."
             );
         }
+    }
+}
+
+/// The variables `from_vars` knows, by name.
+struct Vars(HashMap<String, String>);
+
+impl Vars {
+    /// The value of `name`, trimmed; empty counts as unset (deployment tools write
+    /// `NAME=` for "no value").
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+fn account_sid(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> String {
+    match vars.get(TWILIO_ACCOUNT_SID) {
+        None => missing(problems, TWILIO_ACCOUNT_SID, ""),
+        Some(v) if is_sid(v, "AC") => v.to_owned(),
+        Some(_) => malformed(
+            problems,
+            TWILIO_ACCOUNT_SID,
+            "not an account SID (\"AC\" followed by 32 hex digits)",
+        ),
+    }
+}
+
+/// `TWILIO_API_KEY` and `TWILIO_API_SECRET`: both or neither.
+fn api_key(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Option<(String, String)> {
+    match (vars.get(TWILIO_API_KEY), vars.get(TWILIO_API_SECRET)) {
+        (None, None) => None,
+        (Some(key), Some(secret)) if is_sid(key, "SK") => Some((key.to_owned(), secret.to_owned())),
+        (Some(_), Some(_)) => malformed(
+            problems,
+            TWILIO_API_KEY,
+            "not an API key SID (\"SK\" followed by 32 hex digits)",
+        ),
+        (Some(_), None) => missing(
+            problems,
+            TWILIO_API_SECRET,
+            " (TWILIO_API_KEY is set; set both or neither)",
+        ),
+        (None, Some(_)) => missing(
+            problems,
+            TWILIO_API_KEY,
+            " (TWILIO_API_SECRET is set; set both or neither)",
+        ),
+    }
+}
+
+fn sync_service_sid(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> String {
+    match vars.get(TWILIO_SYNC_SERVICE_SID) {
+        None | Some("default") => "default".to_owned(),
+        Some(v) if is_sid(v, "IS") => v.to_owned(),
+        Some(_) => malformed(
+            problems,
+            TWILIO_SYNC_SERVICE_SID,
+            "not a Sync service SID (\"IS\" followed by 32 hex digits) or \"default\"",
+        ),
+    }
+}
+
+/// `None` only with a problem recorded (a `Url` has no placeholder value).
+fn sync_url(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Option<Url> {
+    match http_url(vars.get(TWILIO_SYNC_URL).unwrap_or(DEFAULT_SYNC_URL)) {
+        Ok(url) => Some(url),
+        Err(reason) => malformed(problems, TWILIO_SYNC_URL, &reason),
+    }
+}
+
+/// `CALLFLOW_INSECURE_NO_SIGNATURE`, `PUBLIC_BASE_URL` and `TWILIO_WEBHOOK_SHARED_KEY`.
+fn signatures(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Signatures {
+    let insecure = match vars.get(CALLFLOW_INSECURE_NO_SIGNATURE) {
+        None => false,
+        Some(v) if matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no") => false,
+        Some(v) if matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes") => true,
+        Some(_) => malformed(
+            problems,
+            CALLFLOW_INSECURE_NO_SIGNATURE,
+            "not a boolean (use 1 to turn signature checks off, or leave it unset)",
+        ),
+    };
+    // Checked even when signatures are off, so a typo is found before it matters.
+    let base = match vars.get(PUBLIC_BASE_URL) {
+        None => None,
+        Some("auto") => Some(PublicBase::FromRequestContext),
+        Some(v) => match http_url(v).and_then(|url| {
+            if url.query().is_some() || url.fragment().is_some() {
+                Err("a URL with a query or fragment; give only the prefix (scheme, host, optional path)".into())
+            } else {
+                Ok(url)
+            }
+        }) {
+            Ok(url) => Some(PublicBase::Url(url)),
+            Err(reason) => malformed(problems, PUBLIC_BASE_URL, &reason),
+        },
+    };
+    match (insecure, base) {
+        (true, _) => Signatures::Off,
+        (false, Some(base)) => Signatures::Checked {
+            base,
+            shared_key: vars.get(TWILIO_WEBHOOK_SHARED_KEY).map(str::to_owned),
+        },
+        (false, None) => {
+            if vars.get(PUBLIC_BASE_URL).is_none() {
+                missing::<()>(
+                    problems,
+                    PUBLIC_BASE_URL,
+                    " (needed to check X-Twilio-Signature; set CALLFLOW_INSECURE_NO_SIGNATURE=1 to run without checks)",
+                );
+            }
+            // Never used: a problem was recorded, so `from_vars` fails.
+            Signatures::Off
+        }
+    }
+}
+
+fn sync_token_ttl(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> u64 {
+    match vars.get(SYNC_TOKEN_TTL) {
+        None => access_token::DEFAULT_TTL,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (1..=access_token::MAX_TTL).contains(&n) => n,
+            _ => malformed(
+                problems,
+                SYNC_TOKEN_TTL,
+                &format!(
+                    "not a number of seconds from 1 to {} (Twilio's 24 h limit): {v:?}",
+                    access_token::MAX_TTL
+                ),
+            ),
+        },
+    }
+}
+
+fn presence_shards(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> u32 {
+    match vars.get(PRESENCE_SHARDS) {
+        None => 1,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_PRESENCE_SHARDS).contains(&n) => n,
+            _ => malformed(
+                problems,
+                PRESENCE_SHARDS,
+                &format!("not a whole number from 1 to {MAX_PRESENCE_SHARDS}: {v:?}"),
+            ),
+        },
+    }
+}
+
+fn call_index_map(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Option<String> {
+    match vars.get(CALL_INDEX_MAP) {
+        None => None,
+        Some(name) if is_unique_name(name) => Some(name.to_owned()),
+        Some(name) => malformed(
+            problems,
+            CALL_INDEX_MAP,
+            &format!("not a Sync unique name (letters, digits, - and _, at most 320, not a SID): {name:?}"),
+        ),
+    }
+}
+
+fn http_targets(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> crate::studio::Targets {
+    match vars.get(CALLFLOW_HTTP_PUBLIC_ONLY) {
+        None | Some("" | "0" | "false") => crate::studio::Targets::Any,
+        Some("1" | "true") => crate::studio::Targets::PublicOnly,
+        Some(other) => malformed(
+            problems,
+            CALLFLOW_HTTP_PUBLIC_ONLY,
+            &format!("give 1 or 0, not {other:?}"),
+        ),
+    }
+}
+
+fn http_rewrites(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Vec<crate::studio::Rewrite> {
+    match vars.get(CALLFLOW_HTTP_REWRITE) {
+        None => Vec::new(),
+        Some(v) => crate::studio::http::parse_rewrites(v)
+            .unwrap_or_else(|e| malformed(problems, CALLFLOW_HTTP_REWRITE, &e)),
     }
 }
 
