@@ -43,6 +43,34 @@ pub struct EmulatorConfig {
     /// for this long is closed (`realtime_idle_closed` in `/_emulator/stats`). Should be
     /// a few ping intervals. Default 90 s.
     pub realtime_idle_timeout: std::time::Duration,
+    /// What an acknowledged write survives (files only; `:memory:` keeps nothing).
+    pub durability: Durability,
+}
+
+/// What an acknowledged write survives, i.e. when a commit is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// The emulator's process being killed (`kill -9`, a crash): SQLite's WAL with
+    /// `synchronous=NORMAL`, where a commit is in the operating system's hands when it is
+    /// answered and the log is fsynced at checkpoints. An operating-system crash or a power
+    /// loss can lose the last commits. The default: it is what a local emulator needs.
+    #[default]
+    Process,
+    /// The machine going down too: `synchronous=FULL`, the log fsynced on every commit
+    /// (group commit batches concurrent writers into one fsync).
+    Machine,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Durability, String> {
+        match s {
+            "process" => Ok(Durability::Process),
+            "machine" => Ok(Durability::Machine),
+            other => Err(format!("{other:?}: give process or machine")),
+        }
+    }
 }
 
 impl EmulatorConfig {
@@ -61,6 +89,7 @@ impl EmulatorConfig {
             realtime_init_timeout: callflow_httpd::ConnLimits::DEFAULT_HEADER_TIMEOUT,
             realtime_ping_interval: std::time::Duration::from_secs(30),
             realtime_idle_timeout: std::time::Duration::from_secs(90),
+            durability: Durability::default(),
         }
     }
 

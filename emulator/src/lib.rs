@@ -3,8 +3,9 @@
 //! Twilio's own helper libraries accept it when pointed at its base URL: the same paths,
 //! form-encoded PascalCase parameters, snake_case JSON, `ETag` / `If-Match`, pagination
 //! `meta`, TTL expiry, Basic auth and `{code, message, more_info, status}` errors as the
-//! real service. Every acknowledged write is committed to SQLite first, so it survives a
-//! crash. Start it with [`spawn`] (tests) or mount [`Emulator::router`] in your own server.
+//! real service. Every acknowledged write is committed to SQLite first, so it survives the
+//! process being killed ([`Durability::Machine`] also survives the machine going down, with
+//! an fsync per commit). Start it with [`spawn`] (tests) or mount [`Emulator::router`] in your own server.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -56,7 +57,7 @@ mod store;
 mod studio;
 
 pub use clock::Clock;
-pub use config::EmulatorConfig;
+pub use config::{Durability, EmulatorConfig};
 pub use error::SyncError;
 pub use ratelimit::Limits;
 pub use server::{app, spawn, spawn_on, Emulator, RunningEmulator};

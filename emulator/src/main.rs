@@ -72,6 +72,11 @@ struct Args {
     /// at least 1.5 ping intervals.
     #[arg(long, value_name = "SECONDS", default_value = "90", value_parser = callflow_httpd::parse_seconds)]
     realtime_idle_timeout: Duration,
+    /// What an acknowledged write survives: `process` (kill -9 or a crash of the emulator;
+    /// SQLite synchronous=NORMAL) or `machine` (an operating-system crash or power loss too;
+    /// an fsync per commit, synchronous=FULL)
+    #[arg(long, value_name = "process|machine", default_value = "process")]
+    durability: sync_emulator::Durability,
 }
 
 fn main() -> ExitCode {
@@ -133,6 +138,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     config.realtime_init_timeout = args.header_timeout;
     config.realtime_ping_interval = args.realtime_ping_interval;
     config.realtime_idle_timeout = args.realtime_idle_timeout;
+    config.durability = args.durability;
 
     let emulator = Emulator::open(config)?;
     let bind = format!("{}:{}", args.host, args.port);

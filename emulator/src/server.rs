@@ -28,8 +28,12 @@ impl Emulator {
         tokio::runtime::Handle::try_current()
             .context("Emulator::open must run inside a Tokio runtime")?;
         let now = config.clock.now_ms();
-        let (store, default_service_sid) =
-            Store::open(&config.data, now, config.realtime_feed_capacity)?;
+        let (store, default_service_sid) = Store::open(
+            &config.data,
+            now,
+            config.realtime_feed_capacity,
+            config.durability,
+        )?;
         let state = Arc::new(AppState {
             store,
             clock: config.clock,

@@ -86,7 +86,12 @@ pub enum OpenError {
 impl Store {
     /// Opens (creating if needed) the database at `data`, or an in-memory one for `:memory:`,
     /// makes sure the `default` service exists, and returns its SID too.
-    pub fn open(data: &str, now: i64, feed_capacity: usize) -> Result<(Store, String), OpenError> {
+    pub fn open(
+        data: &str,
+        now: i64,
+        feed_capacity: usize,
+        durability: crate::config::Durability,
+    ) -> Result<(Store, String), OpenError> {
         let memory = data == ":memory:";
         let sql_err = |source| OpenError::Sqlite {
             path: data.to_owned(),
@@ -108,7 +113,7 @@ impl Store {
             Connection::open(data)
         }
         .map_err(sql_err)?;
-        schema::configure_writer(&conn, memory).map_err(sql_err)?;
+        schema::configure_writer(&conn, memory, durability).map_err(sql_err)?;
         schema::migrate(&conn).map_err(sql_err)?;
         events::migrate(&conn).map_err(sql_err)?;
         let feed = events::Feed::new(&conn, feed_capacity).map_err(sql_err)?;

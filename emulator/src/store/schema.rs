@@ -2,15 +2,27 @@
 
 use rusqlite::Connection;
 
+use crate::config::Durability;
+
 /// Durability settings for the one writing connection.
 ///
-/// WAL with `synchronous=FULL` fsyncs the log on every commit, so an acknowledged write
-/// survives a crash of the process or the machine; group commit in the writer thread
-/// keeps the fsync count low under load.
-pub fn configure_writer(conn: &Connection, memory: bool) -> rusqlite::Result<()> {
+/// WAL either way. With [`Durability::Machine`], `synchronous=FULL` fsyncs the log on every
+/// commit, so an acknowledged write survives a crash of the machine; group commit in the
+/// writer thread keeps the fsync count low under load. With [`Durability::Process`],
+/// `synchronous=NORMAL` answers once the commit is in the log (the operating system's
+/// page cache), which survives the process being killed but not the machine.
+pub fn configure_writer(
+    conn: &Connection,
+    memory: bool,
+    durability: Durability,
+) -> rusqlite::Result<()> {
     if !memory {
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let synchronous = match durability {
+            Durability::Process => "NORMAL",
+            Durability::Machine => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)?;
     }
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(64);

@@ -1,4 +1,6 @@
-//! Acknowledged writes survive `kill -9` of the emulator process.
+//! Acknowledged writes survive `kill -9` of the emulator process, with the default
+//! durability (`process`: SQLite synchronous=NORMAL) and with `--durability machine`
+//! (an fsync per commit).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -11,9 +13,15 @@ use tokio::sync::Mutex;
 
 /// Starts the `sync-emulator` binary on a free port and waits for its READY line.
 fn launch(data: &Path) -> (Child, Api) {
+    launch_with(data, &[])
+}
+
+/// [`launch`] with extra flags.
+fn launch_with(data: &Path, extra: &[&str]) -> (Child, Api) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sync-emulator"))
         .args(["--port", "0", "--data"])
         .arg(data)
+        .args(extra)
         .args(["--account-sid", ACCOUNT, "--auth-token", TOKEN])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -46,9 +54,18 @@ fn kill9(mut child: Child) {
 
 #[tokio::test]
 async fn an_acknowledged_write_survives_sigkill() {
+    acknowledged_writes_survive_sigkill(&[]).await;
+}
+
+#[tokio::test]
+async fn an_acknowledged_write_survives_sigkill_with_machine_durability() {
+    acknowledged_writes_survive_sigkill(&["--durability", "machine"]).await;
+}
+
+async fn acknowledged_writes_survive_sigkill(flags: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("sync.sqlite3");
-    let (child, api) = launch(&data);
+    let (child, api) = launch_with(&data, flags);
     let r = api
         .post(
             "/v1/Services/default/Documents",
@@ -68,7 +85,7 @@ async fn an_acknowledged_write_survives_sigkill() {
     );
     kill9(child);
 
-    let (child, api) = launch(&data);
+    let (child, api) = launch_with(&data, flags);
     let got = api.get("/v1/Services/default/Documents/call").await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     assert_eq!(got.body["data"]["state"], "answered");
