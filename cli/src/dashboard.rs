@@ -24,7 +24,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use callflow::http::ErrorResponse;
-use callflow::service::Services;
+use callflow::runtime::Services;
 
 /// The identity the dashboard's tokens are minted for.
 pub const IDENTITY: &str = "dashboard";

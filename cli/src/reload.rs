@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use callflow::service::Services;
+use callflow::runtime::Services;
 
 /// How often the files are looked at.
 pub const INTERVAL: Duration = Duration::from_millis(500);

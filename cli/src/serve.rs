@@ -19,7 +19,7 @@ use axum::routing::any;
 use axum::Router;
 use callflow::config::{var, Config, ConfigError};
 use callflow::http::{ErrorResponse, MAX_BODY_BYTES};
-use callflow::service::{Function, Services};
+use callflow::runtime::{Function, Services};
 use callflow_httpd::ConnLimits;
 use lambda_http::Body as LambdaBody;
 use sync_emulator::{Emulator, EmulatorConfig};

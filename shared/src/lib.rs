@@ -14,7 +14,9 @@
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`timestamp`]: ISO 8601 UTC timestamps as written into Sync values.
 //! - [`tls`]: rustls over ring for every HTTP client (a fraction of aws-lc-rs's build).
-//! - [`service`]: what every function builds once per process; store errors as answers.
+//! - [`runtime`]: how a function runs: the [`Function`](runtime::Function) table entry,
+//!   the [`Services`](runtime::Services) every function builds once per process, and
+//!   [`run_function`](runtime::run_function), the whole `main` of a Lambda binary.
 //! - [`config`]: configuration from the environment, checked once at start, every
 //!   problem reported at once.
 //! - [`http`]: glue between HTTP requests/responses and the above: the webhook
@@ -26,7 +28,7 @@ pub mod config;
 pub mod flow;
 pub mod http;
 pub mod presence;
-pub mod service;
+pub mod runtime;
 pub mod studio;
 pub mod sync;
 pub mod timestamp;

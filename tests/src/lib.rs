@@ -3,7 +3,7 @@
 //! and signed requests built the way Twilio builds them.
 
 use callflow::config::{var, Config};
-use callflow::service::Services;
+use callflow::runtime::Services;
 use callflow::webhook::{signature, Form};
 use lambda_http::{Body, Request};
 use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};

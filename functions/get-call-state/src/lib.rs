@@ -6,7 +6,7 @@
 //! CallSid, 401/403 without valid authorisation, 405 for other methods.
 
 use callflow::http::{self as web, ErrorResponse};
-use callflow::service::{Answer, Function, Services};
+use callflow::runtime::{Answer, Function, Services};
 use callflow::sync::SyncError;
 use callflow::webhook::{is_sid_like, Form};
 use lambda_http::http::{Method, StatusCode};

@@ -8,7 +8,7 @@
 
 use callflow::http::{self as web, ErrorResponse, FORM_CONTENT_TYPE, MAX_BODY_BYTES};
 use callflow::presence::{BeatOutcome, RawBeat};
-use callflow::service::{Answer, Function, Services};
+use callflow::runtime::{Answer, Function, Services};
 use callflow::timestamp::Timestamp;
 use callflow::webhook::Form;
 use lambda_http::http::header::{AUTHORIZATION, CONTENT_TYPE};

@@ -33,7 +33,7 @@
 use callflow::call_state::{CallEvent, CallState, GatherAnswer, NewCall, StatusUpdate};
 use callflow::flow::CallbackEvent;
 use callflow::http::{self as web, ErrorResponse};
-use callflow::service::{Answer, Function, Services};
+use callflow::runtime::{Answer, Function, Services};
 use callflow::timestamp::Timestamp;
 use callflow::twiml::VoiceResponse;
 use callflow::webhook::{CallStatus, Form, StatusCallback, UnknownValue, VoiceRequest};

@@ -4,5 +4,5 @@
 // and it starts faster and hands no work between threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    callflow::service::run_function(store_call_state::FUNCTION).await
+    callflow::runtime::run_function(store_call_state::FUNCTION).await
 }

@@ -6,7 +6,7 @@
 
 use callflow::call_state::{NewCall, StatusUpdate, StudioChange};
 use callflow::http as web;
-use callflow::service::{Answer, Services};
+use callflow::runtime::{Answer, Services};
 use callflow::studio::engine::{EVENT_PARAM, WIDGET_PARAM};
 use callflow::studio::{Arrival, Engine, StudioRuntime};
 use callflow::timestamp::Timestamp;

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use callflow::http::{self as web, ErrorResponse};
-use callflow::service::Services;
+use callflow::runtime::Services;
 use lambda_http::Request;
 
 /// Decides, from the caller's credentials, which identity a token is minted for.
@@ -18,7 +18,7 @@ use lambda_http::Request;
 ///
 /// ```
 /// use callflow::http::ErrorResponse;
-/// use callflow::service::Services;
+/// use callflow::runtime::Services;
 /// use lambda_http::Request;
 /// use sync_token::IdentityCheck;
 ///
@@ -43,7 +43,7 @@ use lambda_http::Request;
 ///
 /// and deploy it with a `main` of your own that runs
 /// `Function { handler: |s, req| Box::pin(async move { sync_token::handle_with(s, &SessionCookie, &req).await }), ..sync_token::FUNCTION }`
-/// through `callflow::service::run_function`.
+/// through `callflow::runtime::run_function`.
 pub trait IdentityCheck: Sync {
     /// The identity this request may have a token for, or the refusal.
     fn identity(

@@ -31,7 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use callflow::access_token::IssueError;
 use callflow::http::{self as web, ErrorResponse};
-use callflow::service::{Answer, Function, Services};
+use callflow::runtime::{Answer, Function, Services};
 use callflow::sync::SyncError;
 use lambda_http::http::header::{HeaderValue, CACHE_CONTROL};
 use lambda_http::http::{Method, StatusCode};

@@ -4,5 +4,5 @@
 // and it starts faster and hands no work between threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    callflow::service::run_function(sync_token::FUNCTION).await
+    callflow::runtime::run_function(sync_token::FUNCTION).await
 }

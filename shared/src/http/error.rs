@@ -64,7 +64,7 @@ pub struct ErrorBody {
 ///
 /// Library errors convert into it (`From<WebhookError>` gives 400, `From<SyncError>`
 /// the status that says whose fault it is), so a handler `?`s them and
-/// [`Function::call`](crate::service::Function::call) answers `err.into_response()`.
+/// [`Function::call`](crate::runtime::Function::call) answers `err.into_response()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} ({code}): {message}")]
 pub struct ErrorResponse {

@@ -200,7 +200,7 @@ async fn a_start_with_a_bad_flow_or_config_names_every_problem() {
     ]
     .map(|(k, v)| (k.to_owned(), v));
     let config = callflow::config::Config::from_vars(vars).expect("config itself is fine");
-    let error = callflow::service::Services::from_config(config)
+    let error = callflow::runtime::Services::from_config(config)
         .err()
         .expect("a bad flow stops the start")
         .to_string();
