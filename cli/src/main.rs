@@ -39,56 +39,7 @@ enum Command {
     /// Run every function and the Sync emulator on one local port.
     Serve(serve::ServeOptions),
     /// Simulate a phone call through a store-call-state webhook, as Twilio would drive it.
-    Call {
-        /// The voice webhook URL, e.g. http://127.0.0.1:3000/store-call-state
-        #[arg(long)]
-        to: Url,
-        /// Answers for DTMF gathers, in order, comma-separated (e.g. 2,1)
-        #[arg(long, value_delimiter = ',')]
-        digits: Vec<String>,
-        /// An answer for a speech gather (repeat for several)
-        #[arg(long)]
-        speech: Vec<String>,
-        /// Where to read the final state [default: get-call-state beside --to]
-        #[arg(long)]
-        state_url: Option<Url>,
-        /// Account SID the webhooks carry [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
-        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
-        account_sid: Option<String>,
-        /// Auth token the webhooks are signed with [default: as --account-sid]
-        #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
-        auth_token: Option<String>,
-        /// Bearer token for get-call-state [default: the read is signed instead]
-        #[arg(long, env = var::CALLFLOW_API_TOKEN, hide_env_values = true)]
-        api_token: Option<String>,
-        /// The caller's number (From)
-        #[arg(long, default_value = "+15005550006")]
-        from: String,
-        /// The number called (To)
-        #[arg(long = "called", default_value = "+15005550001")]
-        called: String,
-        /// Use this CallSid (CA + 32 hex digits) [default: a random one]
-        #[arg(long)]
-        call_sid: Option<String>,
-        /// Print each step as it happens: ms since the call started, the webhook's
-        /// latency, the stage Sync now holds, what the caller heard
-        #[arg(long)]
-        watch: bool,
-        /// DialCallStatus for each `<Dial action>`, in order, comma-separated
-        /// (completed, answered, busy, no-answer, failed, canceled); then completed
-        #[arg(long, value_delimiter = ',', value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
-        dial_status: Vec<String>,
-        /// Length in seconds of the made-up recording a `<Record>` gets
-        #[arg(long, default_value_t = 12)]
-        recording_duration: u32,
-        /// Transcript a `<Record transcribe="true">` gets in its transcription callback
-        /// (none is sent without it)
-        #[arg(long)]
-        transcript: Option<String>,
-        /// Milliseconds the caller waits before each answer
-        #[arg(long, default_value_t = 0)]
-        pause_ms: u64,
-    },
+    Call(CallArgs),
     /// Work with flow definition files.
     Flow {
         #[command(subcommand)]
@@ -99,55 +50,116 @@ enum Command {
     /// Without --account-sid, --api-key and --api-secret (or their variables), run where
     /// `callflow serve` ran, it signs with serve's development account and API key
     /// (./.callflow/dev-credentials).
-    Token {
-        /// The user the token is for (grants.identity)
-        #[arg(long)]
-        identity: String,
-        /// Lifetime in seconds (1 to 86400)
-        #[arg(long, default_value_t = 3600)]
-        ttl: u64,
-        /// Issue time in Unix seconds (default: now); pins the token for reproducible tests
-        #[arg(long)]
-        issued_at: Option<u64>,
-        /// Account SID (AC…) the token is for
-        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
-        account_sid: Option<String>,
-        /// API key SID (SK…) whose secret signs the token
-        #[arg(long, env = var::TWILIO_API_KEY)]
-        api_key: Option<String>,
-        /// Secret of --api-key
-        #[arg(long, env = var::TWILIO_API_SECRET, hide_env_values = true)]
-        api_secret: Option<String>,
-        /// Sync service SID (IS…); "default" or unset leaves it out (Twilio's default service)
-        #[arg(long, env = var::TWILIO_SYNC_SERVICE_SID)]
-        service_sid: Option<String>,
-    },
+    Token(TokenArgs),
     /// Print the X-Twilio-Signature (and a curl command) for a webhook.
     ///
     /// A POST is signed as a voice webhook: the fields Twilio always sends (AccountSid,
     /// CallSid, From, To, CallStatus, Direction, ApiVersion, Caller, Called) are filled in
     /// where not given with -d, and listed on stderr. --no-defaults signs exactly the -d
     /// parameters.
-    Sign {
-        /// The full public URL Twilio calls, query included
-        #[arg(long)]
-        url: String,
-        /// A POST parameter, Key=Value (repeat)
-        #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
-        data: Vec<String>,
-        /// Sign a GET request (parameters in the URL)
-        #[arg(long)]
-        get: bool,
-        /// Sign exactly the -d parameters; fill in nothing
-        #[arg(long)]
-        no_defaults: bool,
-        /// Account SID filled in as AccountSid [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
-        #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
-        account_sid: Option<String>,
-        /// Auth token to sign with [default: as --account-sid]
-        #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
-        auth_token: Option<String>,
-    },
+    Sign(SignArgs),
+}
+
+// The subcommands' flags, one struct each, so that each command's code takes its own.
+// (No `///` on the structs: clap would take it over the variant's help.)
+
+#[derive(clap::Args)]
+struct CallArgs {
+    /// The voice webhook URL, e.g. http://127.0.0.1:3000/store-call-state
+    #[arg(long)]
+    to: Url,
+    /// Answers for DTMF gathers, in order, comma-separated (e.g. 2,1)
+    #[arg(long, value_delimiter = ',')]
+    digits: Vec<String>,
+    /// An answer for a speech gather (repeat for several)
+    #[arg(long)]
+    speech: Vec<String>,
+    /// Where to read the final state [default: get-call-state beside --to]
+    #[arg(long)]
+    state_url: Option<Url>,
+    /// Account SID the webhooks carry [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
+    #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
+    account_sid: Option<String>,
+    /// Auth token the webhooks are signed with [default: as --account-sid]
+    #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
+    auth_token: Option<String>,
+    /// Bearer token for get-call-state [default: the read is signed instead]
+    #[arg(long, env = var::CALLFLOW_API_TOKEN, hide_env_values = true)]
+    api_token: Option<String>,
+    /// The caller's number (From)
+    #[arg(long, default_value = "+15005550006")]
+    from: String,
+    /// The number called (To)
+    #[arg(long = "called", default_value = "+15005550001")]
+    called: String,
+    /// Use this CallSid (CA + 32 hex digits) [default: a random one]
+    #[arg(long)]
+    call_sid: Option<String>,
+    /// Print each step as it happens: ms since the call started, the webhook's
+    /// latency, the stage Sync now holds, what the caller heard
+    #[arg(long)]
+    watch: bool,
+    /// DialCallStatus for each `<Dial action>`, in order, comma-separated
+    /// (completed, answered, busy, no-answer, failed, canceled); then completed
+    #[arg(long, value_delimiter = ',', value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
+    dial_status: Vec<String>,
+    /// Length in seconds of the made-up recording a `<Record>` gets
+    #[arg(long, default_value_t = 12)]
+    recording_duration: u32,
+    /// Transcript a `<Record transcribe="true">` gets in its transcription callback
+    /// (none is sent without it)
+    #[arg(long)]
+    transcript: Option<String>,
+    /// Milliseconds the caller waits before each answer
+    #[arg(long, default_value_t = 0)]
+    pause_ms: u64,
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The user the token is for (grants.identity)
+    #[arg(long)]
+    identity: String,
+    /// Lifetime in seconds (1 to 86400)
+    #[arg(long, default_value_t = 3600)]
+    ttl: u64,
+    /// Issue time in Unix seconds (default: now); pins the token for reproducible tests
+    #[arg(long)]
+    issued_at: Option<u64>,
+    /// Account SID (AC…) the token is for
+    #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
+    account_sid: Option<String>,
+    /// API key SID (SK…) whose secret signs the token
+    #[arg(long, env = var::TWILIO_API_KEY)]
+    api_key: Option<String>,
+    /// Secret of --api-key
+    #[arg(long, env = var::TWILIO_API_SECRET, hide_env_values = true)]
+    api_secret: Option<String>,
+    /// Sync service SID (IS…); "default" or unset leaves it out (Twilio's default service)
+    #[arg(long, env = var::TWILIO_SYNC_SERVICE_SID)]
+    service_sid: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct SignArgs {
+    /// The full public URL Twilio calls, query included
+    #[arg(long)]
+    url: String,
+    /// A POST parameter, Key=Value (repeat)
+    #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
+    data: Vec<String>,
+    /// Sign a GET request (parameters in the URL)
+    #[arg(long)]
+    get: bool,
+    /// Sign exactly the -d parameters; fill in nothing
+    #[arg(long)]
+    no_defaults: bool,
+    /// Account SID filled in as AccountSid [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
+    #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
+    account_sid: Option<String>,
+    /// Auth token to sign with [default: as --account-sid]
+    #[arg(long, env = var::TWILIO_AUTH_TOKEN, hide_env_values = true)]
+    auth_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -233,23 +245,33 @@ fn init_logging() {
         .init();
 }
 
+/// One arm per command; each command's work is its own function below.
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(options) => {
-            // Every connection holds a descriptor; the soft limit (often 1,024) is not the
-            // real one.
-            callflow_httpd::raise_open_file_limit();
-            let served = serve::start(options).await?;
-            say!("{}", serve::banner(&served));
-            served.wait().await?;
-        }
-        Command::Flow {
-            command:
-                FlowCommand::Graph {
-                    file,
-                    format,
-                    output,
-                },
+        Command::Serve(options) => serve_command(options).await,
+        Command::Flow { command } => flow_command(command).await,
+        Command::Token(args) => token_command(args),
+        Command::Sign(args) => sign_command(args),
+        Command::Call(args) => call_command(args).await,
+    }
+}
+
+async fn serve_command(options: serve::ServeOptions) -> anyhow::Result<()> {
+    // Every connection holds a descriptor; the soft limit (often 1,024) is not the
+    // real one.
+    callflow_httpd::raise_open_file_limit();
+    let served = serve::start(options).await?;
+    say!("{}", serve::banner(&served));
+    served.wait().await?;
+    Ok(())
+}
+
+async fn flow_command(command: FlowCommand) -> anyhow::Result<()> {
+    match command {
+        FlowCommand::Graph {
+            file,
+            format,
+            output,
         } => {
             let flow = callflow_cli::flow_file::FlowFile::read(file.as_deref())?;
             let text = graph::render(&flow.graph(), format);
@@ -259,9 +281,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 None => write!(std::io::stdout().lock(), "{text}").context(WRITING_STDOUT)?,
             }
         }
-        Command::Flow {
-            command: FlowCommand::Check { file },
-        } => {
+        FlowCommand::Check { file } => {
             let report = callflow_cli::flow_file::check(&file)?;
             for line in &report.lines {
                 say!("{line}");
@@ -270,140 +290,131 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 anyhow::bail!("{} cannot run every voice call", file.display());
             }
         }
-        Command::Flow {
-            command: FlowCommand::Test(options),
-        } => callflow_cli::flow_test::run(options).await?,
-        Command::Flow {
-            command: FlowCommand::Diff(args),
-        } => {
+        FlowCommand::Test(options) => callflow_cli::flow_test::run(options).await?,
+        FlowCommand::Diff(args) => {
             let code = callflow_cli::diff::run(&args);
             if code != 0 {
                 std::process::exit(i32::from(code));
             }
         }
-        Command::Flow {
-            command: FlowCommand::Pull(args),
-        } => callflow_cli::studio_api::pull(args).await?,
-        Command::Flow {
-            command: FlowCommand::Push(args),
-        } => callflow_cli::studio_api::push(args).await?,
-        Command::Token {
-            identity,
-            ttl,
-            issued_at,
-            account_sid,
-            api_key,
-            api_secret,
-            service_sid,
-        } => {
-            let key = credentials::for_token(
-                account_sid,
-                api_key,
-                api_secret,
-                std::path::Path::new(dev_credentials::PATH),
-            )?;
-            let jwt = token::mint(&token::TokenOptions {
-                account_sid: key.account_sid,
-                api_key: key.key_sid,
-                api_secret: key.secret,
-                service_sid,
-                identity,
-                ttl,
-                issued_at,
-            })?;
-            say!("{jwt}");
-        }
-        Command::Sign {
-            url,
-            data,
-            get,
-            no_defaults,
-            account_sid,
-            auth_token,
-        } => {
-            let fill = !get && !no_defaults;
-            let credentials = credentials::for_client(account_sid, auth_token, fill)?;
-            let signed = sign::sign(&sign::SignRequest {
-                url,
-                params: data,
-                auth_token: credentials.auth_token,
-                get,
-                fill_for_account: fill.then_some(credentials.account_sid),
-            })?;
-            if !signed.filled.is_empty() {
-                eprintln!("filled in: {}", signed.filled.join(" "));
-            }
-            say!("X-Twilio-Signature: {}", signed.signature);
-            say!("{}", signed.curl);
-        }
-        Command::Call {
-            to,
-            digits,
-            speech,
-            state_url,
-            account_sid,
-            auth_token,
-            api_token,
-            from,
-            called,
-            call_sid,
-            watch,
-            dial_status,
-            recording_duration,
-            transcript,
-            pause_ms,
-        } => {
-            let credentials = credentials::for_client(account_sid, auth_token, true)?;
-            let options = call::CallOptions {
-                to_url: to,
-                state_url,
-                digits,
-                speech,
-                account_sid: credentials.account_sid,
-                auth_token: credentials.auth_token,
-                call_sid: call_sid.unwrap_or_else(call::random_call_sid),
-                from,
-                to: called,
-                api_token,
-                dial_statuses: dial_status,
-                recording_duration,
-                transcript,
-                pause: std::time::Duration::from_millis(pause_ms),
-            };
-            let http = callflow::tls::client_builder()?
-                .build()
-                .context("cannot build the HTTP client")?;
-            let report = if watch {
-                say!("call {}", options.call_sid);
-                let mut print = |step: &call::Step| {
-                    // Shown as it happens, even when stdout is a pipe. A closed stdout is
-                    // reported by the next `say!`, after the call has finished.
-                    let mut stdout = std::io::stdout().lock();
-                    let _ =
-                        write!(stdout, "{}", call::watch_lines(step)).and_then(|()| stdout.flush());
-                };
-                call::run_watched(&options, &http, &mut print).await?
-            } else {
-                let report = call::run(&options, &http).await?;
-                say!("call {}", report.call_sid);
-                for step in &report.steps {
-                    say!(
-                        "  POST {} -> {} ({:.1} ms)",
-                        step.url,
-                        step.status,
-                        step.millis
-                    );
-                }
-                for line in &report.transcript {
-                    say!("  {line}");
-                }
-                report
-            };
-            let state =
-                serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
-            say!("final state:\n{state}");
-        }
+        FlowCommand::Pull(args) => callflow_cli::studio_api::pull(args).await?,
+        FlowCommand::Push(args) => callflow_cli::studio_api::push(args).await?,
     }
+    Ok(())
+}
+
+fn token_command(args: TokenArgs) -> anyhow::Result<()> {
+    let TokenArgs {
+        identity,
+        ttl,
+        issued_at,
+        account_sid,
+        api_key,
+        api_secret,
+        service_sid,
+    } = args;
+    let key = credentials::for_token(
+        account_sid,
+        api_key,
+        api_secret,
+        std::path::Path::new(dev_credentials::PATH),
+    )?;
+    let jwt = token::mint(&token::TokenOptions {
+        account_sid: key.account_sid,
+        api_key: key.key_sid,
+        api_secret: key.secret,
+        service_sid,
+        identity,
+        ttl,
+        issued_at,
+    })?;
+    say!("{jwt}");
+    Ok(())
+}
+
+fn sign_command(args: SignArgs) -> anyhow::Result<()> {
+    let SignArgs {
+        url,
+        data,
+        get,
+        no_defaults,
+        account_sid,
+        auth_token,
+    } = args;
+    let fill = !get && !no_defaults;
+    let credentials = credentials::for_client(account_sid, auth_token, fill)?;
+    let signed = sign::sign(&sign::SignRequest {
+        url,
+        params: data,
+        auth_token: credentials.auth_token,
+        get,
+        fill_for_account: fill.then_some(credentials.account_sid),
+    })?;
+    if !signed.filled.is_empty() {
+        eprintln!("filled in: {}", signed.filled.join(" "));
+    }
+    say!("X-Twilio-Signature: {}", signed.signature);
+    say!("{}", signed.curl);
+    Ok(())
+}
+
+impl CallArgs {
+    /// The simulation these flags ask for, with the credentials filled in, and whether
+    /// to watch it step by step.
+    fn into_options(self) -> anyhow::Result<(call::CallOptions, bool)> {
+        let credentials = credentials::for_client(self.account_sid, self.auth_token, true)?;
+        let options = call::CallOptions {
+            to_url: self.to,
+            state_url: self.state_url,
+            digits: self.digits,
+            speech: self.speech,
+            account_sid: credentials.account_sid,
+            auth_token: credentials.auth_token,
+            call_sid: self.call_sid.unwrap_or_else(call::random_call_sid),
+            from: self.from,
+            to: self.called,
+            api_token: self.api_token,
+            dial_statuses: self.dial_status,
+            recording_duration: self.recording_duration,
+            transcript: self.transcript,
+            pause: std::time::Duration::from_millis(self.pause_ms),
+        };
+        Ok((options, self.watch))
+    }
+}
+
+async fn call_command(args: CallArgs) -> anyhow::Result<()> {
+    let (options, watch) = args.into_options()?;
+    let http = callflow::tls::client_builder()?
+        .build()
+        .context("cannot build the HTTP client")?;
+    let report = if watch {
+        say!("call {}", options.call_sid);
+        let mut print = |step: &call::Step| {
+            // Shown as it happens, even when stdout is a pipe. A closed stdout is
+            // reported by the next `say!`, after the call has finished.
+            let mut stdout = std::io::stdout().lock();
+            let _ = write!(stdout, "{}", call::watch_lines(step)).and_then(|()| stdout.flush());
+        };
+        call::run_watched(&options, &http, &mut print).await?
+    } else {
+        let report = call::run(&options, &http).await?;
+        say!("call {}", report.call_sid);
+        for step in &report.steps {
+            say!(
+                "  POST {} -> {} ({:.1} ms)",
+                step.url,
+                step.status,
+                step.millis
+            );
+        }
+        for line in &report.transcript {
+            say!("  {line}");
+        }
+        report
+    };
+    let state = serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
+    say!("final state:\n{state}");
     Ok(())
 }
 
