@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
-use callflow::webhook::{signature, Form};
+use callflow::webhook::{signature, DialCallStatus, Form};
 use url::Url;
 
 use crate::play::{self, Params, Script};
@@ -46,7 +46,7 @@ pub struct CallOptions {
     /// Bearer token for `get-call-state`; without one the read is signed instead.
     pub api_token: Option<String>,
     /// `DialCallStatus` for each `<Dial action>`, in order (`completed` once used up).
-    pub dial_statuses: Vec<String>,
+    pub dial_statuses: Vec<DialCallStatus>,
     /// Length of the made-up recording a `<Record>` gets, in seconds.
     pub recording_duration: u32,
     /// Transcript sent to a `<Record transcribe="true">`'s transcription callback.

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use callflow::config::var;
+use callflow::webhook::DialCallStatus;
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Parser, Subcommand};
 use url::Url;
 
@@ -101,8 +103,13 @@ struct CallArgs {
     watch: bool,
     /// DialCallStatus for each `<Dial action>`, in order, comma-separated
     /// (completed, answered, busy, no-answer, failed, canceled); then completed
-    #[arg(long, value_delimiter = ',', value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
-    dial_status: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(DialCallStatus::ALL.iter().map(|s| s.as_str()))
+            .try_map(|s| s.parse::<DialCallStatus>())
+    )]
+    dial_status: Vec<DialCallStatus>,
     /// Length in seconds of the made-up recording a `<Record>` gets
     #[arg(long, default_value_t = 12)]
     recording_duration: u32,

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use anyhow::Context as _;
+use callflow::webhook::DialCallStatus;
 use url::Url;
 
 use crate::twiml_doc::Element;
@@ -21,7 +22,7 @@ pub type Params = Vec<(String, String)>;
 #[derive(Debug, Clone)]
 pub struct Script {
     /// `DialCallStatus` for each `<Dial action>`, in order; `completed` once used up.
-    pub dial_statuses: VecDeque<String>,
+    pub dial_statuses: VecDeque<DialCallStatus>,
     /// `RecordingDuration` of a made-up recording, in seconds.
     pub recording_duration: u32,
     /// The text of the transcription callback; without it none is sent.
@@ -60,14 +61,14 @@ pub fn dial(
     let status = script
         .dial_statuses
         .pop_front()
-        .unwrap_or_else(|| "completed".to_owned());
-    let duration = if matches!(status.as_str(), "completed" | "answered") {
+        .unwrap_or(DialCallStatus::Completed);
+    let duration = if matches!(status, DialCallStatus::Completed | DialCallStatus::Answered) {
         "30"
     } else {
         "0"
     };
     let mut params = base;
-    params.push(("DialCallStatus".into(), status.clone()));
+    params.push(("DialCallStatus".into(), status.to_string()));
     params.push(("DialCallSid".into(), made_up_sid("CA")));
     params.push(("DialCallDuration".into(), duration.into()));
     Ok(Played {
@@ -282,7 +283,7 @@ mod tests {
 
     fn script() -> Script {
         Script {
-            dial_statuses: VecDeque::from(["no-answer".to_owned()]),
+            dial_statuses: VecDeque::from([DialCallStatus::NoAnswer]),
             recording_duration: 9,
             transcript: Some("call me".to_owned()),
         }

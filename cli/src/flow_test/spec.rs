@@ -48,9 +48,13 @@ pub struct TestCase {
     /// Answers to speech gathers, in order.
     #[serde(default)]
     pub speech: Vec<String>,
-    /// `DialCallStatus` of each dial, in order (then `completed`).
-    #[serde(default)]
-    pub dial: Vec<String>,
+    /// `DialCallStatus` of each dial, in order (then `completed`), as written.
+    #[serde(default, rename = "dial")]
+    dial_written: Vec<String>,
+    /// The same, read: [`TestFile::read`] fills it in and reports unknown values along
+    /// with the file's other problems.
+    #[serde(skip)]
+    pub dial: Vec<DialCallStatus>,
     /// Seconds of the made-up recording a voicemail gets.
     #[serde(default = "default_recording")]
     pub recording_duration: u32,
@@ -217,6 +221,7 @@ impl TestFile {
         }
         let mut names = BTreeSet::new();
         let mut problems = Vec::new();
+        let mut dials = Vec::new();
         for answer in &raw.http {
             check_answer(answer, "", &mut problems);
         }
@@ -228,14 +233,17 @@ impl TestFile {
             if !names.insert(test.name.as_str()) {
                 problems.push(format!("{at}another test has the same name"));
             }
-            for status in &test.dial {
-                if status.parse::<DialCallStatus>().is_err() {
-                    problems.push(format!(
+            let mut dial = Vec::new();
+            for status in &test.dial_written {
+                match status.parse::<DialCallStatus>() {
+                    Ok(status) => dial.push(status),
+                    Err(_) => problems.push(format!(
                         "{at}dial status `{status}` is not one of {}",
                         DialCallStatus::EXPECTED
-                    ));
+                    )),
                 }
             }
+            dials.push(dial);
             for answer in &test.http {
                 check_answer(answer, &at, &mut problems);
             }
@@ -258,11 +266,15 @@ impl TestFile {
                     .join("\n")
             );
         }
+        let mut tests = raw.tests;
+        for (test, dial) in tests.iter_mut().zip(dials) {
+            test.dial = dial;
+        }
         Ok(TestFile {
             path: path.to_path_buf(),
             flow,
             http: raw.http,
-            tests: raw.tests,
+            tests,
         })
     }
 }
