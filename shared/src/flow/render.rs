@@ -15,6 +15,7 @@ use super::definition::{
     ConnectStage, ConnectTarget, DialStage, DialTarget, End, Flow, GatherSpec, RecordStage, Stage,
     StageKind,
 };
+use crate::webhook::RecordingStatus;
 
 impl Flow {
     /// The TwiML for `stage` after `retries` failed attempts. `action` is the URL the
@@ -133,7 +134,12 @@ fn record_verbs(
         .method("POST")
         .recording_status_callback(event_url(action, stage, CallbackEvent::Recording))
         .recording_status_callback_method("POST")
-        .recording_status_callback_event("completed absent");
+        // The statuses after which the recording is settled: there, or none at all.
+        .recording_status_callback_event(format!(
+            "{} {}",
+            RecordingStatus::Completed,
+            RecordingStatus::Absent
+        ));
     if let Some(max) = spec.max_length {
         record = record.max_length(max);
     }
