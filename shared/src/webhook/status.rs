@@ -21,7 +21,8 @@ pub struct StatusCallback {
     pub duration: Option<u64>,
     /// `Timestamp` (RFC 2822, e.g. `Mon, 16 Aug 2010 03:45:01 +0000`).
     pub timestamp: Option<OffsetDateTime>,
-    /// `CallbackSource` (`call-progress-events`).
+    /// `CallbackSource` (`call-progress-events`); the same as
+    /// [`VoiceRequest::callback_source`], which every webhook has.
     pub callback_source: Option<String>,
     /// `SequenceNumber`, counting up from 0.
     pub sequence_number: Option<u64>,
