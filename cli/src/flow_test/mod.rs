@@ -2,7 +2,7 @@
 //!
 //! Each test runs its own `callflow serve` inside this process ([`crate::serve::start`]
 //! on a free loopback port, embedded emulator in memory, the flow under test) and its own
-//! stand-in ([`standin`]) for the flow's HTTP calls, reached through `--http-rewrite`;
+//! stand-in (`standin`) for the flow's HTTP calls, reached through `--http-rewrite`;
 //! then [`crate::call::run_watched`] plays the caller's script against it, reading the
 //! state after each step. The path is the Studio step log's widgets (the `stage` Sync
 //! held after each step, for a TOML flow). Tests run at once, up to `--jobs`.
