@@ -213,8 +213,11 @@ enum FlowCommand {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let command = Cli::parse().command;
+    // The request lines are `serve`'s; `flow test` runs dev servers inside itself and has
+    // its own report.
+    let request_lines = matches!(command, Command::Serve(_));
+    init_logging(request_lines);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -240,12 +243,19 @@ fn stdout_closed(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Logs go to stderr (stdout carries the banner and results), coloured only on a terminal.
-fn init_logging() {
+/// Logs go to stderr (stdout carries the banner and results), coloured only on a terminal;
+/// `serve`'s one line per request only when `request_lines` (or `RUST_LOG` says so).
+fn init_logging(request_lines: bool) {
     let stderr = std::io::stderr();
+    let default = if request_lines {
+        "info"
+    } else {
+        "info,callflow::serve=warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default.into()),
         )
         .with_ansi(stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_writer(std::io::stderr)

@@ -342,7 +342,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     let router = router
         .merge(app(services))
         .merge(dashboard.router())
-        .layer(axum::middleware::map_response(identify));
+        .layer(axum::middleware::map_response(identify))
+        .layer(axum::middleware::from_fn(log_request));
     let limits = options.conn_limits();
     let server = tokio::spawn(callflow_httpd::serve(
         listener,
@@ -394,6 +395,22 @@ async fn identify(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(SERVER, HeaderValue::from_static(SERVER_HEADER));
+    response
+}
+
+/// One log line per request, as a dev server shows them: method, path (no query: it may
+/// carry a caller's digits), status and how long the answer took to be ready.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    tracing::info!(
+        target: "callflow::serve",
+        "{method} {path} {} {:.1} ms",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
     response
 }
 

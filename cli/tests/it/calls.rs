@@ -222,3 +222,28 @@ fn call_answers_a_dial_as_completed_by_default_and_reports_a_connect() {
     assert_eq!(state["connect"]["sessionStatus"], "completed");
     assert_eq!(state["connect"]["parameters"]["line"], "support");
 }
+
+/// `serve` prints one line per request: method, path (without the query, which may carry a
+/// caller's digits), status and milliseconds.
+#[test]
+fn serve_logs_one_line_per_request() {
+    let (server, printed) = serve_printing(&[]);
+    let from = printed.text().len();
+    let params = voice_params(&server, "CA00000000000000000000000000000log");
+    let (status, _) = post_signed(&server, "/store-call-state?stage=welcome", &params, "log-1");
+    assert_eq!(status, 200);
+    let lines = printed.wait_for(
+        from,
+        "POST /store-call-state 200 ",
+        std::time::Duration::from_secs(5),
+    );
+    let line = lines
+        .lines()
+        .find(|l| l.contains("POST /store-call-state 200 "))
+        .expect("the request's line");
+    assert!(line.trim_end().ends_with(" ms"), "{line}");
+    assert!(
+        !line.contains("stage=welcome"),
+        "the query is not logged: {line}"
+    );
+}
