@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::flow::Flow;
-use crate::sync::{Document, OpenMode, SyncClient, SyncError, Ttl};
+use crate::sync::{Document, DocumentHandle, OpenMode, SyncClient, SyncError, Ttl};
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
@@ -267,24 +267,11 @@ impl CallStateStore {
                     now,
                 );
                 fresh.apply_studio(&change, token, now);
-                let opened = self
-                    .listing(
-                        call,
-                        now,
-                        handle.open(OpenMode::CreateOrOpen, &fresh, Some(self.ttl)),
-                    )
-                    .await?;
-                if opened.created {
-                    opened.value
-                } else {
-                    // A redelivery, or another webhook created it first: apply on top.
-                    handle
-                        .mutate_with_ttl(Some(&opened.value), self.ttl, |state: &mut CallState| {
-                            state.apply_studio(&change, token, now);
-                        })
-                        .await?
-                        .value
-                }
+                self.create_or_apply(call, now, &handle, &fresh, |state| {
+                    state.apply_studio(&change, token, now);
+                })
+                .await?
+                .0
             }
         };
         self.remember(call.call_sid, &document);
@@ -347,25 +334,13 @@ impl CallStateStore {
                 self.forget(call.call_sid);
                 let mut fresh = self.initial(call, now);
                 let applied = apply(&mut fresh);
-                let opened = self
-                    .listing(
-                        call,
-                        now,
-                        handle.open(OpenMode::CreateOrOpen, &fresh, Some(self.ttl)),
-                    )
-                    .await?;
-                if opened.created {
-                    self.remember(call.call_sid, &opened.value);
-                    return Ok((opened.value.data, applied));
-                }
-                // Another webhook created it between our 404 and our create: apply on top.
-                let mutated = handle
-                    .mutate_with_ttl(Some(&opened.value), self.ttl, |state: &mut CallState| {
+                let (document, created) = self
+                    .create_or_apply(call, now, &handle, &fresh, |state| {
                         outcome = apply(state);
                     })
                     .await?;
-                self.remember(call.call_sid, &mutated.value);
-                Ok((mutated.value.data, outcome))
+                self.remember(call.call_sid, &document);
+                Ok((document.data, if created { applied } else { outcome }))
             }
             Err(other) => {
                 // The cached revision may be what misled us; the next call starts clean.
@@ -373,6 +348,34 @@ impl CallStateStore {
                 Err(other)
             }
         }
+    }
+
+    /// Creates the call's document as `fresh` (listing the call in the index, if any), or,
+    /// when another webhook created it first (a redelivery, or a race between our 404 and
+    /// our create), applies `apply` on top of theirs. The document, and whether this
+    /// created it.
+    async fn create_or_apply(
+        &self,
+        call: NewCall<'_>,
+        now: Timestamp,
+        handle: &DocumentHandle,
+        fresh: &CallState,
+        apply: impl FnMut(&mut CallState),
+    ) -> Result<(Document<CallState>, bool), SyncError> {
+        let opened = self
+            .listing(
+                call,
+                now,
+                handle.open(OpenMode::CreateOrOpen, fresh, Some(self.ttl)),
+            )
+            .await?;
+        if opened.created {
+            return Ok((opened.value, true));
+        }
+        let mutated = handle
+            .mutate_with_ttl(Some(&opened.value), self.ttl, apply)
+            .await?;
+        Ok((mutated.value, false))
     }
 
     /// The state of a call this store has never seen, in the flow's first stage.
