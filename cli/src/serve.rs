@@ -207,9 +207,21 @@ pub struct Served {
     pub sync_url: String,
     pub embedded_emulator: bool,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The flow file's watcher, when there is a flow file.
+    watcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Served {
+    /// Stops serving (what `callflow flow test` does after each test's call): the accept
+    /// loop and the flow-file watcher end, and with them the functions and the embedded
+    /// emulator, once the connections still open have closed.
+    pub fn stop(self) {
+        self.server.abort();
+        if let Some(watcher) = self.watcher {
+            watcher.abort();
+        }
+    }
+
     /// Waits until the server stops (it runs until the process ends).
     pub async fn wait(self) -> anyhow::Result<()> {
         self.server.await.context("server task failed")??;
@@ -330,7 +342,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .map_err(|e| anyhow::anyhow!(naming_flags(&e)))?;
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
-    crate::reload::watch(services.clone());
+    let watcher = crate::reload::watch(services.clone());
     let presence_maps = services.presence.maps();
     let dashboard = Dashboard::new(
         services.clone(),
@@ -362,6 +374,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         sync_url,
         embedded_emulator: embedded,
         server,
+        watcher,
     })
 }
 

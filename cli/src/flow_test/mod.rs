@@ -441,8 +441,10 @@ async fn drive(
             .unwrap_or_else(|e| e.into_inner())
             .push(step.clone());
     };
-    let report = call::run_watched(&options, http, &mut on_step).await?;
-    run.final_state = Some(report.final_state);
+    let report = call::run_watched(&options, http, &mut on_step).await;
+    // Each test's server ends with its call, passed or not.
+    served.stop();
+    run.final_state = Some(report?.final_state);
     Ok(())
 }
 
