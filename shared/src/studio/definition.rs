@@ -13,32 +13,43 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawFlow {
     #[serde(default)]
+    /// Studio's free-text description of the flow.
     pub description: Option<String>,
+    /// Every state (widget), in the file's order.
     pub states: Vec<RawState>,
+    /// The name of the trigger state executions start at.
     pub initial_state: String,
     #[serde(default)]
+    /// `allow_concurrent_calls` and any other flags, as written.
     pub flags: Option<Map<String, Value>>,
 }
 
 /// One state (widget) of the definition.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawState {
+    /// Unique in the flow; what `next` names.
     pub name: String,
     #[serde(rename = "type")]
+    /// Studio's `type`: `say-play`, `split-based-on`, …
     pub kind: String,
     #[serde(default)]
+    /// Its transitions, one per event (several `match` ones for a split).
     pub transitions: Vec<RawTransition>,
     #[serde(default)]
+    /// Its properties, checked when the widget is compiled.
     pub properties: Map<String, Value>,
 }
 
 /// A transition: an event and the state it leads to (none: the execution ends).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawTransition {
+    /// The event this transition follows: `audioComplete`, `keypress`, `match`, …
     pub event: String,
     #[serde(default)]
+    /// The state it leads to; absent or empty: the execution ends.
     pub next: Option<String>,
     #[serde(default)]
+    /// A `match` transition's conditions (all must hold).
     pub conditions: Vec<RawCondition>,
 }
 
@@ -46,12 +57,16 @@ pub struct RawTransition {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawCondition {
     #[serde(default)]
+    /// The label Studio shows for it.
     pub friendly_name: String,
     #[serde(default)]
+    /// Studio's copy of the split's input (the input itself is what is evaluated).
     pub arguments: Vec<String>,
     #[serde(rename = "type")]
+    /// Studio's `type`: `say-play`, `split-based-on`, …
     pub kind: String,
     #[serde(default)]
+    /// The value to compare with (may be Liquid).
     pub value: Value,
 }
 
@@ -60,6 +75,7 @@ pub struct RawCondition {
 pub struct Resource {
     /// `FW…`, when the file is a Flows API resource (or Studio's export names one).
     pub sid: Option<String>,
+    /// The label Studio shows for it.
     pub friendly_name: Option<String>,
 }
 

@@ -52,13 +52,20 @@ pub const EVENT_PARAM: &str = "FlowEvent";
 #[derive(Debug, Clone, Copy)]
 pub enum Arrival<'a> {
     /// The call's first webhook: the trigger's `incomingCall`.
-    Call { form: &'a Form },
+    Call {
+        /// The webhook's form parameters.
+        form: &'a Form,
+    },
     /// Twilio's callback for the widget the call waits at (`?widget=…&FlowEvent=…`, or
     /// `?FlowEvent=return` from a redirect's own TwiML).
     Callback {
+        /// `widget`: the widget the callback is for (none: a redirect handing the call back).
         widget: Option<&'a str>,
+        /// `FlowEvent`: what Twilio reports (`gather`, `dial`, `return`, …).
         event: Option<&'a str>,
+        /// The webhook's form parameters.
         form: &'a Form,
+        /// The webhook URL's query parameters.
         query: &'a Form,
     },
 }
@@ -66,7 +73,9 @@ pub enum Arrival<'a> {
 /// One webhook's result.
 #[derive(Debug)]
 pub struct Turn {
+    /// The answer.
     pub twiml: VoiceResponse,
+    /// The execution to store.
     pub execution: Execution,
     /// The callback named a widget the call is no longer at: nothing moved.
     pub stale: bool,
@@ -74,11 +83,14 @@ pub struct Turn {
 
 /// What one run needs besides the flow.
 pub struct Engine<'a> {
+    /// The flow (with its subflows).
     pub flow: &'a StudioFlow,
+    /// The client the flow's HTTP widgets use.
     pub http: &'a FlowHttp,
     /// The URL callbacks go to, without query (relative: Twilio resolves it against the
     /// webhook it just called).
     pub action: &'a str,
+    /// The time of this webhook.
     pub now: Timestamp,
 }
 

@@ -69,12 +69,16 @@ pub struct Execution {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Frame {
+    /// The parent's `run-subflow` widget.
     pub widget: String,
     #[serde(default)]
+    /// `trigger.parent.parameters`: what the parent passed.
     pub parameters: Map<String, Value>,
     #[serde(default)]
+    /// The parent's `flow.variables`, set aside.
     pub parent_variables: Map<String, Value>,
     #[serde(default)]
+    /// The parent's `widgets.*`, set aside.
     pub parent_widgets: Map<String, Value>,
 }
 
@@ -82,9 +86,11 @@ pub struct Frame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
+    /// The widget's name (`parent/name` inside a subflow).
     pub widget: String,
     /// The event it ended with (`keypress`, `success`, `match: If value equal_to 1`…).
     pub event: String,
+    /// When it ran.
     pub at: Timestamp,
     /// The status of its HTTP call, for HTTP widgets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +112,7 @@ pub struct Ended {
     /// Studio's error code when a guard or an error ended it (81000, 81001, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<u32>,
+    /// When it ended.
     pub at: Timestamp,
 }
 

@@ -11,6 +11,7 @@ use super::widget::{self, Kind, Widget};
 /// A Studio flow ready to run.
 #[derive(Debug)]
 pub struct StudioFlow {
+    /// The definition's description.
     pub description: Option<String>,
     /// The Flows API resource the file was, if it was one.
     pub resource: Resource,
@@ -33,6 +34,7 @@ pub struct Problem {
     pub widget: Option<String>,
     /// `line:col` in the JSON file.
     pub position: Option<(usize, usize)>,
+    /// What is wrong, in a sentence.
     pub message: String,
     /// How much it matters to a voice call.
     pub severity: Severity,

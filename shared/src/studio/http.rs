@@ -19,7 +19,9 @@ const MAX_REDIRECTS: usize = 5;
 /// One URL-prefix rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
+    /// The URL prefix to replace.
     pub from: String,
+    /// What replaces it.
     pub to: String,
 }
 
@@ -56,7 +58,9 @@ pub fn parse_rewrites(list: &str) -> Result<Vec<Rewrite>, String> {
 /// The request of one widget.
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// GET or POST.
     pub method: http::Method,
+    /// The URL, before `--http-rewrite`.
     pub url: String,
     /// `(content type, body)`.
     pub body: Option<(&'static str, Vec<u8>)>,
@@ -65,9 +69,13 @@ pub struct Call {
 /// What came back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    /// The HTTP status.
     pub status: u16,
+    /// The answer's `Content-Type`.
     pub content_type: String,
+    /// The answer's body, as text (at most 64 kB).
     pub body: String,
+    /// How long the call took.
     pub millis: u32,
 }
 
@@ -75,14 +83,19 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
     #[error("no answer within {0:?}")]
+    /// No answer within the deadline.
     Timeout(Duration),
     #[error("the answer is over {MAX_BODY_BYTES} bytes")]
+    /// An answer over Studio's 64 kB.
     TooLarge,
     #[error("`{0}` is not an http(s) URL")]
+    /// Not an http(s) URL.
     BadUrl(String),
     #[error("{0} is not a public address (private targets are refused)")]
+    /// A non-public address while only public ones may be reached.
     Refused(std::net::IpAddr),
     #[error("{0}")]
+    /// The connection failed (refused, reset, DNS, TLS).
     Transport(String),
 }
 

@@ -74,6 +74,8 @@ pub fn load_file(
 /// A Studio flow and the HTTP client its widgets share: what a process builds once.
 #[derive(Debug)]
 pub struct StudioRuntime {
+    /// The compiled flow.
     pub flow: StudioFlow,
+    /// The client its HTTP widgets share.
     pub http: FlowHttp,
 }

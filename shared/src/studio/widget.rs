@@ -18,9 +18,11 @@ use super::split::{self, Operator};
 /// One widget of a flow.
 #[derive(Debug)]
 pub struct Widget {
+    /// The widget's name, unique in its flow.
     pub name: String,
     /// Studio's `type`, as written.
     pub type_name: String,
+    /// What it does, with its properties.
     pub kind: Kind,
     /// Event → next widget (`None`: the execution ends there).
     pub transitions: BTreeMap<String, Option<String>>,
@@ -37,46 +39,71 @@ pub struct Match {
     pub label: String,
     /// Every condition must hold (Studio writes one; several are read as AND).
     pub conditions: Vec<Condition>,
+    /// The widget this match leads to (`None`: the execution ends).
     pub next: Option<String>,
 }
 
 /// `input <operator> value`.
 #[derive(Debug)]
 pub struct Condition {
+    /// Studio's `type` of the condition.
     pub operator: Operator,
+    /// The value compared with, rendered per call.
     pub value: Template,
 }
 
 /// What a widget does, with its properties.
 #[derive(Debug)]
 pub enum Kind {
+    /// `trigger`: where executions start.
     Trigger,
+    /// `say-play`.
     SayPlay(SayPlay),
+    /// `gather-input-on-call`.
     Gather(Box<Gather>),
+    /// `split-based-on`.
     Split {
+        /// `input`: the value the conditions test (Liquid).
         input: Template,
     },
+    /// `set-variables`: `flow.variables` keys and their values (Liquid).
     SetVariables(Vec<(String, Template)>),
+    /// `make-http-request`.
     HttpRequest(Box<HttpRequest>),
+    /// `run-function`: POSTs `parameters` as a form to `url`.
     RunFunction {
+        /// `url` (Liquid).
         url: Template,
+        /// `parameters`: `{key, value}` pairs, values as templates.
         parameters: Vec<(String, Template)>,
     },
+    /// `connect-call-to`.
     Connect(Box<Connect>),
+    /// `record-voicemail`.
     RecordVoicemail(RecordVoicemail),
+    /// `enqueue-call`, and `send-to-flex` (both answer `<Enqueue>`).
     Enqueue(Box<Enqueue>),
+    /// `add-twiml-redirect`.
     Redirect {
+        /// `url` (Liquid).
         url: Template,
+        /// `method`: GET or POST.
         method: String,
+        /// `timeout`: seconds control may stay away (14,400 by default).
         timeout_secs: u64,
     },
+    /// `fork-stream`.
     ForkStream(Box<ForkStream>),
+    /// `capture-payments`.
     Pay(Box<Pay>),
+    /// `connect-virtual-agent` (v1).
     VirtualAgent(VirtualAgent),
     /// `run-subflow`: the subflow is found at load (by SID or file name) and attached to
     /// the flow under this widget's name.
     Subflow {
+        /// `flow_sid`: the subflow's SID, or its file name in the subflow folder.
         flow_sid: String,
+        /// `parameters`: `{key, value}` pairs, values as templates.
         parameters: Vec<(String, Template)>,
     },
     /// A Studio widget callflow cannot run on a voice call, and why.
@@ -86,105 +113,165 @@ pub enum Kind {
 /// `say-play`: exactly one of say / play / digits.
 #[derive(Debug)]
 pub struct SayPlay {
+    /// `say`: the text to speak (Liquid; SSML allowed).
     pub say: Option<Template>,
+    /// `play`: an audio URL (Liquid).
     pub play: Option<Template>,
+    /// `digits`: DTMF to play (`w` and `W` pause).
     pub digits: Option<Template>,
+    /// `voice`: the TTS voice (`default` leaves it to the account).
     pub voice: Option<String>,
+    /// `language` (BCP-47).
     pub language: Option<String>,
+    /// `loop`: how many times it plays.
     pub loops: Option<u32>,
 }
 
 /// `gather-input-on-call`.
 #[derive(Debug)]
 pub struct Gather {
+    /// The prompt said or played inside the `<Gather>`.
     pub prompt: SayPlay,
+    /// `timeout` in seconds.
     pub timeout: Option<u32>,
+    /// `finish_on_key`: the key that ends input.
     pub finish_on_key: Option<String>,
+    /// `stop_gather`: whether a key press ends the gather (`finishOnKey`).
     pub stop_gather: bool,
+    /// `number_of_digits`: input ends after this many keys.
     pub number_of_digits: Option<u32>,
+    /// `gather_language`: the speech recognition language.
     pub gather_language: Option<String>,
+    /// `hints`: words speech recognition should expect (Liquid).
     pub hints: Option<Template>,
+    /// `profanity_filter`.
     pub profanity_filter: Option<bool>,
+    /// `speech_timeout`: `auto` or seconds.
     pub speech_timeout: Option<String>,
+    /// `speech_model`.
     pub speech_model: Option<String>,
 }
 
 /// How `make-http-request` sends its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentType {
+    /// `application/x-www-form-urlencoded`.
     Form,
+    /// `application/json`.
     Json,
 }
 
 /// `make-http-request`.
 #[derive(Debug)]
 pub struct HttpRequest {
+    /// `method`: GET or POST.
     pub method: http::Method,
+    /// `url` (Liquid).
     pub url: Template,
+    /// `content_type`: form or JSON.
     pub content_type: ContentType,
+    /// `body`: the request body (Liquid), sent when no `parameters` are.
     pub body: Option<Template>,
+    /// `parameters`: `{key, value}` pairs, values as templates.
     pub parameters: Vec<(String, Template)>,
 }
 
 /// What `connect-call-to` dials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Noun {
+    /// One phone number.
     Number,
+    /// Up to 10 numbers, comma-separated, rung together.
     NumberMulti,
+    /// A Twilio Client identity.
     Client,
+    /// A SIP endpoint.
     Sip,
+    /// A conference.
     Conference,
+    /// A Twilio SIM.
     Sim,
 }
 
 /// `connect-call-to`.
 #[derive(Debug)]
 pub struct Connect {
+    /// `noun`: what is dialled.
     pub noun: Noun,
+    /// `to`: the number(s), client identity, conference or SIM (Liquid).
     pub to: Option<Template>,
+    /// `caller_id` (Liquid).
     pub caller_id: Option<Template>,
+    /// `record`: record from answer.
     pub record: bool,
+    /// `timeout` in seconds.
     pub timeout: Option<u32>,
+    /// `time_limit`: seconds the connected call may last.
     pub time_limit: Option<u32>,
+    /// `sip_endpoint` (Liquid).
     pub sip_endpoint: Option<Template>,
+    /// `sip_username` (Liquid).
     pub sip_username: Option<Template>,
+    /// `sip_password` (Liquid).
     pub sip_password: Option<Template>,
 }
 
 /// `record-voicemail`.
 #[derive(Debug)]
 pub struct RecordVoicemail {
+    /// `timeout` in seconds.
     pub timeout: Option<u32>,
+    /// `finish_on_key`: the key that ends input.
     pub finish_on_key: Option<String>,
+    /// `max_length`: longest recording, in seconds.
     pub max_length: Option<u32>,
+    /// `transcribe`.
     pub transcribe: bool,
+    /// `transcription_callback_url` (Liquid).
     pub transcription_callback_url: Option<Template>,
+    /// `trim`: `trim-silence` or `do-not-trim`.
     pub trim: Option<String>,
+    /// `play_beep`.
     pub play_beep: Option<bool>,
+    /// `recording_status_callback_url` (Liquid).
     pub recording_status_callback_url: Option<Template>,
 }
 
 /// `enqueue-call` and `send-to-flex` (voice): both answer `<Enqueue>`.
 #[derive(Debug)]
 pub struct Enqueue {
+    /// `queue_name` (Liquid).
     pub queue_name: Option<Template>,
+    /// The TaskRouter workflow (`workflow_sid`, or send-to-flex's `workflow`).
     pub workflow_sid: Option<Template>,
+    /// The task's attributes, a JSON string (Liquid).
     pub task_attributes: Option<Template>,
+    /// The task's `priority` (Liquid).
     pub priority: Option<Template>,
+    /// `timeout` in seconds.
     pub timeout: Option<Template>,
+    /// `wait_url`: hold music TwiML (Liquid).
     pub wait_url: Option<Template>,
+    /// `wait_url_method`: GET or POST.
     pub wait_url_method: Option<String>,
 }
 
 /// `fork-stream`.
 #[derive(Debug)]
 pub struct ForkStream {
+    /// `stream_action`: start (true) or stop.
     pub start: bool,
+    /// The widget's name, unique in its flow.
     pub name: Option<Template>,
+    /// `stream_transport_type` is `siprec` (else a WebSocket stream).
     pub siprec: bool,
+    /// `url` (Liquid).
     pub url: Option<Template>,
+    /// `stream_connector`: the SIPREC connector (Liquid).
     pub connector: Option<Template>,
+    /// `stream_track`.
     pub track: Option<String>,
+    /// `parameters`: `{key, value}` pairs, values as templates.
     pub parameters: Vec<(String, Template)>,
 }
 
@@ -193,15 +280,20 @@ pub struct ForkStream {
 pub struct Pay {
     /// `(TwiML attribute, value)` for every property given.
     pub attributes: Vec<(&'static str, Template)>,
+    /// `parameters`: `{key, value}` pairs, values as templates.
     pub parameters: Vec<(String, Template)>,
 }
 
 /// `connect-virtual-agent`.
 #[derive(Debug)]
 pub struct VirtualAgent {
+    /// `connector`: the virtual agent connector's name (Liquid).
     pub connector: Template,
+    /// `language` (BCP-47).
     pub language: Option<Template>,
+    /// `sentiment_analysis`.
     pub sentiment_analysis: Option<bool>,
+    /// `status_callback` (Liquid).
     pub status_callback: Option<Template>,
 }
 
