@@ -1108,71 +1108,6 @@ fn join_spaced_dots(source: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Which widget outputs a template reads: (widget name, first key under it if written as
-/// `widgets.NAME.KEY...`, None when the whole widget is used e.g. `widgets.NAME | to_json` or
-/// `widgets.NAME` alone). Also handles `widgets["NAME"]` / `widgets['NAME']`. A textual scan of
-/// the markup (`{{ }}`, `{% %}`); each pair once, in order of first appearance.
-pub fn widget_reads(source: &str) -> Vec<(String, Option<String>)> {
-    let source = join_spaced_dots(source);
-    let source = source.as_ref();
-    let bytes = source.as_bytes();
-    let mut reads: Vec<(String, Option<String>)> = Vec::new();
-    for_each_markup(source, |start, end| {
-        let region = &source[start..end];
-        let mut from = 0;
-        while let Some(found) = region[from..].find("widgets") {
-            let at = start + from + found;
-            from += found + "widgets".len();
-            let preceded_ok = at == start
-                || !(is_ident_byte(bytes[at - 1])
-                    || bytes[at - 1] == b'.'
-                    || bytes[at - 1] == b']');
-            if !preceded_ok {
-                continue;
-            }
-            let rest = &source[at + "widgets".len()..end];
-            let Some((name, used)) = index_segment(rest) else {
-                continue;
-            };
-            let key = index_segment(&rest[used..]).map(|(k, _)| k.to_owned());
-            let entry = (name.to_owned(), key);
-            if !reads.contains(&entry) {
-                reads.push(entry);
-            }
-        }
-    });
-    reads
-}
-
-/// Reads one `.name`, `["name"]` or `['name']` at the start of `s`: the name and the bytes used.
-fn index_segment(s: &str) -> Option<(&str, usize)> {
-    let bytes = s.as_bytes();
-    match bytes.first()? {
-        b'.' => {
-            let len = bytes[1..].iter().take_while(|b| is_ident_byte(**b)).count();
-            (len > 0).then(|| (&s[1..1 + len], 1 + len))
-        }
-        b'[' => {
-            let inner = s[1..].trim_start();
-            let skipped = s.len() - 1 - inner.len();
-            let quote = *inner.as_bytes().first()?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
-            let close = inner[1..].find(quote as char)?;
-            let name = &inner[1..1 + close];
-            let after = &inner[1 + close + 1..];
-            let after_trimmed = after.trim_start();
-            if !after_trimmed.starts_with(']') {
-                return None;
-            }
-            let used = 1 + skipped + 1 + close + 1 + (after.len() - after_trimmed.len()) + 1;
-            Some((name, used))
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1507,26 +1442,5 @@ mod tests {
         let out = render("{{ \"now\" | date: \"%H:%M\" }}", &json!({}));
         assert_eq!(out.len(), 5, "{out}");
         assert_eq!(out.as_bytes()[2], b':');
-    }
-
-    #[test]
-    fn widget_reads_shapes() {
-        let reads = widget_reads(
-            "Hi {{widgets.gather_1.Digits}} {{ widgets.http.parsed.sites[0].x }} {{widgets.fetch | to_json}} \
-             {% if widgets[\"g2\"].SpeechResult %}{{ widgets['h2'] }}{% endif %}{{widgets.fetch.parsed. key}}\
-             {{ widgets[\"h3\"][\"parsed\"] }} {{widgets.gather_1.Digits}} {{ my_widgets.x }}",
-        );
-        let expected: Vec<(String, Option<String>)> = vec![
-            ("gather_1".into(), Some("Digits".into())),
-            ("http".into(), Some("parsed".into())),
-            ("fetch".into(), None),
-            ("g2".into(), Some("SpeechResult".into())),
-            ("h2".into(), None),
-            ("fetch".into(), Some("parsed".into())),
-            ("h3".into(), Some("parsed".into())),
-        ];
-        assert_eq!(reads, expected);
-        assert!(widget_reads("widgets.x outside markup").is_empty());
-        assert!(widget_reads("{{ flow.variables.widgets }}").is_empty());
     }
 }

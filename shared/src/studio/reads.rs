@@ -8,7 +8,7 @@
 //! `.last` keeps everything below that point.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -82,23 +82,16 @@ impl ReadTree {
 
 /// Every `widgets.NAME.a.b…` path in `source`, by widget.
 pub fn analyse<'a>(sources: impl IntoIterator<Item = &'a str>) -> HashMap<String, ReadTree> {
-    static PATH: OnceLock<Option<Regex>> = OnceLock::new();
-    let path = PATH.get_or_init(|| {
+    static PATH: LazyLock<Regex> = LazyLock::new(|| {
+        // A constant pattern, compiled by every test of this module.
         Regex::new(
             r#"widgets\s*(?:\.\s*([A-Za-z0-9_\-]+)|\[\s*["']([^"']+)["']\s*\])((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_\-]*)*)"#,
         )
-        .ok()
+        .expect("the widget path pattern compiles")
     });
     let mut trees: HashMap<String, ReadTree> = HashMap::new();
     for source in sources {
-        let Some(path) = path else {
-            // The pattern is a constant that compiles; without it, keep everything read.
-            for (widget, _) in super::liquid::widget_reads(source) {
-                trees.entry(widget).or_default().insert(&[]);
-            }
-            continue;
-        };
-        for caps in path.captures_iter(source) {
+        for caps in PATH.captures_iter(source) {
             let Some(widget) = caps.get(1).or_else(|| caps.get(2)) else {
                 continue;
             };
