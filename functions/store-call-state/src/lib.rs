@@ -141,10 +141,9 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         let state = store.start(call, now).await?;
         // A state a progress callback created (ringing) is followed to the status of the
         // call's first webhook; a new state already has it, so this writes only then.
-        let mut followed = state.clone();
-        if followed.follow_webhook_status(&status) {
+        if state.would_follow(&status) {
             let update = StatusUpdate {
-                status: followed.status,
+                status: CallStatus::InProgress,
                 duration: None,
                 sequence: None,
                 at: None,

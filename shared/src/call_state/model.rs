@@ -295,13 +295,18 @@ impl CallState {
     /// rolled back, and other statuses on voice webhooks are left to the status callbacks
     /// (which carry the duration and sequence number). Returns whether it changed.
     pub fn follow_webhook_status(&mut self, status: &CallStatus) -> bool {
-        let follows = *status == CallStatus::InProgress
-            && self.status != CallStatus::InProgress
-            && !self.status.is_final();
+        let follows = self.would_follow(status);
         if follows {
             self.status = CallStatus::InProgress;
         }
         follows
+    }
+
+    /// Whether [`CallState::follow_webhook_status`] would change the status.
+    pub fn would_follow(&self, status: &CallStatus) -> bool {
+        *status == CallStatus::InProgress
+            && self.status != CallStatus::InProgress
+            && !self.status.is_final()
     }
 
     /// Records a call-progress update (a status callback, or the status on a voice webhook).
