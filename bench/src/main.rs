@@ -5,6 +5,7 @@
 
 mod delay;
 mod emulator;
+mod floor;
 mod lambda;
 mod load;
 mod procs;
@@ -58,8 +59,9 @@ struct Args {
     /// Scratch folder for process logs.
     #[arg(long, default_value = "bench/out/tmp")]
     logs: PathBuf,
-    /// Sides to run.
-    #[arg(long, value_delimiter = ',', default_value = "rust,node", value_parser = ["rust", "node"])]
+    /// Sides to run: `rust` is callflow as deployed (no call index), `rust-index` is
+    /// `callflow serve` with its call index on, `node` the Twilio Functions baseline.
+    #[arg(long, value_delimiter = ',', default_value = "rust,rust-index,node", value_parser = ["rust", "rust-index", "node"])]
     sides: Vec<String>,
     /// Skip the Lambda-shaped measure.
     #[arg(long)]
@@ -147,7 +149,16 @@ async fn main() -> Result<()> {
         meta: meta(&args),
         ..Report::default()
     };
-    for (kind, tag) in [(Kind::Rust, 1u8), (Kind::Node, 2u8)] {
+    eprintln!("== floor (loopback round trip, one commit)");
+    match floor::measure(&client).await {
+        Ok(floor) => report.floor = Some(floor),
+        Err(e) => eprintln!("floor: {e:#}"),
+    }
+    for (kind, tag) in [
+        (Kind::Rust, 1u8),
+        (Kind::RustIndexed, 3u8),
+        (Kind::Node, 2u8),
+    ] {
         if !args.sides.iter().any(|s| s == kind.label()) {
             continue;
         }
@@ -165,6 +176,7 @@ async fn main() -> Result<()> {
         };
         match kind {
             Kind::Rust => report.rust = Some(result),
+            Kind::RustIndexed => report.rust_index = Some(result),
             Kind::Node => report.node = Some(result),
         }
     }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::floor::Floor;
 use crate::lambda::FnResult;
 use crate::load::Phase;
 
@@ -59,9 +60,14 @@ pub struct Meta {
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub meta: Meta,
+    /// callflow as deployed (no call index).
     pub rust: Option<SideResult>,
+    /// `callflow serve` with its call index on.
+    pub rust_index: Option<SideResult>,
     pub node: Option<SideResult>,
     pub lambda: Vec<FnResult>,
+    /// What a webhook cannot go below on this machine (c=1).
+    pub floor: Option<Floor>,
     pub targets: Vec<Target>,
 }
 
@@ -198,12 +204,17 @@ pub fn compare(previous: &serde_json::Value, now: &Report, noise: f64) -> String
     let side = |name: &str| -> Option<SideResult> {
         serde_json::from_value(previous.get(name)?.clone()).ok()
     };
-    let (old_rust, old_node) = (side("rust"), side("node"));
+    let (old_rust, old_index, old_node) = (side("rust"), side("rust_index"), side("node"));
     let mut out =
         String::from("| measure | side | before | now | change |\n|---|---|---:|---:|---|\n");
     for m in metrics() {
         for (name, old, new) in [
             ("callflow", old_rust.as_ref(), now.rust.as_ref()),
+            (
+                "callflow + index",
+                old_index.as_ref(),
+                now.rust_index.as_ref(),
+            ),
             ("Node", old_node.as_ref(), now.node.as_ref()),
         ] {
             let (Some(old), Some(new)) =
@@ -261,43 +272,70 @@ pub fn targets(report: &Report) -> Vec<Target> {
     let (r, n) = (report.rust.as_ref(), report.node.as_ref());
     let pair = |f: &dyn Fn(&SideResult) -> Option<f64>| (r.and_then(f), n.and_then(f));
     let mut out = Vec::new();
-    let mut ratio = |name: &str, (rv, nv): (Option<f64>, Option<f64>), higher: bool| {
-        let met = match (rv, nv) {
-            (Some(rv), Some(nv)) if higher => Some(rv >= 5.0 * nv),
-            (Some(rv), Some(nv)) => Some(rv * 5.0 <= nv),
-            _ => None,
+    // The targets of issue 20, each a ratio to Node measured in the same run.
+    let mut ratio =
+        |name: &str, (rv, nv): (Option<f64>, Option<f64>), factor: f64, higher: bool| {
+            let met = match (rv, nv) {
+                (Some(rv), Some(nv)) if higher => Some(rv >= factor * nv),
+                (Some(rv), Some(nv)) => Some(rv * factor <= nv),
+                _ => None,
+            };
+            let times = match (rv, nv) {
+                (Some(rv), Some(nv)) if rv > 0.0 && nv > 0.0 => {
+                    format!(", {:.1}×", if higher { rv / nv } else { nv / rv })
+                }
+                _ => String::new(),
+            };
+            out.push(Target {
+                name: name.into(),
+                met,
+                detail: format!("callflow {} vs Node {}{times}", fmt(rv), fmt(nv)),
+            });
         };
-        out.push(Target {
-            name: name.into(),
-            met,
-            detail: format!("callflow {} vs Node {}", fmt(rv), fmt(nv)),
-        });
-    };
     ratio(
-        "throughput c=32 ≥ 5× Node",
+        "throughput c=32 ≥ 10× Node",
         pair(&|s| s.c32.as_ref().map(|p| p.webhooks_per_sec)),
+        10.0,
         true,
     );
     ratio(
-        "throughput c=1 ≥ 5× Node",
-        pair(&|s| s.c1.as_ref().map(|p| p.webhooks_per_sec)),
-        true,
-    );
-    ratio(
-        "p99 c=32 ≤ 1/5 Node",
+        "p99 c=32 ≤ 1/10 Node",
         pair(&|s| s.c32.as_ref().map(|p| p.p99_ms)),
+        10.0,
         false,
     );
     ratio(
-        "p99 c=1 ≤ 1/5 Node",
-        pair(&|s| s.c1.as_ref().map(|p| p.p99_ms)),
+        "server CPU per webhook c=32 ≤ 1/15 Node",
+        pair(&|s| s.c32.as_ref().map(|p| p.server_cpu_us_per_webhook)),
+        15.0,
         false,
     );
     ratio(
-        "peak RSS ≤ 1/5 Node",
+        "peak RSS ≤ 1/12 Node",
         pair(&|s| s.peak_rss_kib.map(|k| k as f64 / 1024.0)),
+        12.0,
         false,
     );
+    let p50 = r.and_then(|s| s.c1.as_ref().map(|p| p.p50_ms));
+    let floor = report.floor.as_ref().map(|f| f.webhook_floor_ms);
+    out.push(Target {
+        name: "p50 c=1 within 2× the measured floor".into(),
+        met: p50.zip(floor).map(|(p50, floor)| p50 <= 2.0 * floor),
+        detail: format!("callflow {} ms, floor {} ms", fmt(p50), fmt(floor)),
+    });
+    let initial = r.and_then(|s| s.sync_requests_per_step.as_ref().map(|x| x.initial));
+    out.push(Target {
+        name: "exactly 1 Sync request per new call (deployed)".into(),
+        met: initial.map(|g| (g - 1.0).abs() < 1e-9),
+        detail: format!(
+            "callflow {}; with serve's call index {}",
+            fmt(initial),
+            fmt(report
+                .rust_index
+                .as_ref()
+                .and_then(|s| s.sync_requests_per_step.as_ref().map(|x| x.initial)))
+        ),
+    });
     let gather = r.and_then(|s| s.sync_requests_per_step.as_ref().map(|x| x.gather));
     out.push(Target {
         name: "exactly 1 Sync request per warm gather".into(),
@@ -321,21 +359,26 @@ pub fn targets(report: &Report) -> Vec<Target> {
 /// The comparison as a Markdown table (also what the terminal shows).
 pub fn table(report: &Report) -> String {
     let mut s = String::new();
-    s.push_str("| measure | unit | callflow (Rust) | Node baseline | callflow advantage |\n");
-    s.push_str("|---|---|---:|---:|---:|\n");
+    s.push_str("| measure | unit | callflow (deployed) | callflow (serve, call index) | Node baseline | callflow advantage |\n");
+    s.push_str("|---|---|---:|---:|---:|---:|\n");
     for m in metrics() {
         let rv = report.rust.as_ref().and_then(|x| (m.get)(x));
+        let iv = report.rust_index.as_ref().and_then(|x| (m.get)(x));
         let nv = report.node.as_ref().and_then(|x| (m.get)(x));
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} |\n",
             m.label,
             m.unit,
             fmt(rv),
+            fmt(iv),
             fmt(nv),
             advantage(m.higher_is_better, rv, nv)
         ));
     }
-    for side in [&report.rust, &report.node].into_iter().flatten() {
+    for side in [&report.rust, &report.rust_index, &report.node]
+        .into_iter()
+        .flatten()
+    {
         for (name, phase) in [("c=1", &side.c1), ("c=32", &side.c32)] {
             if let Some(p) = phase {
                 if p.webhooks_failed > 0 || p.not_twiml > 0 {
@@ -369,6 +412,14 @@ pub fn table(report: &Report) -> String {
                 s.push_str(&format!("\n{}: {e}\n", f.name));
             }
         }
+    }
+    if let Some(f) = &report.floor {
+        s.push_str(&format!(
+            "\n\nFloor at c=1 on this machine: loopback HTTP round trip {} ms (p50), one WAL commit (synchronous=NORMAL) {} ms (p50); two round trips and a commit: {} ms\n",
+            fmt(Some(f.loopback_round_trip_ms)),
+            fmt(Some(f.commit_ms)),
+            fmt(Some(f.webhook_floor_ms))
+        ));
     }
     s.push_str("\n\nTargets\n\n");
     for t in &report.targets {

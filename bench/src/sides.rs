@@ -1,5 +1,7 @@
-//! The two function servers under test and the one place that knows how to start each:
-//! callflow's Rust dev server and the Node baseline under twilio-run.
+//! The function servers under test and the one place that knows how to start each:
+//! callflow's Rust dev server in the deployed configuration (no call index: one Sync
+//! request per new call), the same with `serve`'s call index on (what the dashboard
+//! reads), and the Node baseline under twilio-run.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,7 +15,10 @@ use crate::Creds;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// `callflow serve` as deployed: `--call-index-map=` (no call index).
     Rust,
+    /// `callflow serve` with its call index on (its default, for the dashboard).
+    RustIndexed,
     Node,
 }
 
@@ -21,6 +26,7 @@ impl Kind {
     pub fn label(self) -> &'static str {
         match self {
             Kind::Rust => "rust",
+            Kind::RustIndexed => "rust-index",
             Kind::Node => "node",
         }
     }
@@ -48,7 +54,9 @@ pub struct Server {
 
 impl Launch {
     /// callflow's dev server. THE place to adjust if `callflow serve` changes its flags.
-    fn rust_command(&self, port: u16, sync_url: &str) -> Result<Command> {
+    /// `indexed`: leave `serve`'s call index on; otherwise `--call-index-map=` turns it
+    /// off, as in the deployed functions.
+    fn rust_command(&self, port: u16, sync_url: &str, indexed: bool) -> Result<Command> {
         let mut cmd = match &self.rust_cmd {
             Some(template) => {
                 let words: Vec<String> = template
@@ -72,6 +80,9 @@ impl Launch {
                 cmd
             }
         };
+        if !indexed {
+            cmd.arg("--call-index-map=");
+        }
         cmd.env("TWILIO_ACCOUNT_SID", &self.creds.account_sid)
             .env("TWILIO_AUTH_TOKEN", &self.creds.auth_token)
             .env("TWILIO_SYNC_URL", sync_url)
@@ -133,7 +144,8 @@ impl Launch {
     ) -> Result<Server> {
         let port = free_port()?;
         let cmd = match kind {
-            Kind::Rust => self.rust_command(port, sync_url)?,
+            Kind::Rust => self.rust_command(port, sync_url, false)?,
+            Kind::RustIndexed => self.rust_command(port, sync_url, true)?,
             Kind::Node => self.node_command(port, sync_url)?,
         };
         let label = kind.label();
