@@ -97,7 +97,7 @@ const NOT_RUN_HERE: [(&str, &str); 11] = [
         "cargo run -p callflow-cli -- call --to http://localhost:9000/",
         "scripts/check-lambda-watch runs the cargo lambda watch steps",
     ),
-    ("sam build", "needs an AWS account"),
+    ("sam build", "scripts/check-sam-build runs sam build"),
     ("sam deploy", "needs an AWS account"),
 ];
 
