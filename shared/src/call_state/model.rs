@@ -108,10 +108,10 @@ pub struct CallState {
 pub struct Selection {
     /// The stage the input answered.
     pub stage: String,
-    /// `Digits`, at most [`MAX_DIGITS_BYTES`].
+    /// `Digits`, at most 64 bytes (longer input is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digits: Option<String>,
-    /// `SpeechResult`, at most [`MAX_SPEECH_BYTES`].
+    /// `SpeechResult`, at most 1,024 bytes (longer input is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
     /// `Confidence` of a speech answer, as text (`"0.91"`), as documents always held it.
