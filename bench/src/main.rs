@@ -30,8 +30,11 @@ use webhook::{call_script, call_sid, Step};
 /// Credentials shared by the emulator and both sides (all local, made up).
 #[derive(Clone, Debug)]
 pub struct Creds {
+    /// The account both sides and the emulator use (`AC…`).
     pub account_sid: String,
+    /// The auth token Twilio would sign webhooks with; the load generator signs with it.
     pub auth_token: String,
+    /// The token the sides present to the emulator's Sync API (HTTP basic password).
     pub api_token: String,
 }
 

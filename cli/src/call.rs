@@ -38,10 +38,15 @@ pub struct CallOptions {
     pub digits: Vec<String>,
     /// Answers for speech gathers, in order (used when a gather takes speech and no digits remain).
     pub speech: Vec<String>,
+    /// `AccountSid` of the simulated call; requests are signed as this account.
     pub account_sid: String,
+    /// Signs every request (`X-Twilio-Signature`), as Twilio would.
     pub auth_token: String,
+    /// `CallSid` of the simulated call (`CA…`).
     pub call_sid: String,
+    /// `From`: the simulated caller's number.
     pub from: String,
+    /// `To`: the number the caller dialled.
     pub to: String,
     /// Bearer token for `get-call-state`; without one the read is signed instead.
     pub api_token: Option<String>,
@@ -59,9 +64,13 @@ pub struct CallOptions {
 /// One request the simulated call made, and what came back.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// The URL posted to.
     pub url: String,
+    /// The form parameters posted, in order.
     pub params: Vec<(String, String)>,
+    /// The HTTP status of the answer.
     pub status: u16,
+    /// The answer's body (TwiML for a voice webhook).
     pub body: String,
     /// How long the webhook took to answer.
     pub millis: f64,
@@ -79,7 +88,9 @@ pub struct Step {
 /// The whole simulated call.
 #[derive(Debug, Clone)]
 pub struct CallReport {
+    /// The simulated call's `CallSid`.
     pub call_sid: String,
+    /// Every request made, in order, the status callback last.
     pub steps: Vec<Step>,
     /// What the caller heard or did, in order (`say: …`, `gather: …`, `dial: …`).
     pub transcript: Vec<String>,

@@ -17,7 +17,9 @@ use crate::dev_credentials;
 /// An account SID and its auth token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// `AC…`.
     pub account_sid: String,
+    /// The auth token that signs webhooks (`X-Twilio-Signature`).
     pub auth_token: String,
 }
 
@@ -78,8 +80,11 @@ pub fn for_client(
 /// What `callflow token` signs with: an account and one of its API keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
+    /// `AC…`: the account the key belongs to (the token's `sub`).
     pub account_sid: String,
+    /// `SK…`: the API key (the token's `iss`).
     pub key_sid: String,
+    /// The API key's secret, which signs the token.
     pub secret: String,
 }
 

@@ -17,10 +17,13 @@ pub const PATH: &str = ".callflow/dev-credentials";
 /// One set of development credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevCredentials {
+    /// `AC…`: the account the embedded emulator runs as.
     pub account_sid: String,
+    /// The auth token `serve`'s functions check signatures with, and `call`/`sign` sign with.
     pub auth_token: String,
     /// `SK…`: signs `sync-token`'s access tokens; the embedded emulator knows it.
     pub api_key_sid: String,
+    /// The secret of `api_key_sid`.
     pub api_key_secret: String,
     /// `CALLFLOW_API_TOKEN`: the bearer token for `sync-token` and JSON reads.
     pub api_token: String,

@@ -46,13 +46,15 @@ pub struct DiffArgs {
 /// The output formats of `callflow flow diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
+    /// One line per change, for a terminal or a review comment.
     Text,
+    /// The new revision's graph with what changed marked on it.
     Svg,
 }
 
 /// A flow reduced to what a diff compares.
 #[derive(Debug, Clone, Default)]
-pub struct Model {
+pub(crate) struct Model {
     /// `widget` (Studio) or `stage` (TOML).
     pub noun: &'static str,
     /// Where calls start (Studio: the trigger's name).
@@ -64,7 +66,7 @@ pub struct Model {
 
 /// One widget or stage.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct NodeModel {
+pub(crate) struct NodeModel {
     /// Studio's widget type, or the stage's kind (`gather`, `dial`, `end`, …).
     pub kind: String,
     /// Property → its value as compact JSON (strings quoted, Liquid as written).
@@ -77,7 +79,7 @@ pub struct NodeModel {
 
 /// One change of behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     Start {
         old: Option<String>,
         new: Option<String>,
@@ -115,7 +117,7 @@ pub enum Change {
 
 /// A widget moved on the canvas (no change of behaviour).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Moved {
+pub(crate) struct Moved {
     pub name: String,
     pub old: (i64, i64),
     pub new: (i64, i64),
@@ -123,7 +125,7 @@ pub struct Moved {
 
 /// What changed from one revision to the next.
 #[derive(Debug, Clone, Default)]
-pub struct FlowDiff {
+pub(crate) struct FlowDiff {
     pub noun: &'static str,
     pub changes: Vec<Change>,
     pub moves: Vec<Moved>,
@@ -131,7 +133,7 @@ pub struct FlowDiff {
 
 /// Reads a flow file into its [`Model`]; `/dev/null` (git's side of an added or deleted
 /// file) is an empty flow.
-pub fn read(path: &Path) -> anyhow::Result<Model> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<Model> {
     if path == Path::new("/dev/null") {
         return Ok(Model {
             noun: "widget",
@@ -144,7 +146,7 @@ pub fn read(path: &Path) -> anyhow::Result<Model> {
 }
 
 /// The [`Model`] of flow text `text` (file `name`, for its problems).
-pub fn model(name: &str, text: &str) -> anyhow::Result<Model> {
+pub(crate) fn model(name: &str, text: &str) -> anyhow::Result<Model> {
     if definition::looks_like_studio(text) {
         studio_model(name, text)
     } else {
@@ -292,7 +294,7 @@ fn stage_kind(stage: &callflow::flow::Stage) -> String {
 type Same = dyn Fn(&NodeModel, &NodeModel) -> bool;
 
 /// Compares two revisions.
-pub fn diff(old: &Model, new: &Model) -> FlowDiff {
+pub(crate) fn diff(old: &Model, new: &Model) -> FlowDiff {
     let noun = if new.nodes.is_empty() {
         old.noun
     } else {

@@ -10,7 +10,10 @@ use callflow::studio::{definition, Severity, StudioFlow};
 
 /// A flow file, read.
 pub enum FlowFile {
+    /// A callflow TOML flow (any file that does not look like a Studio flow).
     Toml(Flow),
+    /// A Studio flow definition (a Console export or a Flows API resource), compiled
+    /// leniently.
     Studio(Box<StudioFlow>),
 }
 

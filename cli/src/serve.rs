@@ -195,16 +195,23 @@ impl ServeOptions {
 
 /// A running dev server.
 pub struct Served {
+    /// The address it listens on (the port is the OS's pick when asked for 0).
     pub addr: SocketAddr,
+    /// `http://{addr}`: where the functions, the dashboard and the embedded emulator are.
     pub base_url: String,
+    /// The account the functions check signatures for (and the embedded emulator runs as).
     pub account_sid: String,
+    /// The auth token webhooks must be signed with.
     pub auth_token: String,
+    /// The bearer token for `get-call-state`'s JSON reads and `sync-token`.
     pub api_token: Option<String>,
     /// The API key that signs access tokens (`None`: `sync-token` cannot sign).
     pub api_key: Option<(String, String)>,
     /// The prefix signatures are checked against (the served address unless given).
     pub public_base_url: String,
+    /// The Sync the functions use: `base_url` for the embedded emulator, else `--sync-url`.
     pub sync_url: String,
+    /// Whether the Sync emulator runs inside this server (no `--sync-url` given).
     pub embedded_emulator: bool,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The flow file's watcher, when there is a flow file.

@@ -32,6 +32,7 @@ pub struct SignRequest {
     pub url: String,
     /// POST parameters as `Key=Value` (empty for a GET).
     pub params: Vec<String>,
+    /// The auth token the signature is an HMAC with.
     pub auth_token: String,
     /// Sign a GET (parameters belong in the URL's query).
     pub get: bool,
@@ -43,7 +44,9 @@ pub struct SignRequest {
 /// What `sign` prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
+    /// `X-Twilio-Signature`'s value: base64 HMAC-SHA1 of the URL and the sorted parameters.
     pub signature: String,
+    /// A `curl` command that sends the signed request as it is, ready to paste.
     pub curl: String,
     /// The fields that were filled in, as `Key=Value`, in the order they were added.
     pub filled: Vec<String>,

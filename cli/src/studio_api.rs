@@ -52,6 +52,7 @@ pub struct PullArgs {
     /// A revision: its number, LatestPublished or LatestRevision [default: the latest]
     #[arg(long)]
     pub revision: Option<String>,
+    /// Where the Flows API is and the credentials for it.
     #[command(flatten)]
     pub endpoint: Endpoint,
 }
@@ -76,6 +77,7 @@ pub struct PushArgs {
     /// Push even when `callflow flow check` finds problems
     #[arg(long)]
     pub force: bool,
+    /// Where the Flows API is and the credentials for it.
     #[command(flatten)]
     pub endpoint: Endpoint,
 }

@@ -17,13 +17,18 @@ use callflow::webhook::is_sid;
 /// What to mint.
 #[derive(Debug, Clone)]
 pub struct TokenOptions {
+    /// `AC…`: the token's `sub`.
     pub account_sid: String,
+    /// `SK…`: the API key that signs, the token's `iss`.
     pub api_key: String,
+    /// The API key's secret (the HMAC key).
     pub api_secret: String,
     /// `IS…`; `None` or `default` leaves `service_sid` out of the grant, which Twilio
     /// reads as the account's default service.
     pub service_sid: Option<String>,
+    /// The identity the grant gives the client.
     pub identity: String,
+    /// Seconds the token is valid for, 1 to 86,400.
     pub ttl: u64,
     /// Unix seconds; `None`: now.
     pub issued_at: Option<u64>,

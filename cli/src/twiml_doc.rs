@@ -7,10 +7,13 @@ use quick_xml::Reader;
 /// One TwiML element: a verb or a noun.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
+    /// The tag, e.g. `Gather` or `Say`.
     pub name: String,
+    /// Attributes as written, in document order.
     pub attributes: Vec<(String, String)>,
     /// Text content (entities resolved), trimmed.
     pub text: String,
+    /// Nested verbs and nouns, in order.
     pub children: Vec<Element>,
 }
 

@@ -11,57 +11,84 @@ use serde_json::json;
 /// Which kind of object a revision mismatch happened on; Twilio uses a different code each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevisionTarget {
+    /// A document's revision (54103).
     Document,
+    /// A map item's revision (54205).
     MapItem,
+    /// A list item's revision (54155).
     ListItem,
 }
 
 /// Everything that can go wrong while serving a Sync request.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// No or wrong credentials (20003, HTTP 401).
     #[error("Authenticate")]
     Unauthorized,
+    /// The path or the object it names does not exist (20404); the text names what was asked.
     #[error("The requested resource {0} was not found")]
     NotFound(String),
+    /// The path exists but not with this method (20004, HTTP 405).
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// A required form parameter is absent (20001, HTTP 400).
     #[error("Missing required parameter {0} in the post body")]
     MissingParameter(&'static str),
+    /// A parameter is present but not acceptable (20001, HTTP 400); the text says why.
     #[error("{0}")]
     InvalidParameter(String),
+    /// The request body is over the configured limit, in bytes (20413, HTTP 413).
     #[error("Request entity too large: the request body is larger than {0} bytes")]
     BodyTooLarge(usize),
+    /// The request body did not arrive in time (20408, HTTP 408).
     #[error("Request timeout: the request body did not arrive within {0:?}")]
     BodyTimeout(std::time::Duration),
+    /// An object's `Data` is over Sync's 16 KiB limit, in bytes (54006, HTTP 413).
     #[error("Request entity too large: Data is larger than {0} bytes")]
     DataTooLarge(usize),
+    /// `Data` is not a JSON object (54008, HTTP 400).
     #[error("Invalid request body: {0}")]
     InvalidData(String),
+    /// `Ttl` is not a whole number of seconds in Sync's range (54011, HTTP 400).
     #[error("Invalid TTL: {0}")]
     InvalidTtl(String),
+    /// `If-Match` named another revision than the stored one (HTTP 412; the code depends
+    /// on the target).
     #[error("The actual revision of the {} does not match the expected revision", target_name(*.0))]
     RevisionMismatch(RevisionTarget),
+    /// Another object of the service already has this `UniqueName` (54301, HTTP 409).
     #[error("Unique name already exists: {0}")]
     UniqueNameExists(String),
+    /// The map already has an item with this key (54208, HTTP 409).
     #[error("Map Item already exists: {0}")]
     ItemKeyExists(String),
+    /// The map item key is empty, too long or has characters Sync refuses (54209, HTTP 400).
     #[error("Invalid Map Item key: {0}")]
     InvalidItemKey(String),
+    /// Too many requests of one kind to one object in one second (54009, HTTP 429, with
+    /// `Retry-After`).
     #[error("Rate limit exceeded: more than {per_second} {what} per second to one object; retry after {retry_after_s} s")]
     RateLimited {
+        /// The budget that was exceeded, per object and second.
         per_second: u32,
+        /// What was counted: `writes`, `writes of 10 KiB or more`, `reads` or `stream messages`.
         what: &'static str,
         /// Whole seconds until the object has budget again (`Retry-After`).
         retry_after_s: u64,
     },
+    /// An operation Sync never allows, e.g. deleting the `default` service (20403, HTTP
+    /// 403); the text says which.
     #[error("{0}")]
     Forbidden(String),
     /// A realtime client's identity lacks the Sync Permission the request needs
     /// (services with `AclEnabled`).
     #[error("The identity {identity:?} does not have permission to {action} {object}")]
     PermissionDenied {
+        /// The realtime client's identity, from its access token.
         identity: String,
+        /// What it tried, e.g. `create` or `read`.
         action: &'static str,
+        /// What it tried it on, as the message names it (`a document`, a SID).
         object: String,
     },
     /// A Studio flow definition that breaks the flow-definition schema (Studio's
@@ -69,6 +96,7 @@ pub enum SyncError {
     /// the body's `details.errors`.
     #[error("Invalid Flow Definition")]
     InvalidFlowDefinition(Vec<FlowProblem>),
+    /// A fault of the emulator itself, e.g. SQLite (20500, HTTP 500; logged).
     #[error("Internal error: {0}")]
     Internal(String),
 }
@@ -77,7 +105,10 @@ pub enum SyncError {
 /// pointer (`#/states/1/transitions/0/next`) of what it is about.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FlowProblem {
+    /// What is wrong, in Studio's words.
     pub message: String,
+    /// JSON pointer to the offending part of the definition, e.g.
+    /// `#/states/1/transitions/0/next`.
     pub property_path: String,
 }
 

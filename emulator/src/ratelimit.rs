@@ -73,11 +73,14 @@ impl Default for Limits {
 /// What a request does to an object, for the limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// A fetch of an object or of its items (counted against [`Limits::reads_per_s`]).
     Read,
     /// A write carrying `payload_bytes` of data (0 for a delete).
     Write {
+        /// Bytes of `Data` written; from [`Limits::large_payload_bytes`] the large-write tier applies.
         payload_bytes: usize,
     },
+    /// A message published to a stream.
     StreamMessage,
 }
 
@@ -117,6 +120,7 @@ pub struct RateLimiter {
 const MAX_BUCKETS: usize = 10_000;
 
 impl RateLimiter {
+    /// A limiter that enforces `limits`, with every object's budget full.
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
@@ -124,6 +128,7 @@ impl RateLimiter {
         }
     }
 
+    /// The limits it enforces.
     pub fn limits(&self) -> Limits {
         self.limits
     }
@@ -201,7 +206,9 @@ impl RateLimiter {
 /// REST handlers and realtime (socket) requests both make one per request.
 #[derive(Debug, Clone)]
 pub struct RequestCtx {
+    /// The request's time, in milliseconds since the Unix epoch (the emulator's [`Clock`](crate::Clock)).
     pub now: i64,
+    /// The limiter to count against; `None` when the emulator runs without rate limits.
     pub limiter: Option<Arc<RateLimiter>>,
 }
 

@@ -145,6 +145,7 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -154,6 +155,7 @@ impl RunningEmulator {
         self.emulator.request_count()
     }
 
+    /// The emulator it serves (its clock, default service SID, request count).
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
     }

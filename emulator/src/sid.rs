@@ -3,18 +3,26 @@
 /// The SID prefixes Sync uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prefix {
+    /// `AC`: an account.
     Account,
+    /// `IS`: a Sync service.
     Service,
+    /// `ET`: a document.
     Document,
+    /// `MP`: a map.
     Map,
+    /// `ES`: a list.
     List,
+    /// `TO`: a message stream.
     Stream,
+    /// `TZ`: a message published to a stream.
     StreamMessage,
     /// A Studio Flow (`/v2/Flows`).
     Flow,
 }
 
 impl Prefix {
+    /// The two letters a SID of this kind starts with.
     pub fn as_str(self) -> &'static str {
         match self {
             Prefix::Account => "AC",

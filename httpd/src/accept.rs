@@ -28,7 +28,11 @@ pub struct ConnLimits {
 }
 
 impl ConnLimits {
+    /// [`ConnLimits::header_timeout`] when not configured: 5 s, ample for a real client's
+    /// headers on one request, short enough that idle keep-alive connections go soon.
     pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+    /// [`ConnLimits::body_timeout`] when not configured: 10 s for a body that is bounded
+    /// in size anyway, so only a slow or stalled sender hits it.
     pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 }
 

@@ -6,7 +6,9 @@ use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 /// The soft and hard `RLIMIT_NOFILE` after [`raise_open_file_limit`] (`None`: unlimited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileLimit {
+    /// The limit the process runs with: how many descriptors it may open now.
     pub soft: Option<u64>,
+    /// The ceiling the soft limit may be raised to without privileges.
     pub hard: Option<u64>,
 }
 

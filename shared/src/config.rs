@@ -118,6 +118,8 @@ pub enum Signatures {
     /// (`X-Twilio-Webhooks-Signature-Settings: …algorithm=HMAC_SHA256`), HMAC-SHA256
     /// with `shared_key`.
     Checked {
+        /// `PUBLIC_BASE_URL`: the URL prefix Twilio called, which the signed URL starts
+        /// with (behind API Gateway or a proxy the request itself does not say it).
         base: PublicBase,
         /// `TWILIO_WEBHOOK_SHARED_KEY`: the SharedKey secret of Twilio's Webhooks
         /// configuration API (public beta); without it, SHA-256 signatures are refused.

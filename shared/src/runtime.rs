@@ -34,12 +34,16 @@ pub const SYNC_DEADLINE: Duration = Duration::from_secs(5);
 /// Why a function cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The environment is missing a variable or has a bad one.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// The flow file cannot be read or is not a valid flow.
     #[error("{0}")]
     Flow(#[from] FlowError),
+    /// The Sync client cannot be built.
     #[error("cannot build the Sync client: {0}")]
     Sync(#[from] SyncError),
+    /// The client a Studio flow's HTTP widgets use cannot be built.
     #[error("cannot build the HTTP client of the Studio flow: {0}")]
     FlowHttp(String),
 }
@@ -47,10 +51,15 @@ pub enum StartError {
 /// The shared parts of every function.
 #[derive(Clone)]
 pub struct Services {
+    /// What the environment configured.
     pub config: Arc<Config>,
+    /// Checks `X-Twilio-Signature` as [`Config::signatures`] says.
     pub verifier: WebhookVerifier,
+    /// The Sync client every store below shares (one connection pool, one deadline).
     pub sync: SyncClient,
+    /// Call-state documents, and the TOML flow they follow.
     pub call_states: CallStateStore,
+    /// Agents' presence items.
     pub presence: PresenceStore,
     /// Access tokens for twilio-sync.js (`sync-token`).
     pub sync_tokens: SyncTokenIssuer,

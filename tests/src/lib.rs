@@ -10,12 +10,16 @@ use sync_emulator::{Clock, EmulatorConfig, RunningEmulator};
 
 pub mod standin;
 
+/// The account every e2e stack runs as (the emulator's only account).
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+/// The auth token webhooks are signed with (`X-Twilio-Signature`).
 pub const AUTH_TOKEN: &str = "e2e-auth-token";
+/// The token the functions present to the emulator's Sync API.
 pub const API_TOKEN: &str = "e2e-api-token";
 /// An API key the emulator knows; functions use it only when a test passes it in
 /// (`TWILIO_API_KEY` / `TWILIO_API_SECRET`), e.g. to sign access tokens.
 pub const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
+/// The secret of [`API_KEY_SID`].
 pub const API_KEY_SECRET: &str = "e2e-api-key-secret";
 /// The public URL the functions believe Twilio calls.
 pub const PUBLIC_BASE: &str = "https://voice.example.com";
@@ -27,8 +31,11 @@ pub fn call_sid(n: u32) -> String {
 
 /// The emulator and the functions' services, in-process.
 pub struct Stack {
+    /// The emulator serving Sync on a loopback port.
     pub emulator: RunningEmulator,
+    /// The emulator's manual clock: tests advance it to expire TTLs.
     pub clock: Clock,
+    /// What the functions run with, pointed at [`Stack::emulator`].
     pub services: Services,
 }
 

@@ -14,15 +14,19 @@ use axum::Router;
 /// One request the stand-in received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
     /// Path and query.
     pub uri: String,
+    /// The `Content-Type` header, empty when none was sent.
     pub content_type: String,
+    /// The body, as text.
     pub body: String,
 }
 
 /// The running stand-in.
 pub struct StandIn {
+    /// Its URL without a trailing slash, e.g. `http://127.0.0.1:PORT`.
     pub base: String,
     received: Arc<Mutex<Vec<Received>>>,
 }

@@ -14,6 +14,7 @@ const MAX_HEADER: usize = 64 * 1024;
 /// One parsed frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
+    /// The header JSON object: `method`, `id`, `payload_size`, `payload_type`, ….
     pub header: Map<String, Value>,
     /// The payload bytes as sent (empty if none).
     pub payload: Vec<u8>,
@@ -22,14 +23,19 @@ pub struct Frame {
 /// Why a frame could not be read.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FrameError {
+    /// The frame does not start with `TWILSOCK V3.0 `.
     #[error("not a TWILSOCK V3.0 frame")]
     Magic,
+    /// The header's byte count after the magic is absent, not a number, or over 64 KiB.
     #[error("the header size is missing or not a number")]
     HeaderSize,
+    /// The message ends before the header or payload sizes are reached.
     #[error("the frame is shorter than its sizes say")]
     Truncated,
+    /// The header is not a JSON object (the parser's message).
     #[error("the header is not a JSON object: {0}")]
     Header(String),
+    /// The header's `payload_size` is not a non-negative integer (absent means 0).
     #[error("payload_size is not a non-negative integer")]
     PayloadSize,
 }

@@ -40,6 +40,7 @@ const MAX_MESSAGE: usize = 256 * 1024;
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 8 * 1024;
 
+/// The WebSocket endpoint at [`PATH`], for the emulator's router.
 pub fn routes() -> Router<Shared> {
     Router::new().route(PATH, get(upgrade))
 }

@@ -101,6 +101,8 @@ fn is_format_char(c: char) -> bool {
 /// What a good token grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    /// `grants.identity`: who the client is, for Sync permissions; `None` when the token has
+    /// none.
     pub identity: Option<String>,
     /// As written in the token: a service SID or unique name (e.g. `default`).
     pub service: String,
@@ -112,24 +114,36 @@ pub struct Grant {
 /// makes twilsock end in `denied`) and a Twilio error code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
+    /// Not a JWT, or a claim is missing or of the wrong type (20101); the text says which.
     #[error("Invalid Access Token: {0}")]
     Malformed(String),
+    /// `iss` names an API key the emulator does not know (20107).
     #[error("Invalid Access Token issuer: no API key {0} is known")]
     UnknownKey(String),
+    /// The signature does not verify with the key's secret (20101).
     #[error("Invalid Access Token signature")]
     BadSignature,
+    /// `exp` is missing or has passed, beyond the allowed clock skew (20104).
     #[error("Access Token expired or expiration date invalid")]
     Expired,
+    /// `nbf` is ahead of the emulator's clock by more than the allowed skew; by this many
+    /// seconds (20105).
     #[error("Access Token not yet valid: nbf is {0} s ahead of the emulator's clock")]
     NotYetValid(i64),
+    /// `exp` is more than 24 h after the token starts being good (`nbf`, else `iat`, else
+    /// now); the lifetime in seconds (20157).
     #[error("Access Token lifetime of {0} s exceeds the maximum of 24 hours")]
     TooLong(i64),
+    /// The identity breaks Sync's rules (20101); the text says how.
     #[error("Invalid Access Token identity: {0}")]
     BadIdentity(String),
+    /// `sub` is another account than the emulator's (20107).
     #[error("Invalid Access Token subject: not this account")]
     WrongAccount,
+    /// The grants have no `data_sync` (20151).
     #[error("Invalid Access Token grants: no data_sync grant")]
     NoSyncGrant,
+    /// `data_sync.service_sid` names no service of the emulator (20151).
     #[error("Invalid Access Token grants: no Sync service {0}")]
     UnknownService(String),
 }

@@ -19,6 +19,7 @@ use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 /// The timeouts the servers are started with in these tests (`--header-timeout`,
 /// `--body-timeout`), short so that the test does not wait long for them.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
+/// See [`HEADER_TIMEOUT`].
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(1);
 /// The header timeout for the out-of-descriptors test: long enough that all the idle
 /// connections are open at once before the first of them times out.
@@ -28,7 +29,8 @@ pub const IDLE_CONNECTIONS: usize = 1_100;
 
 /// A server child process; killed on drop.
 pub struct Server {
-    pub child: Child,
+    pub(crate) child: Child,
+    /// Where it listens (loopback, the port it printed).
     pub addr: SocketAddr,
     /// Lines printed on stdout before `READY`.
     pub banner: Vec<String>,
@@ -111,7 +113,7 @@ impl Server {
         }
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
@@ -156,6 +158,7 @@ impl Server {
         tick(11) + tick(12)
     }
 
+    /// How many of the lines it has logged so far contain `needle`.
     pub fn log_lines_containing(&self, needle: &str) -> usize {
         self.logs
             .lock()
@@ -202,7 +205,7 @@ pub fn open_idle(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 
 /// Connections that asked for a WebSocket upgrade and then sent nothing more.
 pub struct IdleWebSockets {
-    pub conns: Vec<TcpStream>,
+    pub(crate) conns: Vec<TcpStream>,
     /// How many were answered `101 Switching Protocols` in time.
     pub upgraded: usize,
 }

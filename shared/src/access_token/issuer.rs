@@ -40,10 +40,16 @@ pub enum IssueError {
     NoSigningKey,
     /// The request asked for a longer lifetime than configured.
     #[error("ttl must be 1 to {max} seconds (SYNC_TOKEN_TTL), got {asked}")]
-    Ttl { asked: u64, max: u64 },
+    Ttl {
+        /// Seconds asked for.
+        asked: u64,
+        /// Seconds allowed (`SYNC_TOKEN_TTL`).
+        max: u64,
+    },
     /// The default service's SID could not be looked up.
     #[error("cannot look up the Sync service: {0}")]
     Service(#[source] SyncError),
+    /// The token could not be made (its identity is refused, or signing failed).
     #[error(transparent)]
     Token(#[from] TokenError),
 }
@@ -51,7 +57,9 @@ pub enum IssueError {
 /// A minted token and what it says.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IssuedToken {
+    /// The identity in its grant.
     pub identity: String,
+    /// The signed JWT, what the client SDK is given.
     pub token: String,
     /// Seconds it is valid for.
     pub ttl: u64,

@@ -78,24 +78,34 @@ pub struct SyncTokenRequest<'a> {
 /// The claims of a Sync access token, in the order twilio-python writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// Token id: `{API key SID}-{issued at}`.
     pub jti: String,
+    /// What the token allows: Sync, as `identity`.
     pub grants: Grants,
+    /// The API key SID (`SK…`) that signed it.
     pub iss: String,
+    /// Expiry, seconds since the Unix epoch: `nbf` + the lifetime.
     pub exp: u64,
+    /// Not valid before this, seconds since the Unix epoch (the issue time).
     pub nbf: u64,
+    /// The account SID (`AC…`).
     pub sub: String,
 }
 
 /// `grants`: the Sync grant, then the identity (twilio-python's order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grants {
+    /// `data_sync`: the Sync grant.
     pub data_sync: SyncGrant,
+    /// Who the client is to Sync: the identity its realtime session and permissions use.
     pub identity: String,
 }
 
 /// `grants.data_sync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncGrant {
+    /// The Sync service (`IS…`) the token is for; `None` leaves it to Twilio (the account's
+    /// default service).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_sid: Option<String>,
 }
@@ -103,12 +113,17 @@ pub struct SyncGrant {
 /// Why a token cannot be made or read.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    /// The lifetime asked for (seconds) is 0 or over [`MAX_TTL`].
     #[error("token lifetime must be 1 to {MAX_TTL} seconds, got {0}")]
     Ttl(u64),
+    /// The identity breaks [`check_identity`]'s rules (which one, in words).
     #[error("invalid identity: {0}")]
     Identity(&'static str),
+    /// The issue time (seconds since the epoch) plus the lifetime overflows `u64`.
     #[error("issue time {0} plus the lifetime is past the year 292 billion")]
     Overflow(u64),
+    /// Signing or reading the JWT failed (when reading: a bad signature, a malformed or
+    /// expired token).
     #[error("JWT: {0}")]
     Jwt(#[from] jsonwebtoken::errors::Error),
 }

@@ -32,6 +32,7 @@ pub struct DialResult {
     pub stage: String,
     /// `DialCallStatus`.
     pub status: DialCallStatus,
+    /// `DialCallSid`: the SID of the dialled (child) leg, when it was placed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// `DialCallDuration`, seconds.
@@ -40,8 +41,11 @@ pub struct DialResult {
     /// The stage it moved the call to (none when stale).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// The callback came for a stage the call had already left: recorded, but it moved
+    /// nothing (and `next` is `None`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
+    /// When the callback was applied.
     pub at: Timestamp,
 }
 
@@ -52,8 +56,10 @@ pub struct DialResult {
 pub struct RecordingInfo {
     /// The record stage.
     pub stage: String,
+    /// `RecordingSid` (`RE…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// `RecordingUrl`: where Twilio serves the audio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Seconds.
@@ -65,13 +71,16 @@ pub struct RecordingInfo {
     /// The key that ended the recording (`Digits`: a key or `hangup`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_on: Option<String>,
+    /// `TranscriptionText`, at most [`MAX_TRANSCRIPT_BYTES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<String>,
+    /// The transcript was longer than [`MAX_TRANSCRIPT_BYTES`] and was cut.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub transcript_truncated: bool,
     /// `TranscriptionStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_status: Option<TranscriptionStatus>,
+    /// When a callback last changed this recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
@@ -87,11 +96,16 @@ pub struct ConnectInfo {
     /// a live call).
     #[serde(with = "target_or_empty")]
     pub target: Option<ConnectTarget>,
+    /// The stream's WebSocket URL or the relay's URL, from the flow file (`""` when the
+    /// session's end came without its start).
     pub url: String,
     /// The `<Parameter>`s sent along (from the flow file).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, String>,
+    /// When the call entered the connect stage (or, without that record, when the session
+    /// ended).
     pub started_at: Timestamp,
+    /// When the `<Connect action>` reported the session over; `None` while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
     /// `SessionStatus` of a ConversationRelay session, when Twilio gives one.
@@ -109,35 +123,52 @@ pub enum CallEvent<'a> {
     Continued,
     /// The `<Dial action>`.
     Dialled {
+        /// `DialCallStatus`.
         status: DialCallStatus,
+        /// `DialCallSid`, the dialled leg.
         call_sid: Option<&'a str>,
+        /// `DialCallDuration`, seconds.
         duration: Option<u64>,
     },
     /// The `<Record action>` (all `None` after an empty recording, which Twilio does
     /// not report: the `<Redirect>` after `<Record>` brings it).
     Recorded {
+        /// `RecordingUrl`.
         url: Option<&'a str>,
+        /// `RecordingSid`.
         sid: Option<&'a str>,
+        /// `RecordingDuration`, seconds.
         duration: Option<u64>,
+        /// `Digits`: the key that ended the recording, or `hangup`.
         digits: Option<&'a str>,
     },
     /// The recording status callback (asynchronous; moves nothing).
     RecordingStatus {
+        /// `RecordingUrl`.
         url: Option<&'a str>,
+        /// `RecordingSid`.
         sid: Option<&'a str>,
+        /// `RecordingDuration`, seconds.
         duration: Option<u64>,
+        /// `RecordingStatus`.
         status: Option<RecordingStatus>,
     },
     /// The transcription callback (asynchronous; moves nothing).
     Transcribed {
+        /// `TranscriptionText`.
         text: Option<&'a str>,
+        /// `TranscriptionStatus`.
         status: Option<TranscriptionStatus>,
+        /// `RecordingSid` of the recording transcribed.
         recording_sid: Option<&'a str>,
+        /// `RecordingUrl` of the recording transcribed.
         recording_url: Option<&'a str>,
     },
     /// The `<Connect action>`: the stream or session ended.
     SessionEnded {
+        /// `SessionStatus` (ConversationRelay; absent for a stream).
         status: Option<&'a str>,
+        /// `SessionDuration`, seconds.
         duration: Option<u64>,
     },
 }

@@ -19,11 +19,15 @@ use super::store::NewCall;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexEntry {
+    /// `CallSid` (also the item's key).
     pub call_sid: String,
     /// The call's document, `call-{CallSid}`.
     pub document: String,
+    /// `From` of the call's first webhook.
     pub from: String,
+    /// `To` of the call's first webhook.
     pub to: String,
+    /// When the item was written: the call's first webhook.
     pub start_time: Timestamp,
 }
 
@@ -36,6 +40,7 @@ pub struct CallIndex {
 }
 
 impl CallIndex {
+    /// An index in map `map` of `sync`'s service; items expire `ttl` after their write.
     pub fn new(sync: SyncClient, map: impl Into<String>, ttl: Ttl) -> Self {
         CallIndex {
             sync,

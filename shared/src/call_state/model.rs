@@ -44,6 +44,7 @@ pub const MAX_DIGITS_BYTES: usize = 64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallState {
+    /// Twilio's `CallSid` (`CA…`): the call this document is about.
     pub call_sid: String,
     /// The flow stage the caller is in now.
     pub stage: String,
@@ -57,10 +58,14 @@ pub struct CallState {
     /// How many of the oldest selections were dropped to keep the document in budget.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dropped_selections: u64,
+    /// When the first webhook for the call created the document.
     pub start_time: Timestamp,
+    /// When a change was last applied.
     pub updated_at: Timestamp,
+    /// The caller: `From` of the first webhook (E.164 for a phone, `client:…` for a browser).
     #[serde(default)]
     pub from: String,
+    /// The number called: `To` of the first webhook.
     #[serde(default)]
     pub to: String,
     /// Twilio's `CallStatus`.
@@ -103,10 +108,13 @@ pub struct CallState {
 pub struct Selection {
     /// The stage the input answered.
     pub stage: String,
+    /// `Digits`, at most 64 bytes (longer input is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digits: Option<String>,
+    /// `SpeechResult`, at most 1,024 bytes (longer input is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
+    /// `Confidence` of a speech answer, as text (`"0.91"`), as documents always held it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<String>,
     /// Whether the input matched a route of its stage.
@@ -115,6 +123,7 @@ pub struct Selection {
     /// concurrent delivery): kept, but it moves nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
+    /// When the input was applied.
     pub at: Timestamp,
 }
 
@@ -123,7 +132,9 @@ pub struct Selection {
 pub struct GatherAnswer<'a> {
     /// The stage named in the gather's action URL, when there is one.
     pub stage: Option<&'a str>,
+    /// `Digits` (empty is the same as `None`).
     pub digits: Option<&'a str>,
+    /// `SpeechResult` (empty is the same as `None`).
     pub speech: Option<&'a str>,
     /// `Confidence` of a speech answer (0.0–1.0), as the webhook's typed field read it.
     pub confidence: Option<f64>,
@@ -132,8 +143,12 @@ pub struct GatherAnswer<'a> {
 /// A status callback's contents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusUpdate {
+    /// `CallStatus`.
     pub status: CallStatus,
+    /// `CallDuration`, seconds (final statuses only).
     pub duration: Option<u64>,
+    /// `SequenceNumber`: orders the callbacks of one call, so an older one is not applied
+    /// over a newer.
     pub sequence: Option<u64>,
     /// When Twilio says it happened (the callback's `Timestamp`); the end time of a
     /// final status. Without it, the time the callback arrived.
@@ -143,6 +158,7 @@ pub struct StatusUpdate {
 /// Whether applying an event changed the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
+    /// The document changed and must be written.
     Changed,
     /// Nothing to write: a redelivery, or a callback older than what is stored.
     Unchanged,

@@ -52,9 +52,13 @@ pub struct CallStateStore {
 /// Who is calling, as the first webhook says.
 #[derive(Debug, Clone, Copy)]
 pub struct NewCall<'a> {
+    /// `CallSid`: names the document (`call-{CallSid}`).
     pub call_sid: &'a str,
+    /// `From`: the caller.
     pub from: &'a str,
+    /// `To`: the number called.
     pub to: &'a str,
+    /// `CallStatus` of the webhook (the state starts in it).
     pub status: &'a CallStatus,
 }
 
@@ -64,6 +68,8 @@ pub fn document_name(call_sid: &str) -> String {
 }
 
 impl CallStateStore {
+    /// A store of call-state documents in `sync`'s service, for calls following `flow`;
+    /// each document lives `ttl` after its last write.
     pub fn new(sync: SyncClient, flow: Arc<Flow>, ttl: Ttl) -> Self {
         CallStateStore {
             sync,

@@ -13,6 +13,7 @@ use super::model::{Applied, CallState};
 pub struct StudioChange {
     /// Where the execution was when the engine read it (`waiting`, `steps`).
     pub from: (Option<String>, u32),
+    /// The execution after the webhook: what the document's `studio` is set to.
     pub execution: Execution,
     /// The webhook's `CallStatus`, which the state follows on every voice webhook.
     pub status: Option<CallStatus>,

@@ -22,6 +22,7 @@ pub struct Stage {
     pub say: Option<String>,
     /// Audio URL played when the stage is entered.
     pub play: Option<String>,
+    /// What the stage does after that.
     pub kind: StageKind,
 }
 
@@ -31,7 +32,10 @@ pub enum StageKind {
     /// Ask for input and move on by it.
     Gather(GatherStage),
     /// Say and continue: move on to `next` without input (a `<Redirect>`).
-    Continue { next: String },
+    Continue {
+        /// The stage after the redirect.
+        next: String,
+    },
     /// Hand the call to a media stream or an AI agent (`<Connect>`); `next` once the
     /// session ends, or the end of the call without one.
     Connect(ConnectStage),
@@ -46,6 +50,7 @@ pub enum StageKind {
 /// A gather stage: the question, and where answers lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GatherStage {
+    /// The `<Gather>` asked for.
     pub gather: GatherSpec,
     /// Input → next stage. DTMF keys match exactly; speech keys match as a contained phrase.
     pub routes: BTreeMap<String, String>,
@@ -62,12 +67,17 @@ pub struct GatherSpec {
     pub input: String,
     /// The question, spoken inside the gather so that callers can barge in.
     pub prompt: String,
+    /// `numDigits`: the gather ends after this many keys.
     pub num_digits: Option<u32>,
     /// Seconds of silence before Twilio gives up waiting.
     pub timeout: Option<u32>,
+    /// `finishOnKey`: the key that ends input early (`""`: none).
     pub finish_on_key: Option<String>,
+    /// `speechTimeout`: seconds of silence after speech, or `auto`.
     pub speech_timeout: Option<String>,
+    /// `hints`: words and phrases that help speech recognition, comma-separated.
     pub hints: Option<String>,
+    /// `language` of the speech to recognise, e.g. `en-US`.
     pub language: Option<String>,
 }
 
@@ -89,16 +99,23 @@ pub enum End {
     Hangup,
     /// Dial this phone number (E.164); the call is over for the flow.
     Dial {
+        /// The number dialled, E.164.
         number: String,
+        /// `callerId` of the dialled leg; `None` keeps the caller's number.
         caller_id: Option<String>,
     },
     /// Dial this Twilio Client identity.
     Client {
+        /// The identity dialled (`<Client>`).
         identity: String,
+        /// `callerId` of the dialled leg; `None` keeps the caller's number.
         caller_id: Option<String>,
     },
     /// Put the caller in this queue.
-    Enqueue { queue: String },
+    Enqueue {
+        /// The queue's name (`<Enqueue>`).
+        queue: String,
+    },
 }
 
 crate::webhook::wire_enum! {
@@ -116,6 +133,7 @@ crate::webhook::wire_enum! {
 /// A connect stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectStage {
+    /// A `<Stream>` or a `<ConversationRelay>`.
     pub target: ConnectTarget,
     /// The `wss://` URL.
     pub url: String,
@@ -140,9 +158,11 @@ pub struct RecordStage {
     pub finish_on_key: Option<String>,
     /// Seconds of silence that end the recording.
     pub timeout: Option<u32>,
+    /// `playBeep`; `None` leaves Twilio's default (a beep).
     pub play_beep: Option<bool>,
     /// Ask Twilio for a transcript (delivered to the transcription callback).
     pub transcribe: bool,
+    /// The stage after the recording (its action callback).
     pub next: String,
 }
 
@@ -158,7 +178,9 @@ pub enum DialTarget {
 /// A dial stage with fallbacks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DialStage {
+    /// The number or client identity to ring.
     pub target: DialTarget,
+    /// `callerId` of the dialled leg; `None` keeps the caller's number.
     pub caller_id: Option<String>,
     /// Seconds to let it ring.
     pub timeout: Option<u32>,

@@ -14,6 +14,7 @@ pub struct FlowGraph {
     pub start: String,
     /// Stages, in the flow's (alphabetical) order.
     pub nodes: Vec<Node>,
+    /// Ways between stages, merged so each pair of stages has at most one edge each way.
     pub edges: Vec<Edge>,
 }
 
@@ -34,8 +35,11 @@ pub struct Node {
 /// A way from one stage to another (or to itself, for a retry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
+    /// The stage a call leaves.
     pub from: String,
+    /// The stage it goes to (the same stage for a retry).
     pub to: String,
+    /// Why it goes (the kind of the edge's first merged part).
     pub kind: EdgeKind,
     /// Every label of the merged edges: digits as they are, phrases quoted,
     /// `otherwise`, `retry ×2`, `exhausted`.

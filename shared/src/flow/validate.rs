@@ -8,8 +8,15 @@ use super::definition::{Flow, Stage};
 /// Why a flow cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FlowError {
+    /// The flow file could not be read.
     #[error("cannot read flow file {path}: {reason}")]
-    Read { path: String, reason: String },
+    Read {
+        /// The file, as given.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The file is not TOML (the parser's message, with line and column).
     #[error("flow is not valid TOML: {0}")]
     Syntax(String),
     /// One line per problem.

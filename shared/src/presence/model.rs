@@ -16,8 +16,11 @@ const MAX_DEVICE_LEN: usize = 256;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PresenceStatus {
+    /// `online`: the agent's app is open and in use.
     Online,
+    /// `away`: the app is open but the agent is not at it.
     Away,
+    /// `offline`: the beat deletes the agent's presence item instead of writing it.
     Offline,
 }
 
@@ -39,10 +42,13 @@ impl std::str::FromStr for PresenceStatus {
 /// A beat as posted (form or JSON), before validation.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawBeat {
+    /// `identity` (or `Identity`): the agent's Twilio Client identity.
     #[serde(default, alias = "Identity")]
     pub identity: Option<String>,
+    /// `status` (or `Status`): `online`, `away` or `offline`.
     #[serde(default, alias = "Status")]
     pub status: Option<String>,
+    /// `device` (or `Device`): a free-form label of the agent's device or app.
     #[serde(default, alias = "Device")]
     pub device: Option<String>,
 }
@@ -50,8 +56,11 @@ pub struct RawBeat {
 /// A validated beat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Beat {
+    /// The agent's Client identity, 1 to [`MAX_IDENTITY_LEN`] characters.
     pub identity: String,
+    /// What the agent's app says.
     pub status: PresenceStatus,
+    /// The device label, at most 256 characters; `None` when empty or not sent.
     pub device: Option<String>,
 }
 
@@ -59,18 +68,29 @@ pub struct Beat {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Presence {
+    /// The agent's Client identity (also the item's key).
     pub identity: String,
+    /// The status of the latest beat (never `offline`: that beat deletes the item).
     pub status: PresenceStatus,
+    /// The device label of the latest beat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// When the latest beat arrived; the item expires the presence TTL after it.
     pub last_seen: Timestamp,
 }
 
 /// A beat that cannot be accepted; the message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PresenceError {
+    /// A field is present but not acceptable.
     #[error("`{field}` is invalid: {reason}")]
-    InvalidField { field: &'static str, reason: String },
+    InvalidField {
+        /// The field's name as posted (`identity`, `status`, `device`).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A required field is absent or empty (the field's name).
     #[error("`{0}` is required")]
     Missing(&'static str),
 }

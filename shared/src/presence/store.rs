@@ -49,7 +49,6 @@ impl PresenceStore {
         self
     }
 
-    /// The map that holds `identity`.
     /// Every presence map, in shard order (what a realtime client subscribes to).
     pub fn maps(&self) -> Vec<String> {
         (0..u64::from(self.shards))
@@ -57,6 +56,7 @@ impl PresenceStore {
             .collect()
     }
 
+    /// The map that holds `identity`: its shard, by a hash of the identity.
     pub fn map_for(&self, identity: &str) -> String {
         shard_name(
             fnv1a(identity.as_bytes()) % u64::from(self.shards),

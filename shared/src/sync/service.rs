@@ -17,6 +17,7 @@ pub struct ServiceInfo {
     /// `default` for the account's default service.
     #[serde(default)]
     pub unique_name: Option<String>,
+    /// The service's display name, when it has one.
     #[serde(default)]
     pub friendly_name: Option<String>,
 }
