@@ -1,53 +1,15 @@
-//! JSON bodies in Twilio's shapes, and the response helpers that add `ETag`.
+//! Rendering, once for both faces: objects, items and services in Twilio's shapes (REST v1
+//! under `/v1`, the socket's CDS API under `/v3`, which adds `last_event_id` and drops the
+//! account fields), and the response helper that adds `ETag`.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
-use time::macros::format_description;
-use time::OffsetDateTime;
 
-use crate::store::items::{ItemKey, ItemKind, ItemRow};
+use crate::store::items::{ItemKey, ItemRow};
 use crate::store::objects::{revision_str, Kind, ObjectRow};
 use crate::store::services::ServiceRow;
-
-/// Everything but RFC 3986 unreserved characters is escaped in path segments and query
-/// values, so map keys with `/`, `?`, spaces or non-ASCII survive the round trip.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
-}
-
-pub fn encode_query(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// ISO 8601 UTC with whole seconds (`2015-07-30T20:00:00Z`), the form twilio-python parses.
-pub fn iso(ms: i64) -> Value {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .map(Value::String)
-        .unwrap_or(Value::Null)
-}
-
-fn iso_opt(ms: Option<i64>) -> Value {
-    ms.map(iso).unwrap_or(Value::Null)
-}
-
-fn data_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
-}
+pub use crate::wire::{data_value, encode_component, iso, iso_opt};
 
 /// A JSON response with an optional `ETag`.
 pub fn respond(status: StatusCode, body: Value, revision: Option<i64>) -> Response {
@@ -80,54 +42,96 @@ pub fn items_url(base: &str, parent: &ObjectRow) -> String {
     format!("{}/Items", object_url(base, parent))
 }
 
-/// A Document, Map, List or Stream.
-pub fn object(base: &str, account_sid: &str, row: &ObjectRow) -> Value {
-    let url = object_url(base, row);
+/// Which face an answer is for: REST v1 (`{base}/v1/Services/…`, with the account and
+/// service SIDs and Permissions links) or the socket's CDS API (`{base}/v3/…`, with the
+/// `last_event_id` twilio-sync.js orders events by).
+#[derive(Debug, Clone, Copy)]
+pub enum Face<'a> {
+    /// REST v1 at `base` for the account.
+    Rest {
+        /// `http://host:port` the client addressed.
+        base: &'a str,
+        /// The account every resource belongs to.
+        account_sid: &'a str,
+    },
+    /// The socket's CDS API at `base` (`https://host`).
+    Socket {
+        /// `https://host` the client named.
+        base: &'a str,
+    },
+}
+
+/// The socket's `https://host/v3/Maps/MP…`.
+pub fn socket_object_url(base: &str, kind: Kind, sid: &str) -> String {
+    format!("{base}/v3/{}/{sid}", kind.collection())
+}
+
+/// The socket's `https://host/v3/Maps/MP…/Items/<key>`.
+pub fn socket_item_url(base: &str, kind: Kind, sid: &str, key: &str) -> String {
+    format!(
+        "{}/Items/{}",
+        socket_object_url(base, kind, sid),
+        encode_component(key)
+    )
+}
+
+/// A Document, Map, List or Stream; `last_event_id` is read by the socket face only.
+pub fn object(face: Face<'_>, row: &ObjectRow, last_event_id: i64) -> Value {
+    let (url, socket) = match face {
+        Face::Rest { base, .. } => (object_url(base, row), false),
+        Face::Socket { base } => (socket_object_url(base, row.kind, &row.sid), true),
+    };
     let mut v = json!({
         "sid": row.sid,
         "unique_name": row.unique_name,
-        "account_sid": account_sid,
-        "service_sid": row.service_sid,
         "url": url,
         "date_expires": iso_opt(row.date_expires),
         "date_created": iso(row.date_created),
         "date_updated": iso(row.date_updated),
         "created_by": row.created_by,
     });
-    let links = match row.kind {
-        Kind::Document => json!({ "permissions": format!("{url}/Permissions") }),
-        Kind::Map | Kind::List => json!({
-            "items": format!("{url}/Items"),
-            "permissions": format!("{url}/Permissions"),
-        }),
-        Kind::Stream => json!({ "messages": format!("{url}/Messages") }),
-    };
-    v["links"] = links;
-    if row.kind != Kind::Stream {
-        v["revision"] = Value::String(revision_str(row.revision));
+    if let Face::Rest { account_sid, .. } = face {
+        v["account_sid"] = json!(account_sid);
+        v["service_sid"] = json!(row.service_sid);
     }
-    if row.kind == Kind::Document {
+    let facts = row.kind.facts();
+    let links: serde_json::Map<String, Value> = facts
+        .shape
+        .links
+        .iter()
+        .filter(|segment| !(socket && **segment == "Permissions"))
+        .map(|segment| {
+            (
+                segment.to_ascii_lowercase(),
+                json!(format!("{url}/{segment}")),
+            )
+        })
+        .collect();
+    if !links.is_empty() {
+        v["links"] = Value::Object(links);
+    }
+    if facts.shape.revision {
+        v["revision"] = Value::String(revision_str(row.revision));
+        if socket {
+            v["last_event_id"] = json!(last_event_id);
+        }
+    }
+    if facts.shape.data {
         v["data"] = data_value(row.data.as_deref().unwrap_or("{}"));
     }
     v
 }
 
-/// A Map Item or List Item.
-pub fn item(
-    base: &str,
-    account_sid: &str,
-    parent: &ObjectRow,
-    kind: ItemKind,
-    row: &ItemRow,
-) -> Value {
-    let url = format!(
-        "{}/{}",
-        items_url(base, parent),
-        encode_component(&row.key.path_text())
-    );
+/// A Map Item or List Item; `last_event_id` is read by the socket face only.
+pub fn item(face: Face<'_>, parent: &ObjectRow, row: &ItemRow, last_event_id: i64) -> Value {
+    let key = row.key.path_text();
+    let url = match face {
+        Face::Rest { base, .. } => {
+            format!("{}/{}", items_url(base, parent), encode_component(&key))
+        }
+        Face::Socket { base } => socket_item_url(base, parent.kind, &parent.sid, &key),
+    };
     let mut v = json!({
-        "account_sid": account_sid,
-        "service_sid": parent.service_sid,
         "url": url,
         "revision": revision_str(row.revision),
         "data": data_value(&row.data),
@@ -136,15 +140,21 @@ pub fn item(
         "date_updated": iso(row.date_updated),
         "created_by": row.created_by,
     });
-    match (&row.key, kind) {
-        (ItemKey::Key(k), _) => {
-            v["key"] = json!(k);
-            v["map_sid"] = json!(parent.sid);
+    match &row.key {
+        ItemKey::Key(k) => v["key"] = json!(k),
+        ItemKey::Index(i) => v["index"] = json!(i),
+    }
+    match face {
+        Face::Rest { account_sid, .. } => {
+            v["account_sid"] = json!(account_sid);
+            v["service_sid"] = json!(parent.service_sid);
+            let parent_field = match row.key {
+                ItemKey::Key(_) => "map_sid",
+                ItemKey::Index(_) => "list_sid",
+            };
+            v[parent_field] = json!(parent.sid);
         }
-        (ItemKey::Index(i), _) => {
-            v["index"] = json!(i);
-            v["list_sid"] = json!(parent.sid);
-        }
+        Face::Socket { .. } => v["last_event_id"] = json!(last_event_id),
     }
     v
 }
@@ -173,19 +183,4 @@ pub fn service(base: &str, account_sid: &str, row: &ServiceRow) -> Value {
             "streams": format!("{url}/Streams"),
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_is_whole_seconds_utc() {
-        assert_eq!(iso(1_438_286_400_999), json!("2015-07-30T20:00:00Z"));
-    }
-
-    #[test]
-    fn components_escape_reserved_characters() {
-        assert_eq!(encode_component("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
-    }
 }
