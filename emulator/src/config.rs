@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::ratelimit::Limits;
+pub use crate::store::Durability;
 
 /// Where state lives, who may call, and the optional knobs.
 #[derive(Debug, Clone)]
@@ -45,32 +46,6 @@ pub struct EmulatorConfig {
     pub realtime_idle_timeout: std::time::Duration,
     /// What an acknowledged write survives (files only; `:memory:` keeps nothing).
     pub durability: Durability,
-}
-
-/// What an acknowledged write survives, i.e. when a commit is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// The emulator's process being killed (`kill -9`, a crash): SQLite's WAL with
-    /// `synchronous=NORMAL`, where a commit is in the operating system's hands when it is
-    /// answered and the log is fsynced at checkpoints. An operating-system crash or a power
-    /// loss can lose the last commits. The default: it is what a local emulator needs.
-    #[default]
-    Process,
-    /// The machine going down too: `synchronous=FULL`, the log fsynced on every commit
-    /// (group commit batches concurrent writers into one fsync).
-    Machine,
-}
-
-impl std::str::FromStr for Durability {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Durability, String> {
-        match s {
-            "process" => Ok(Durability::Process),
-            "machine" => Ok(Durability::Machine),
-            other => Err(format!("{other:?}: give process or machine")),
-        }
-    }
 }
 
 impl EmulatorConfig {

@@ -26,10 +26,13 @@
 //! - [`clock`]: the injectable time source TTLs are measured on.
 //! - [`server`]: [`Emulator`] (state + purge task + router) and [`RunningEmulator`] on a socket.
 //! - `state`: the shared per-instance state and request counters.
-//! - `routes`: the HTTP face: `services`, `objects` (the routes all four object kinds
-//!   share), `items` (Map and List items), `streams` (messages), `permissions`, with the
-//!   handlers they share in `common`, plus auth, request parsing, paging and JSON
-//!   rendering; `stats` is `/_emulator/stats`.
+//! - `ops`: the operation layer both faces of Sync's objects share: a request parsed into
+//!   one typed operation (kind, target, verb, parameters), its permission checked, applied
+//!   to the store and rendered once; parameters and their limits, paging, JSON shapes.
+//! - `routes`: the HTTP face, translating REST v1 into operations: `services`, `objects`
+//!   (the routes all four object kinds share), `items` (Map and List items), `streams`
+//!   (messages), `permissions`, plus auth and request parsing; `stats` is
+//!   `/_emulator/stats`.
 //! - `store`: SQLite; the writer thread with group commit, read pool, one file per table
 //!   family (services, objects, items, permissions), and the per-object event log
 //!   (`store::events`) realtime subscribers are fed from.
@@ -41,11 +44,14 @@
 //!   `routes::flows` from `store::flows`), which Twilio clients reach with their Studio
 //!   base URL (twilio-python: `client.studio.base_url`) set to the emulator.
 //! - [`realtime`]: Sync's WebSocket protocol (twilsock) at `/v3/wsconnect`, for
-//!   twilio-sync.js: CDS requests, subscriptions and live events from every write.
+//!   twilio-sync.js: CDS requests (translated into operations), subscriptions and live
+//!   events from every write.
+//! - `wire`: dates, stored JSON and URL components as every face writes them.
 
 pub mod clock;
 pub mod config;
 pub mod error;
+mod ops;
 mod purge;
 pub mod ratelimit;
 pub mod realtime;
@@ -55,6 +61,7 @@ pub mod sid;
 mod state;
 mod store;
 mod studio;
+mod wire;
 
 pub use clock::Clock;
 pub use config::{Durability, EmulatorConfig};

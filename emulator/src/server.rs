@@ -53,7 +53,6 @@ impl Emulator {
             realtime_idle_timeout: config
                 .realtime_idle_timeout
                 .max(config.realtime_ping_interval + config.realtime_ping_interval / 2),
-            live_render: Default::default(),
         });
         purge::spawn(Arc::downgrade(&state));
         Ok(Emulator { state })

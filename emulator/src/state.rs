@@ -38,8 +38,6 @@ pub struct AppState {
     /// [`EmulatorConfig::realtime_idle_timeout`](crate::EmulatorConfig)).
     pub(crate) realtime_ping_interval: std::time::Duration,
     pub(crate) realtime_idle_timeout: std::time::Duration,
-    /// The latest live event's payload, rendered once for every realtime session.
-    pub(crate) live_render: crate::realtime::LiveRender,
 }
 
 pub type Shared = Arc<AppState>;

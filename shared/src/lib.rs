@@ -13,6 +13,7 @@
 //!   builds them.
 //! - [`presence`]: agents' presence beats, kept as expiring Sync map items.
 //! - [`timestamp`]: ISO 8601 UTC timestamps as written into Sync values.
+//! - [`text`]: byte-bounded cuts on character boundaries, and line:column of an offset.
 //! - [`tls`]: rustls over ring for every HTTP client (a fraction of aws-lc-rs's build).
 //! - [`runtime`]: how a function runs: the [`Function`](runtime::Function) table entry,
 //!   the [`Services`](runtime::Services) every function builds once per process, and
@@ -31,6 +32,7 @@ pub mod presence;
 pub mod runtime;
 pub mod studio;
 pub mod sync;
+pub mod text;
 pub mod timestamp;
 pub mod tls;
 pub mod twiml;

@@ -9,23 +9,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{json, Value};
 
-use super::cds::item_url;
-use crate::routes::render::iso;
-use crate::store::events::Event;
+use crate::ops::render::socket_item_url;
+use crate::store::events::{Event, Logged};
 use crate::store::objects::Kind;
+use crate::wire::iso;
 
-/// The message type of replays and subscription lifecycle notifications (and of live
-/// Stream messages, for which the client registers no type of its own).
-pub const SYNC_EVENT: &str = "twilio.sync.event";
+pub use crate::store::objects::SYNC_EVENT;
 
 /// The message type a live event of this kind is delivered with.
 pub fn live_message_type(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Document => "com.twilio.rtd.cds.document",
-        Kind::Map => "com.twilio.rtd.cds.map",
-        Kind::List => "com.twilio.rtd.cds.list",
-        Kind::Stream => SYNC_EVENT,
-    }
+    kind.facts().live_message_type
 }
 
 /// The `event` object: the logged fields plus id, object SID, date and item URL.
@@ -38,14 +31,14 @@ pub fn render(e: &Event, base: &str) -> Value {
     v[format!("{}_sid", e.kind.tag())] = json!(e.object_sid);
     v["date_created"] = iso(e.date_created);
     if let Some(key) = &e.item_key {
-        v["item_url"] = json!(item_url(base, e.kind, &e.object_sid, key));
+        v["item_url"] = json!(socket_item_url(base, e.kind, &e.object_sid, key));
     }
     v
 }
 
 /// A notification payload carrying one event.
 pub fn payload(e: &Event, base: &str, correlation_id: Option<&Value>) -> Value {
-    let mut p = json!({ "event_type": e.event_type, "event": render(e, base) });
+    let mut p = json!({ "event_type": e.event_type.as_str(), "event": render(e, base) });
     if let Some(c) = correlation_id {
         p["correlation_id"] = c.clone();
     }
@@ -69,8 +62,7 @@ struct Rendered {
 
 impl LiveRender {
     /// The JSON payload of live event `e` (no correlation id) as sessions at `base` send it.
-    /// `e.seq` must identify the event: only logged events, never a stand-in, come here.
-    pub fn payload(&self, e: &Event, base: &str) -> Arc<[u8]> {
+    pub fn payload(&self, e: &Logged, base: &str) -> Arc<[u8]> {
         let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(r) = &*slot {
             if r.seq == e.seq && r.base == base {
@@ -90,15 +82,16 @@ impl LiveRender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::events::{EventType, ItemChange};
+    use crate::store::items::ItemKind;
 
     #[test]
     fn map_item_event_has_what_the_client_reads() {
         let e = Event {
-            seq: 7,
             object_sid: "MP1".into(),
             id: 3,
             kind: Kind::Map,
-            event_type: "map_item_updated".into(),
+            event_type: EventType::Item(ItemKind::Map, ItemChange::Updated),
             item_key: Some("a b".into()),
             body: json!({"item_key": "a b", "item_revision": "1", "item_data": {"x": 1}}),
             date_created: 1_438_286_400_000,
@@ -120,15 +113,17 @@ mod tests {
 
     #[test]
     fn a_live_event_is_rendered_once_per_url_base() {
-        let event = |seq: i64| Event {
+        let event = |seq: i64| Logged {
             seq,
-            object_sid: "MP1".into(),
-            id: seq,
-            kind: Kind::Map,
-            event_type: "map_item_added".into(),
-            item_key: Some("k".into()),
-            body: json!({"item_key": "k", "item_data": {"x": seq}}),
-            date_created: 0,
+            event: Event {
+                object_sid: "MP1".into(),
+                id: seq,
+                kind: Kind::Map,
+                event_type: EventType::Item(ItemKind::Map, ItemChange::Added),
+                item_key: Some("k".into()),
+                body: json!({"item_key": "k", "item_data": {"x": seq}}),
+                date_created: 0,
+            },
         };
         let cache = LiveRender::default();
         let first = cache.payload(&event(1), "https://a");

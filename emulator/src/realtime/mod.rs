@@ -7,21 +7,22 @@
 //! - [`token`]: checking the access token of `init` / `update` (HS256 with a known API key
 //!   secret, account, expiry, Sync grant).
 //! - `session`: one connection: init, CDS requests, subscriptions, event delivery, expiry.
-//! - `cds`: the CDS API carried in `message` frames (`/v3/Documents`, `/v3/Maps`, …).
-//! - `acl`: Sync Permissions checked for token identities on services with `AclEnabled`.
+//! - `cds`: the CDS API carried in `message` frames (`/v3/Documents`, `/v3/Maps`, …),
+//!   translated into the operations of `ops`, which checks Sync Permissions, applies
+//!   and renders them as for REST.
 //! - `events`: rendering logged events as the notifications the client consumes.
 //!
 //! Events themselves are written by the store (`store::events`): every write appends to a
 //! per-object log in its own transaction, and the store's writer publishes each commit's
 //! events on a broadcast channel that sessions listen to.
 
-mod acl;
 mod cds;
 mod events;
-pub(crate) use events::LiveRender;
 pub mod frame;
 mod session;
 pub mod token;
+
+use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
@@ -42,10 +43,19 @@ const READ_BUFFER: usize = 8 * 1024;
 
 /// The WebSocket endpoint at [`PATH`], for the emulator's router.
 pub fn routes() -> Router<Shared> {
-    Router::new().route(PATH, get(upgrade))
+    // The latest live event's payload, rendered once for all of this instance's sessions.
+    let live = Arc::new(events::LiveRender::default());
+    Router::new().route(
+        PATH,
+        get(move |st: State<Shared>, ws: WebSocketUpgrade| upgrade(st, ws, live.clone())),
+    )
 }
 
-async fn upgrade(State(st): State<Shared>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(st): State<Shared>,
+    ws: WebSocketUpgrade,
+    live: Arc<events::LiveRender>,
+) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         // tungstenite zero-fills its whole read buffer before every socket read (128 KiB by
@@ -53,5 +63,5 @@ async fn upgrade(State(st): State<Shared>, ws: WebSocketUpgrade) -> Response {
         // realtime bench. Twilsock frames are small (an init with its token ~2 KB); a
         // larger message still arrives, the buffer grows for it.
         .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| session::run(socket, st))
+        .on_upgrade(move |socket| session::run(socket, st, live))
 }

@@ -37,15 +37,15 @@ use serde_json::{json, Map, Value};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
-use super::acl;
 use super::cds::{self, Request};
 use super::events::{self as render, SYNC_EVENT};
 use super::frame::Frame;
 use super::token::{self, Grant, TokenError};
 use crate::error::SyncError;
+use crate::ops::acl;
 use crate::sid::new_secret;
 use crate::state::Shared;
-use crate::store::events::{self, Event};
+use crate::store::events::{self, Event, Logged};
 use crate::store::objects::{self, Kind};
 use crate::store::permissions::{self, Access};
 
@@ -60,6 +60,16 @@ const ESTIMATED_DELIVERY_MS: u64 = 5_000;
 /// Most subscriptions one request may carry (the reply's `max_batch_size`).
 const MAX_BATCH: usize = 100;
 
+/// How an event reaches the client.
+#[derive(Clone, Copy)]
+enum Delivery<'a> {
+    /// Live from the feed, as the kind's message type, rendered once for all sessions.
+    Live(&'a Logged),
+    /// Replayed from the log (or a Document's current value standing in for it), as
+    /// `twilio.sync.event`, answering the subscribe request `correlation` if any.
+    Replay(Option<&'a Value>),
+}
+
 /// A subscribed object and the id of the last event sent for it.
 #[derive(Debug, Clone, Copy)]
 struct Sub {
@@ -69,6 +79,8 @@ struct Sub {
 
 struct Session {
     st: Shared,
+    /// The latest live event's payload, shared by the instance's sessions.
+    live: Arc<render::LiveRender>,
     socket: WebSocket,
     /// The token's service (a SID), identity and expiry, once `init` succeeded.
     service_sid: Option<String>,
@@ -101,7 +113,7 @@ enum End {
 const SILENT_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Serves one upgraded socket until it closes.
-pub async fn run(socket: WebSocket, st: Shared) {
+pub async fn run(socket: WebSocket, st: Shared, live: Arc<render::LiveRender>) {
     let _open = st.stats.session_opened();
     // Subscribe to the feed before anything can be subscribed, so no commit falls between
     // a subscription's log read and its first live event.
@@ -110,6 +122,7 @@ pub async fn run(socket: WebSocket, st: Shared) {
     let (replies, mut answers) = mpsc::unbounded_channel::<Vec<u8>>();
     let mut s = Session {
         st,
+        live,
         socket,
         service_sid: None,
         identity: None,
@@ -621,8 +634,9 @@ impl Session {
             .st
             .store
             .read(move |c| {
-                let kind = [Kind::Document, Kind::Map, Kind::List, Kind::Stream]
-                    .into_iter()
+                let kind = objects::KINDS
+                    .iter()
+                    .map(|f| f.kind)
                     .find(|k| crate::sid::is_sid(k.prefix(), &id));
                 let Some(kind) = kind else {
                     return Ok(None);
@@ -723,21 +737,10 @@ impl Session {
             );
         }
         if let Some((doc, head)) = current {
-            let synthetic = Event {
-                seq: 0,
-                object_sid: doc.sid.clone(),
-                id: head,
-                kind: Kind::Document,
-                event_type: "document_updated".into(),
-                item_key: None,
-                body: json!({
-                    "document_revision": objects::revision_str(doc.revision),
-                    "document_data": serde_json::from_str::<Value>(doc.data.as_deref().unwrap_or("{}"))
-                        .unwrap_or_else(|_| json!({})),
-                }),
-                date_created: doc.date_updated,
-            };
-            return self.send_event(&synthetic, SYNC_EVENT, correlation).await;
+            let current = events::document_current(&doc, head);
+            return self
+                .send_event(&current, Delivery::Replay(correlation))
+                .await;
         }
         // Page through the log; `send_event` advances the cursor as it goes.
         loop {
@@ -758,7 +761,7 @@ impl Session {
                 }
             };
             for e in &page {
-                self.send_event(e, SYNC_EVENT, correlation).await?;
+                self.send_event(e, Delivery::Replay(correlation)).await?;
             }
             if page.len() < REPLAY_PAGE {
                 return Ok(());
@@ -775,28 +778,24 @@ impl Session {
     }
 
     /// Sends an event if it is newer than what this subscription has, and advances it.
-    async fn send_event(
-        &mut self,
-        e: &Event,
-        message_type: &str,
-        correlation: Option<&Value>,
-    ) -> Result<(), End> {
+    async fn send_event(&mut self, e: &Event, how: Delivery<'_>) -> Result<(), End> {
         match self.subs.get_mut(&e.object_sid) {
             Some(sub) if e.id > sub.cursor => sub.cursor = e.id,
             _ => return Ok(()),
         }
-        match correlation {
-            // A live event: the same bytes for every session (see `LiveRender`).
-            None if e.seq > 0 => {
-                let bytes = self.st.live_render.payload(e, &self.base);
-                self.notify_bytes(message_type, bytes.to_vec()).await?;
+        match how {
+            // The same bytes for every session (see `LiveRender`).
+            Delivery::Live(logged) => {
+                let bytes = self.live.payload(logged, &self.base);
+                self.notify_bytes(render::live_message_type(e.kind), bytes.to_vec())
+                    .await?;
             }
-            _ => {
+            Delivery::Replay(correlation) => {
                 let p = render::payload(e, &self.base, correlation);
-                self.notify(message_type, &p).await?;
+                self.notify(SYNC_EVENT, &p).await?;
             }
         }
-        if e.event_type.ends_with("_removed") && e.item_key.is_none() {
+        if e.event_type.ends_object() {
             self.subs.remove(&e.object_sid);
         }
         Ok(())
@@ -877,11 +876,10 @@ impl Session {
         self.notify(SYNC_EVENT, &p).await
     }
 
-    async fn on_event(&mut self, e: &Arc<Event>) -> Result<(), End> {
+    async fn on_event(&mut self, e: &Arc<Logged>) -> Result<(), End> {
         if !self.subs.contains_key(&e.object_sid) {
             return Ok(());
         }
-        self.send_event(e, render::live_message_type(e.kind), None)
-            .await
+        self.send_event(e, Delivery::Live(e)).await
     }
 }

@@ -1,5 +1,5 @@
-//! Request parsing: form bodies, query strings, path segments, headers, and the typed
-//! parameter readers (`Data`, `Ttl`, booleans, …) with Twilio's validation rules.
+//! Request parsing for the REST face: form bodies, query strings, path segments and headers,
+//! size-capped, turned into [`Params`] (whose readers check values: `ops::params`).
 //!
 //! Everything here turns bad input into a [`SyncError`] (a 4xx), never a panic.
 
@@ -7,212 +7,15 @@ use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use percent_encoding::percent_decode;
 use serde::de::DeserializeOwned;
 
 use crate::error::SyncError;
-use crate::sid::looks_like_any_sid;
+pub use crate::ops::params::Params;
 use crate::state::Shared;
 
 /// Largest request body accepted; Sync data is at most 16 KiB, so this leaves room for
 /// form encoding and the other parameters.
 pub const MAX_BODY: usize = 64 * 1024;
-/// Largest `Data` value (bytes of its JSON text) for Documents and items.
-pub const MAX_DATA: usize = 16 * 1024;
-/// Largest Stream message `Data`.
-pub const MAX_MESSAGE_DATA: usize = 4 * 1024;
-/// Longest TTL Twilio accepts: one year.
-pub const MAX_TTL: i64 = 31_536_000;
-
-/// Decoded `name=value` pairs from a form body or a query string.
-#[derive(Debug, Default, Clone)]
-pub struct Params(Vec<(String, String)>);
-
-impl Params {
-    /// Parses `application/x-www-form-urlencoded` text. Unlike lossy decoders this refuses
-    /// percent-escapes that decode to invalid UTF-8, so stored data is what was sent.
-    pub fn parse(raw: &[u8]) -> Result<Params, SyncError> {
-        let mut out = Vec::new();
-        for pair in raw.split(|b| *b == b'&') {
-            if pair.is_empty() {
-                continue;
-            }
-            let (k, v) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &b""[..]),
-            };
-            out.push((decode(k)?, decode(v)?));
-        }
-        Ok(Params(out))
-    }
-
-    /// The first value of `name`, if present.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn required(&self, name: &'static str) -> Result<&str, SyncError> {
-        self.get(name).ok_or(SyncError::MissingParameter(name))
-    }
-
-    /// A TTL in seconds, 0..=31,536,000 (0 means "never expires").
-    pub fn ttl(&self, name: &str) -> Result<Option<u32>, SyncError> {
-        let Some(v) = self.get(name) else {
-            return Ok(None);
-        };
-        let n: i64 = v
-            .trim()
-            .parse()
-            .map_err(|_| SyncError::InvalidTtl(format!("{name} must be an integer, got {v:?}")))?;
-        if !(0..=MAX_TTL).contains(&n) {
-            return Err(SyncError::InvalidTtl(format!(
-                "{name} must be between 0 and {MAX_TTL} seconds, got {n}"
-            )));
-        }
-        Ok(u32::try_from(n).ok())
-    }
-
-    /// The first TTL present among `names` (e.g. `ItemTtl` before its alias `Ttl`); all
-    /// present ones are validated.
-    pub fn ttl_of(&self, names: &[&str]) -> Result<Option<u32>, SyncError> {
-        let mut found = None;
-        for name in names {
-            let v = self.ttl(name)?;
-            if found.is_none() {
-                found = v;
-            }
-        }
-        Ok(found)
-    }
-
-    /// `Data`: a JSON object, at most `limit` bytes of JSON text. Returns the text as sent.
-    pub fn json_data(&self, limit: usize) -> Result<Option<String>, SyncError> {
-        let Some(v) = self.get("Data") else {
-            return Ok(None);
-        };
-        if v.len() > limit {
-            return Err(SyncError::DataTooLarge(limit));
-        }
-        match serde_json::from_str::<serde_json::Value>(v) {
-            Ok(serde_json::Value::Object(_)) => Ok(Some(v.to_owned())),
-            Ok(_) => Err(SyncError::InvalidData("Data must be a JSON object".into())),
-            Err(e) => Err(SyncError::InvalidData(format!(
-                "Data is not valid JSON: {e}"
-            ))),
-        }
-    }
-
-    /// A boolean sent as `true` / `false`.
-    pub fn boolean(&self, name: &str) -> Result<Option<bool>, SyncError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(SyncError::InvalidParameter(format!(
-                "{name} must be true or false, got {v:?}"
-            ))),
-        }
-    }
-
-    pub fn integer(&self, name: &str) -> Result<Option<i64>, SyncError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => v.trim().parse().map(Some).map_err(|_| {
-                SyncError::InvalidParameter(format!("{name} must be an integer, got {v:?}"))
-            }),
-        }
-    }
-
-    /// A webhook URL parameter: absent is `None` (keep what is stored), empty is
-    /// `Some(None)` (no webhook: Twilio's description allows only `null` or a URI for
-    /// `webhook_url`, never `""`), anything else must be an absolute `http(s)` URL.
-    pub fn webhook_url(&self, name: &str) -> Result<Option<Option<String>>, SyncError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some("") => Ok(Some(None)),
-            Some(v) if is_http_url(v) => Ok(Some(Some(v.to_owned()))),
-            Some(v) => Err(SyncError::InvalidParameter(format!(
-                "{name} must be an absolute http or https URL, got {:?}",
-                truncate(v, 200)
-            ))),
-        }
-    }
-
-    /// A unique name: 1..=320 characters and not shaped like a SID (which would make
-    /// `/Documents/{Sid}` ambiguous).
-    pub fn unique_name(&self) -> Result<Option<String>, SyncError> {
-        let Some(v) = self.get("UniqueName") else {
-            return Ok(None);
-        };
-        let len = v.chars().count();
-        if len == 0 || len > 320 {
-            return Err(SyncError::InvalidParameter(
-                "UniqueName must be 1 to 320 characters long".into(),
-            ));
-        }
-        if looks_like_any_sid(v) {
-            return Err(SyncError::InvalidParameter(
-                "UniqueName must not have the shape of a SID".into(),
-            ));
-        }
-        Ok(Some(v.to_owned()))
-    }
-}
-
-/// Whether `v` is an absolute `http`/`https` URL written with RFC 3986 characters only.
-/// The URL is echoed back as sent, so it must already be a valid URI (no spaces, no
-/// non-ASCII, `%` only in escapes), not merely something a lenient parser repairs.
-fn is_http_url(v: &str) -> bool {
-    const ALLOWED: &str = "-._~:/?#[]@!$&'()*+,;=%";
-    let bytes = v.as_bytes();
-    let chars_ok = bytes.iter().enumerate().all(|(i, b)| {
-        (b.is_ascii_alphanumeric() || ALLOWED.as_bytes().contains(b))
-            && (*b != b'%'
-                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)))
-    });
-    chars_ok
-        && url::Url::parse(v).is_ok_and(|u| {
-            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
-        })
-}
-
-/// At most `max` bytes of `s` (cut on a character boundary), for echoing input in errors.
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-fn decode(raw: &[u8]) -> Result<String, SyncError> {
-    // A `%` must start a two-hex-digit escape; anything else is a malformed body, which
-    // lenient decoders would silently keep as literal text.
-    for (i, b) in raw.iter().enumerate() {
-        if *b == b'%'
-            && !(raw.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && raw.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-        {
-            return Err(SyncError::InvalidParameter(
-                "malformed form encoding: '%' must be followed by two hex digits".into(),
-            ));
-        }
-    }
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
-    let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
-    String::from_utf8(bytes)
-        .map_err(|_| SyncError::InvalidParameter("request parameters must be UTF-8 text".into()))
-}
 
 /// The form body of a POST, size-capped.
 #[derive(Debug)]
@@ -241,7 +44,7 @@ impl<S: Send + Sync> FromRequest<S> for FlowForm {
     }
 }
 
-async fn read_form(req: Request, limit: usize) -> Result<Params, SyncError> {
+pub(super) async fn read_form(req: Request, limit: usize) -> Result<Params, SyncError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -332,56 +135,5 @@ impl FromRequestParts<Shared> for Base {
             .filter(|p| *p == "https" || *p == "http")
             .unwrap_or("http");
         Ok(Base(format!("{scheme}://{host}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_form_with_plus_and_escapes() {
-        let p = Params::parse(b"Data=%7B%22a%22%3A+1%7D&Key=a+b&Key=second&Flag").expect("valid");
-        assert_eq!(p.get("Data"), Some("{\"a\": 1}"));
-        assert_eq!(p.get("Key"), Some("a b"));
-        assert_eq!(p.get("Flag"), Some(""));
-    }
-
-    #[test]
-    fn webhook_url_empty_clears_and_bad_is_refused() {
-        let p = Params::parse(b"A=&B=https%3A%2F%2Fexample.com%2Fhook%3Fa%3D1&C=not+a+url&D=ftp%3A%2F%2Fx&E=http%3A%2F%2Fx%2F%7C")
-            .expect("valid");
-        assert_eq!(p.webhook_url("A").expect("empty"), Some(None));
-        assert_eq!(
-            p.webhook_url("B").expect("url"),
-            Some(Some("https://example.com/hook?a=1".to_owned()))
-        );
-        assert_eq!(p.webhook_url("Z").expect("absent"), None);
-        for bad in ["C", "D", "E"] {
-            assert_eq!(p.webhook_url(bad).expect_err(bad).code(), 20001);
-        }
-    }
-
-    #[test]
-    fn refuses_broken_escapes() {
-        assert!(Params::parse(b"Data=%7").is_err());
-        assert!(Params::parse(b"Data=%ZZ").is_err());
-    }
-
-    #[test]
-    fn refuses_non_utf8() {
-        let err = Params::parse(b"Data=%FF%FE").expect_err("invalid utf-8");
-        assert_eq!(err.code(), 20001);
-    }
-
-    #[test]
-    fn validates_ttl_and_data() {
-        let p = Params::parse(b"Ttl=31536001&ItemTtl=5&Data=%5B1%5D").expect("valid");
-        assert_eq!(p.ttl("Ttl").expect_err("too long").code(), 54011);
-        assert_eq!(p.ttl("ItemTtl").expect("ok"), Some(5));
-        assert_eq!(p.json_data(MAX_DATA).expect_err("array").code(), 54008);
-        let big = format!("Data={{\"a\":\"{}\"}}", "x".repeat(MAX_DATA));
-        let p = Params::parse(big.as_bytes()).expect("valid");
-        assert_eq!(p.json_data(MAX_DATA).expect_err("too big").code(), 54006);
     }
 }

@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 
 use super::common::no_content;
 use super::extract::{Base, FlowForm, Ids, Params, Query};
-use super::paging::Paging;
-use super::render::{iso, respond};
 use crate::error::SyncError;
+use crate::ops::paging::Paging;
+use crate::ops::render::{iso, respond};
 use crate::state::Shared;
 use crate::store::flows::{self, FlowFields, FlowRow, Which};
 

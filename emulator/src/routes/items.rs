@@ -3,79 +3,82 @@
 //! create gives (1 to 320 characters), a List item by the index Sync assigns on create
 //! (a path index that is not a non-negative integer names no item).
 
-use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 
-use super::common::{self, ItemTarget};
-use super::extract::{if_match, Base, Form, Ids, Params, Query};
+use super::common::SyncRequest;
+use super::extract::{if_match, Ids, Params};
 use crate::error::SyncError;
+use crate::ops::paging::{KeyType, Paging};
+use crate::ops::params::map_key;
+use crate::ops::{Input, Operation, Target, Verb};
 use crate::state::Shared;
 use crate::store::items::{ItemKey, ItemKind};
 
-/// Twilio documents keys of up to 320 characters.
-const MAX_KEY_CHARS: usize = 320;
+/// Path segments of one item: service, Map or List, key or index.
+type ItemPath = Ids<(String, String, String)>;
 
-/// Create, list, fetch, update and delete for items of `kind`, beside the object routes
-/// of their Maps or Lists.
+/// Create, list, fetch, update and delete for items of `kind`.
 pub fn routes(kind: ItemKind) -> Router<Shared> {
     let parent = kind.parent_kind();
     let plural = parent.collection();
+    let key_type = match kind {
+        ItemKind::Map => KeyType::Text,
+        ItemKind::List => KeyType::Integer,
+    };
     Router::new()
-        .merge(super::objects::routes(parent))
         .route(
             &format!("/v1/Services/{{service}}/{plural}/{{id}}/Items"),
             get(
-                move |State(st): State<Shared>,
-                      Base(base): Base,
-                      Ids((service, id)): Ids<(String, String)>,
-                      Query(p): Query| async move {
-                    common::list_items(st, &base, service, id, kind, &p).await
+                move |Ids((service, id)): Ids<(String, String)>, r: SyncRequest| async move {
+                    let paging = Some(Paging::parse_items(&r.params, key_type)?);
+                    let input = Input {
+                        paging,
+                        ..Input::default()
+                    };
+                    let op = Operation::new(parent, Verb::List, Target::Items(id), input);
+                    r.serve(service, op).await
                 },
             )
             .post(
-                move |State(st): State<Shared>,
-                      Base(base): Base,
-                      Ids((service, id)): Ids<(String, String)>,
-                      Form(p): Form| async move {
-                    let key = new_key(kind, &p)?;
-                    p.required("Data")?;
-                    let w = common::item_write(&p, None)?;
-                    let target = ItemTarget::New(key);
-                    common::write_item(st, &base, service, id, kind, target, w).await
+                move |Ids((service, id)): Ids<(String, String)>, r: SyncRequest| async move {
+                    let target = match new_key(kind, &r.params)? {
+                        Some(key) => Target::Item(id, ItemKey::Key(key)),
+                        None => Target::Items(id),
+                    };
+                    r.params.required("Data")?;
+                    let input = r.item_input(None)?;
+                    r.serve(service, Operation::new(parent, Verb::Create, target, input))
+                        .await
                 },
             ),
         )
         .route(
             &format!("/v1/Services/{{service}}/{plural}/{{id}}/Items/{{key}}"),
             get(
-                move |State(st): State<Shared>,
-                      Base(base): Base,
-                      Ids((service, id, raw)): Ids<(String, String, String)>| async move {
-                    let key = item_key(kind, &service, &id, raw)?;
-                    common::fetch_item(st, &base, service, id, kind, key).await
+                move |Ids((service, id, raw)): ItemPath, r: SyncRequest| async move {
+                    let target = Target::Item(id.clone(), item_key(kind, &service, &id, raw)?);
+                    let op = Operation::new(parent, Verb::Fetch, target, Input::default());
+                    r.serve(service, op).await
                 },
             )
             .post(
-                move |State(st): State<Shared>,
-                      Base(base): Base,
-                      Ids((service, id, raw)): Ids<(String, String, String)>,
-                      headers: HeaderMap,
-                      Form(p): Form| async move {
-                    let key = item_key(kind, &service, &id, raw)?;
-                    let w = common::item_write(&p, if_match(&headers)?)?;
-                    let target = ItemTarget::Existing(key);
-                    common::write_item(st, &base, service, id, kind, target, w).await
+                move |Ids((service, id, raw)): ItemPath, r: SyncRequest| async move {
+                    let target = Target::Item(id.clone(), item_key(kind, &service, &id, raw)?);
+                    let input = r.item_input(if_match(&r.headers)?)?;
+                    r.serve(service, Operation::new(parent, Verb::Update, target, input))
+                        .await
                 },
             )
             .delete(
-                move |State(st): State<Shared>,
-                      Ids((service, id, raw)): Ids<(String, String, String)>,
-                      headers: HeaderMap| async move {
-                    let key = item_key(kind, &service, &id, raw)?;
-                    let m = if_match(&headers)?;
-                    common::delete_item(st, service, id, kind, key, m).await
+                move |Ids((service, id, raw)): ItemPath, r: SyncRequest| async move {
+                    let target = Target::Item(id.clone(), item_key(kind, &service, &id, raw)?);
+                    let input = Input {
+                        if_match: if_match(&r.headers)?,
+                        ..Input::default()
+                    };
+                    r.serve(service, Operation::new(parent, Verb::Delete, target, input))
+                        .await
                 },
             ),
         )
@@ -84,16 +87,7 @@ pub fn routes(kind: ItemKind) -> Router<Shared> {
 /// The key a create names: a Map's required `Key`; a List assigns the index itself.
 fn new_key(kind: ItemKind, p: &Params) -> Result<Option<String>, SyncError> {
     match kind {
-        ItemKind::Map => {
-            let key = p.required("Key")?;
-            let n = key.chars().count();
-            if n == 0 || n > MAX_KEY_CHARS {
-                return Err(SyncError::InvalidItemKey(format!(
-                    "the key must be 1 to {MAX_KEY_CHARS} characters long"
-                )));
-            }
-            Ok(Some(key.to_owned()))
-        }
+        ItemKind::Map => map_key(p.required("Key")?).map(Some),
         ItemKind::List => Ok(None),
     }
 }

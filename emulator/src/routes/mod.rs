@@ -7,9 +7,7 @@ pub mod extract;
 mod flows;
 mod items;
 mod objects;
-pub mod paging;
 mod permissions;
-pub mod render;
 mod services;
 mod stats;
 mod streams;
@@ -21,17 +19,14 @@ use axum::Router;
 
 use crate::error::SyncError;
 use crate::state::Shared;
+use crate::store::items::ItemKind;
+use crate::store::objects::KINDS;
 
 /// The complete router with its state inside.
 pub fn router(state: Shared) -> Router {
     Router::new()
         .merge(services::routes())
-        .merge(objects::routes(crate::store::objects::Kind::Document))
-        .merge(items::routes(crate::store::items::ItemKind::Map))
-        .merge(items::routes(crate::store::items::ItemKind::List))
-        .merge(permissions::routes(crate::store::objects::Kind::Document))
-        .merge(permissions::routes(crate::store::objects::Kind::Map))
-        .merge(permissions::routes(crate::store::objects::Kind::List))
+        .merge(sync_objects())
         .merge(streams::routes())
         .merge(stats::routes())
         .merge(flows::routes())
@@ -40,6 +35,22 @@ pub fn router(state: Shared) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
+}
+
+/// Every object kind's routes (with its items and Permissions where it has them), read
+/// from the kinds' facts: a new kind is served without a line here.
+fn sync_objects() -> Router<Shared> {
+    let mut router = Router::new();
+    for facts in &KINDS {
+        router = router.merge(objects::routes(facts.kind));
+        if facts.shape.permissions {
+            router = router.merge(permissions::routes(facts.kind));
+        }
+    }
+    for kind in ItemKind::ALL {
+        router = router.merge(items::routes(kind));
+    }
+    router
 }
 
 async fn not_found(req: Request) -> SyncError {

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 use super::common::no_content;
 use super::extract::{Base, Form, Ids, Params, Query};
-use super::paging::Paging;
-use super::render::{self, encode_component};
 use crate::error::SyncError;
+use crate::ops::paging::Paging;
+use crate::ops::render::{self, encode_component};
 use crate::state::Shared;
 use crate::store::objects::{Kind, ObjectRow};
 use crate::store::permissions::{self, Permission};

@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::common::no_content;
 use super::extract::{Base, Form, Ids, Params, Query};
-use super::paging::Paging;
-use super::render;
 use crate::error::SyncError;
+use crate::ops::paging::Paging;
+use crate::ops::render;
 use crate::state::Shared;
 use crate::store::services::{self, ServiceFields};
 

@@ -17,13 +17,15 @@
 
 use std::sync::Arc;
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use super::items::{ItemKey, ItemKind, ItemRow};
-use super::objects::{revision_str, Kind, ObjectRow};
+use super::objects::{revision_str, Kind, ObjectRow, KINDS};
 use crate::error::SyncError;
+use crate::wire::{data_value, iso_opt};
 
 /// Events kept per live object whatever their age; a subscriber that is further behind than
 /// the log reaches gets a Document's current value instead, on a Map or List the retained
@@ -40,22 +42,104 @@ pub const TOMBSTONE_MS: i64 = 24 * 3600 * 1000;
 /// Events buffered for subscribers that have not caught up; a slower one re-reads the log.
 pub const DEFAULT_FEED_CAPACITY: usize = 4096;
 
-/// One committed event.
+/// What an event says happened; its wire name is [`EventType::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// `document_updated`: a Document's new value.
+    DocumentUpdated,
+    /// `document_removed`, `map_removed`, …: the object is gone (deleted or expired).
+    Removed(Kind),
+    /// `map_item_added`, `list_item_removed`, …
+    Item(ItemKind, ItemChange),
+    /// `stream_message_published`.
+    MessagePublished,
+}
+
+impl EventType {
+    /// Every event type but removals (which [`KINDS`] name), for reading names back.
+    const ALL: [EventType; 8] = [
+        EventType::DocumentUpdated,
+        EventType::Item(ItemKind::Map, ItemChange::Added),
+        EventType::Item(ItemKind::Map, ItemChange::Updated),
+        EventType::Item(ItemKind::Map, ItemChange::Removed),
+        EventType::Item(ItemKind::List, ItemChange::Added),
+        EventType::Item(ItemKind::List, ItemChange::Updated),
+        EventType::Item(ItemKind::List, ItemChange::Removed),
+        EventType::MessagePublished,
+    ];
+
+    /// The `event_type` twilio-sync.js reads.
+    pub fn as_str(self) -> &'static str {
+        use ItemChange::{Added, Removed, Updated};
+        match self {
+            EventType::DocumentUpdated => "document_updated",
+            EventType::Removed(kind) => kind.facts().removed_event,
+            EventType::Item(ItemKind::Map, Added) => "map_item_added",
+            EventType::Item(ItemKind::Map, Updated) => "map_item_updated",
+            EventType::Item(ItemKind::Map, Removed) => "map_item_removed",
+            EventType::Item(ItemKind::List, Added) => "list_item_added",
+            EventType::Item(ItemKind::List, Updated) => "list_item_updated",
+            EventType::Item(ItemKind::List, Removed) => "list_item_removed",
+            EventType::MessagePublished => "stream_message_published",
+        }
+    }
+
+    /// The type of this wire name.
+    pub fn parse(name: &str) -> Option<EventType> {
+        let removals = KINDS.iter().map(|f| EventType::Removed(f.kind));
+        Self::ALL
+            .into_iter()
+            .chain(removals)
+            .find(|t| t.as_str() == name)
+    }
+
+    /// Whether the event ends its object (and so every subscription to it).
+    pub fn ends_object(self) -> bool {
+        matches!(self, EventType::Removed(_))
+    }
+}
+
+impl FromSql for EventType {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        EventType::parse(name)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown event type {name:?}").into()))
+    }
+}
+
+/// One event as the log holds it, and as it is replayed.
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub seq: i64,
     pub object_sid: String,
     /// The object's own event number: 1, 2, 3, …
     pub id: i64,
     pub kind: Kind,
-    /// `document_updated`, `map_item_added`, …
-    pub event_type: String,
+    /// What happened.
+    pub event_type: EventType,
     /// Map key or List index as text, for item events.
     pub item_key: Option<String>,
     /// The event's own fields (data, revisions, expiry); ids, SIDs, dates and URLs are
     /// added when it is rendered for a client.
     pub body: Value,
     pub date_created: i64,
+}
+
+/// A committed event with its place in the global commit order, as the [`Feed`] publishes
+/// it (what live delivery renders once for every session, keyed by `seq`).
+#[derive(Debug, Clone)]
+pub struct Logged {
+    /// The global commit order.
+    pub seq: i64,
+    /// The event.
+    pub event: Event,
+}
+
+impl std::ops::Deref for Logged {
+    type Target = Event;
+
+    fn deref(&self) -> &Event {
+        &self.event
+    }
 }
 
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -87,18 +171,20 @@ fn kind_of(tag: &str) -> Kind {
     Kind::from_tag(tag).unwrap_or(Kind::Document)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Logged> {
     let kind: String = r.get(3)?;
     let body: String = r.get(6)?;
-    Ok(Event {
+    Ok(Logged {
         seq: r.get(0)?,
-        object_sid: r.get(1)?,
-        id: r.get(2)?,
-        kind: kind_of(&kind),
-        event_type: r.get(4)?,
-        item_key: r.get(5)?,
-        body: serde_json::from_str(&body).unwrap_or_else(|_| json!({})),
-        date_created: r.get(7)?,
+        event: Event {
+            object_sid: r.get(1)?,
+            id: r.get(2)?,
+            kind: kind_of(&kind),
+            event_type: r.get(4)?,
+            item_key: r.get(5)?,
+            body: data_value(&body),
+            date_created: r.get(7)?,
+        },
     })
 }
 
@@ -140,7 +226,7 @@ pub fn since(
         .prepare_cached(&sql)?
         .query_map(
             params![object_sid, after, i64::try_from(limit).unwrap_or(i64::MAX)],
-            from_row,
+            |r| from_row(r).map(|l| l.event),
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
@@ -150,7 +236,7 @@ pub fn since(
 struct NewEvent<'a> {
     object_sid: &'a str,
     kind: Kind,
-    event_type: String,
+    event_type: EventType,
     item_key: Option<String>,
     body: Value,
     /// The object's removal: its earlier events are dropped.
@@ -176,7 +262,7 @@ fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError
         object_sid,
         id,
         kind.tag(),
-        event_type,
+        event_type.as_str(),
         item_key,
         body.to_string(),
         now,
@@ -200,33 +286,44 @@ fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError
     Ok(id)
 }
 
-fn iso_opt(ms: Option<i64>) -> Value {
-    ms.map(crate::routes::render::iso).unwrap_or(Value::Null)
-}
-
-fn data_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+/// A Document's value as its `document_updated` event carries it.
+fn document_body(row: &ObjectRow) -> Value {
+    json!({
+        "document_revision": revision_str(row.revision),
+        "document_data": data_value(row.data.as_deref().unwrap_or("{}")),
+        "date_expires": iso_opt(row.date_expires),
+    })
 }
 
 /// A Document's new value.
 pub fn document_updated(conn: &Connection, now: i64, row: &ObjectRow) -> Result<i64, SyncError> {
-    let body = json!({
-        "document_revision": revision_str(row.revision),
-        "document_data": data_value(row.data.as_deref().unwrap_or("{}")),
-        "date_expires": iso_opt(row.date_expires),
-    });
     append(
         conn,
         now,
         NewEvent {
             object_sid: &row.sid,
             kind: Kind::Document,
-            event_type: "document_updated".into(),
+            event_type: EventType::DocumentUpdated,
             item_key: None,
-            body,
+            body: document_body(row),
             removal: false,
         },
     )
+}
+
+/// The `document_updated` event that stands in for the events of a Document a
+/// subscriber is too far behind to replay: its current value, as event `head` (the
+/// newest id, so the subscriber's cursor lands where the log is).
+pub fn document_current(row: &ObjectRow, head: i64) -> Event {
+    Event {
+        object_sid: row.sid.clone(),
+        id: head,
+        kind: Kind::Document,
+        event_type: EventType::DocumentUpdated,
+        item_key: None,
+        body: document_body(row),
+        date_created: row.date_updated,
+    }
 }
 
 /// An object is gone (deleted or expired): `document_removed`, `map_removed`, ….
@@ -243,7 +340,7 @@ pub fn object_removed(conn: &Connection, now: i64, sid: &str) -> Result<(), Sync
         NewEvent {
             object_sid: sid,
             kind,
-            event_type: format!("{}_removed", kind.tag()),
+            event_type: EventType::Removed(kind),
             item_key: None,
             body: json!({}),
             removal: true,
@@ -252,11 +349,11 @@ pub fn object_removed(conn: &Connection, now: i64, sid: &str) -> Result<(), Sync
     Ok(())
 }
 
-/// The event-name prefix, the key and the key's field name of an item.
-fn item_fields(item: &ItemRow) -> (&'static str, Value, &'static str) {
+/// The item kind, the key and the key's field name of an item.
+fn item_fields(item: &ItemRow) -> (ItemKind, Value, &'static str) {
     match &item.key {
-        ItemKey::Key(k) => ("map", json!(k), "item_key"),
-        ItemKey::Index(i) => ("list", json!(i), "item_index"),
+        ItemKey::Key(k) => (ItemKind::Map, json!(k), "item_key"),
+        ItemKey::Index(i) => (ItemKind::List, json!(i), "item_index"),
     }
 }
 
@@ -277,26 +374,22 @@ pub fn item_changed(
     item: &ItemRow,
     change: ItemChange,
 ) -> Result<i64, SyncError> {
-    let (prefix, key, key_field) = item_fields(item);
+    let (item_kind, key, key_field) = item_fields(item);
     let mut body = json!({ "item_data": data_value(&item.data) });
     if change != ItemChange::Removed {
         body["item_revision"] = json!(revision_str(item.revision));
         body["date_expires"] = iso_opt(item.date_expires);
     }
     body[key_field] = key;
-    body[format!("{prefix}_revision")] = json!(revision_str(parent.revision));
-    let verb = match change {
-        ItemChange::Added => "added",
-        ItemChange::Updated => "updated",
-        ItemChange::Removed => "removed",
-    };
+    body[format!("{}_revision", item_kind.parent_kind().tag())] =
+        json!(revision_str(parent.revision));
     append(
         conn,
         now,
         NewEvent {
             object_sid: &parent.sid,
             kind: parent.kind,
-            event_type: format!("{prefix}_item_{verb}"),
+            event_type: EventType::Item(item_kind, change),
             item_key: Some(item.key.path_text()),
             body,
             removal: false,
@@ -319,7 +412,7 @@ pub fn message_published(
         NewEvent {
             object_sid: &stream.sid,
             kind: Kind::Stream,
-            event_type: "stream_message_published".into(),
+            event_type: EventType::MessagePublished,
             item_key: None,
             body,
             removal: false,
@@ -393,7 +486,7 @@ pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
 /// channel), and a subscriber that falls behind re-reads the log.
 pub struct Feed {
     last_seq: i64,
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<Arc<Logged>>,
 }
 
 impl Feed {
@@ -405,7 +498,7 @@ impl Feed {
         })
     }
 
-    pub fn sender(&self) -> broadcast::Sender<Arc<Event>> {
+    pub fn sender(&self) -> broadcast::Sender<Arc<Logged>> {
         self.tx.clone()
     }
 

@@ -32,6 +32,32 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::error::SyncError;
 
+/// What an acknowledged write survives, i.e. when a commit is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// The emulator's process being killed (`kill -9`, a crash): SQLite's WAL with
+    /// `synchronous=NORMAL`, where a commit is in the operating system's hands when it is
+    /// answered and the log is fsynced at checkpoints. An operating-system crash or a power
+    /// loss can lose the last commits. The default: it is what a local emulator needs.
+    #[default]
+    Process,
+    /// The machine going down too: `synchronous=FULL`, the log fsynced on every commit
+    /// (group commit batches concurrent writers into one fsync).
+    Machine,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Durability, String> {
+        match s {
+            "process" => Ok(Durability::Process),
+            "machine" => Ok(Durability::Machine),
+            other => Err(format!("{other:?}: give process or machine")),
+        }
+    }
+}
+
 /// Most writes folded into one transaction; bounds the latency a batch adds.
 const MAX_BATCH: usize = 256;
 
@@ -50,7 +76,7 @@ pub struct Store {
     jobs: mpsc::UnboundedSender<Job>,
     readers: Option<Arc<ReadPool>>,
     /// Committed events, in commit order (see [`events`]).
-    feed: broadcast::Sender<Arc<events::Event>>,
+    feed: broadcast::Sender<Arc<events::Logged>>,
     /// Committed permission changes (see [`Store::write_announcing`]).
     permission_changes: broadcast::Sender<Arc<permissions::Change>>,
 }
@@ -90,7 +116,7 @@ impl Store {
         data: &str,
         now: i64,
         feed_capacity: usize,
-        durability: crate::config::Durability,
+        durability: Durability,
     ) -> Result<(Store, String), OpenError> {
         let memory = data == ":memory:";
         let sql_err = |source| OpenError::Sqlite {
@@ -211,7 +237,7 @@ impl Store {
 
     /// Events as they are committed. A receiver that falls more than the channel's
     /// capacity behind gets `Lagged` and must re-read the log.
-    pub fn events(&self) -> broadcast::Receiver<Arc<events::Event>> {
+    pub fn events(&self) -> broadcast::Receiver<Arc<events::Logged>> {
         self.feed.subscribe()
     }
 

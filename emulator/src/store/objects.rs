@@ -19,7 +19,9 @@ pub enum Kind {
     Stream,
 }
 
-/// The facts that differ between kinds, one row per kind: adding a kind is one row here.
+/// The facts that differ between kinds, one row per kind: adding a kind is one row here
+/// (and a variant of [`Kind`], and its SID [`Prefix`]); the routes, the socket, rendering,
+/// Permissions and events read these.
 #[derive(Debug)]
 pub struct KindFacts {
     pub kind: Kind,
@@ -28,7 +30,65 @@ pub struct KindFacts {
     pub prefix: Prefix,
     /// The path segment of the collection (REST v1 and the socket's `/v3`), e.g. `Maps`.
     pub collection: &'static str,
+    /// What it holds and how it is written.
+    pub shape: Shape,
+    /// The `event_type` of its removal.
+    pub removed_event: &'static str,
+    /// The socket message type its live events are delivered with.
+    pub live_message_type: &'static str,
 }
+
+/// What a kind holds and how it is written; Maps and Lists share one.
+#[derive(Debug)]
+pub struct Shape {
+    /// Holds a JSON value of its own (`Data`): Documents.
+    pub data: bool,
+    /// Has a revision (in its bodies and REST's `ETag`): all but Streams.
+    pub revision: bool,
+    /// REST conditions its own updates and deletes on `If-Match`: Documents.
+    pub conditional: bool,
+    /// The REST parameters its own TTL is read from, the first present winning.
+    pub ttl_params: &'static [&'static str],
+    /// Its REST `links`, by path segment under the object; the socket leaves out
+    /// `Permissions`.
+    pub links: &'static [&'static str],
+    /// Has Sync Permissions (REST `…/Permissions`, checked for token identities).
+    pub permissions: bool,
+}
+
+impl Shape {
+    /// A Document: a JSON value with a revision writes can be conditioned on.
+    pub const DOCUMENT: Shape = Shape {
+        data: true,
+        revision: true,
+        conditional: true,
+        ttl_params: &["Ttl"],
+        links: &["Permissions"],
+        permissions: true,
+    };
+    /// A Map or List: items under a collection revision.
+    pub const COLLECTION: Shape = Shape {
+        data: false,
+        revision: true,
+        conditional: false,
+        ttl_params: &["CollectionTtl", "Ttl"],
+        links: &["Items", "Permissions"],
+        permissions: true,
+    };
+    /// A Stream: messages, nothing stored.
+    pub const STREAM: Shape = Shape {
+        data: false,
+        revision: false,
+        conditional: false,
+        ttl_params: &["Ttl"],
+        links: &["Messages"],
+        permissions: false,
+    };
+}
+
+/// The socket message type of replays and subscription notifications, and of a Stream's
+/// live messages (the client registers no type of its own for them).
+pub const SYNC_EVENT: &str = "twilio.sync.event";
 
 /// Every kind, in [`Kind`]'s order.
 pub const KINDS: [KindFacts; 4] = [
@@ -37,29 +97,42 @@ pub const KINDS: [KindFacts; 4] = [
         tag: "document",
         prefix: Prefix::Document,
         collection: "Documents",
+        shape: Shape::DOCUMENT,
+        removed_event: "document_removed",
+        live_message_type: "com.twilio.rtd.cds.document",
     },
     KindFacts {
         kind: Kind::Map,
         tag: "map",
         prefix: Prefix::Map,
         collection: "Maps",
+        shape: Shape::COLLECTION,
+        removed_event: "map_removed",
+        live_message_type: "com.twilio.rtd.cds.map",
     },
     KindFacts {
         kind: Kind::List,
         tag: "list",
         prefix: Prefix::List,
         collection: "Lists",
+        shape: Shape::COLLECTION,
+        removed_event: "list_removed",
+        live_message_type: "com.twilio.rtd.cds.list",
     },
     KindFacts {
         kind: Kind::Stream,
         tag: "stream",
         prefix: Prefix::Stream,
         collection: "Streams",
+        shape: Shape::STREAM,
+        removed_event: "stream_removed",
+        live_message_type: SYNC_EVENT,
     },
 ];
 
 impl Kind {
-    fn facts(self) -> &'static KindFacts {
+    /// This kind's row of [`KINDS`].
+    pub fn facts(self) -> &'static KindFacts {
         &KINDS[self as usize]
     }
 
@@ -311,7 +384,7 @@ pub fn delete(
     kind: Kind,
     id: &str,
     if_match: Option<&str>,
-) -> Result<(), SyncError> {
+) -> Result<String, SyncError> {
     let row = get(conn, service_sid, kind, id, ctx.now)?;
     ctx.touch(&row.sid, 0)?;
     if let Some(m) = if_match {
@@ -319,7 +392,8 @@ pub fn delete(
             return Err(SyncError::RevisionMismatch(RevisionTarget::Document));
         }
     }
-    remove(conn, &row.sid, ctx.now)
+    remove(conn, &row.sid, ctx.now)?;
+    Ok(row.sid)
 }
 
 /// Deletes an object, logging its removal event; its items go with it (the item

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::config::Durability;
+use super::Durability;
 
 /// Durability settings for the one writing connection.
 ///

@@ -392,14 +392,7 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
 
 /// `text` cut to at most `max` bytes on a character boundary.
 pub(super) fn capped(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
+    crate::text::cut(text, max).to_owned()
 }
 
 #[cfg(test)]

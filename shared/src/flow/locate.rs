@@ -12,20 +12,7 @@ use std::collections::BTreeMap;
 use ::toml::de::{DeTable, DeValue};
 
 /// 1-based line and column of byte `offset` in `text`.
-pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
+pub(super) use crate::text::line_col;
 
 /// A TOML error as `path:line:column: message`.
 pub(super) fn syntax(path: &str, text: &str, error: &::toml::de::Error) -> String {

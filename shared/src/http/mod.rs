@@ -39,11 +39,8 @@ pub fn for_log(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= MAX_LOGGED_BYTES {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut end = MAX_LOGGED_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    std::borrow::Cow::Owned(format!("{}… ({} bytes)", &text[..end], text.len()))
+    let kept = crate::text::cut(text, MAX_LOGGED_BYTES);
+    std::borrow::Cow::Owned(format!("{kept}… ({} bytes)", text.len()))
 }
 
 /// The form content type Twilio posts.

@@ -243,17 +243,7 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
+pub use crate::text::line_col;
 
 /// Byte offset of the `"name": "<name>"` pair of a state (the first one in the file).
 pub fn state_offset(text: &str, name: &str) -> Option<usize> {

@@ -236,11 +236,7 @@ impl Execution {
         ));
         match value {
             Value::String(mut s) => {
-                let mut at = MAX_VALUE_BYTES - 16;
-                while !s.is_char_boundary(at) {
-                    at -= 1;
-                }
-                s.truncate(at);
+                s.truncate(crate::text::floor_char_boundary(&s, MAX_VALUE_BYTES - 16));
                 Value::String(s)
             }
             _ => Value::Null,

@@ -12,8 +12,9 @@ use super::mutate::{self, data_json, Hint, Mutated};
 use super::open::{self, OpenMode, Opened};
 use super::pagination::{paginate, size_query};
 use super::retry::Repeat;
-use super::wire::{looks_like_sid, segment, Ttl};
+use super::wire::{segment, Ttl};
 use super::write::WriteOptions;
+use crate::webhook::is_sid;
 
 /// A Sync document as Sync returns it, with its data decoded as `T`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,7 +115,7 @@ impl DocumentHandle {
         ttl: Option<Ttl>,
     ) -> Result<Opened<Document<T>>, SyncError> {
         let mode = match mode {
-            OpenMode::OpenOrCreate | OpenMode::CreateOrOpen if looks_like_sid(&self.id, "ET") => {
+            OpenMode::OpenOrCreate | OpenMode::CreateOrOpen if is_sid(&self.id, "ET") => {
                 OpenMode::OpenExisting
             }
             m => m,

@@ -9,7 +9,8 @@ use super::error::SyncError;
 use super::meta::Meta;
 use super::open::{self, OpenMode, Opened};
 use super::retry::Repeat;
-use super::wire::{looks_like_sid, segment, Ttl};
+use super::wire::{segment, Ttl};
+use crate::webhook::is_sid;
 
 /// A Sync map, list or stream as Sync returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,7 +86,7 @@ impl ObjectRef {
     ) -> Result<Opened<SyncObject>, SyncError> {
         let mode = match mode {
             OpenMode::OpenOrCreate | OpenMode::CreateOrOpen
-                if looks_like_sid(&self.id, self.kind.prefix) =>
+                if is_sid(&self.id, self.kind.prefix) =>
             {
                 OpenMode::OpenExisting
             }

@@ -31,11 +31,6 @@ pub(crate) fn segment(s: &str) -> Result<String, SyncError> {
     }
 }
 
-/// True when `id` has the shape of a SID with `prefix` (two letters + 32 hex digits).
-pub(crate) fn looks_like_sid(id: &str, prefix: &str) -> bool {
-    id.len() == 34 && id.starts_with(prefix) && id[2..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// A time-to-live in whole seconds, as Sync's `Ttl`, `ItemTtl` and `CollectionTtl`
 /// parameters take it. [`Ttl::NEVER`] (0) clears an expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -118,9 +113,15 @@ mod tests {
 
     #[test]
     fn sid_shapes() {
-        assert!(looks_like_sid("ET0123456789abcdef0123456789abcdef", "ET"));
-        assert!(!looks_like_sid("ET0123456789abcdef0123456789abcdeg", "ET"));
-        assert!(!looks_like_sid("call-CA123", "ET"));
+        assert!(crate::webhook::is_sid(
+            "ET0123456789abcdef0123456789abcdef",
+            "ET"
+        ));
+        assert!(!crate::webhook::is_sid(
+            "ET0123456789abcdef0123456789abcdeg",
+            "ET"
+        ));
+        assert!(!crate::webhook::is_sid("call-CA123", "ET"));
     }
 
     #[test]

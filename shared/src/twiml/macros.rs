@@ -107,4 +107,29 @@ macro_rules! children {
     };
 }
 
-pub(crate) use {bool_attrs, children, str_attrs, twiml_type, u32_attrs};
+/// Defines the answering-machine-detection setters `<Number>` and `<Sip>` share
+/// (`machineDetection`, its callback and its timings).
+macro_rules! amd_attrs {
+    () => {
+        str_attrs! {
+            /// `machineDetection`: `Enable` or `DetectMessageEnd`.
+            machine_detection => "machineDetection",
+            /// `amdStatusCallback` URL.
+            amd_status_callback => "amdStatusCallback",
+            /// `amdStatusCallbackMethod`.
+            amd_status_callback_method => "amdStatusCallbackMethod",
+        }
+        u32_attrs! {
+            /// `machineDetectionTimeout` in seconds.
+            machine_detection_timeout => "machineDetectionTimeout",
+            /// `machineDetectionSpeechThreshold` in milliseconds.
+            machine_detection_speech_threshold => "machineDetectionSpeechThreshold",
+            /// `machineDetectionSpeechEndThreshold` in milliseconds.
+            machine_detection_speech_end_threshold => "machineDetectionSpeechEndThreshold",
+            /// `machineDetectionSilenceTimeout` in milliseconds.
+            machine_detection_silence_timeout => "machineDetectionSilenceTimeout",
+        }
+    };
+}
+
+pub(crate) use {amd_attrs, bool_attrs, children, str_attrs, twiml_type, u32_attrs};

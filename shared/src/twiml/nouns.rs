@@ -2,7 +2,7 @@
 //! `<Conference>`, `<Queue>`, `<Sim>`, `<Application>` (with `<ApplicationSid>`),
 //! `<WhatsApp>`. `<Sip>` has its own file.
 
-use super::macros::{bool_attrs, children, str_attrs, twiml_type, u32_attrs};
+use super::macros::{amd_attrs, bool_attrs, children, str_attrs, twiml_type, u32_attrs};
 use super::node::Element;
 use super::Parameter;
 
@@ -33,23 +33,8 @@ impl Number {
         status_callback_event => "statusCallbackEvent",
         /// `byoc` trunk SID.
         byoc => "byoc",
-        /// `machineDetection`: `Enable` or `DetectMessageEnd`.
-        machine_detection => "machineDetection",
-        /// `amdStatusCallback` URL.
-        amd_status_callback => "amdStatusCallback",
-        /// `amdStatusCallbackMethod`.
-        amd_status_callback_method => "amdStatusCallbackMethod",
     }
-    u32_attrs! {
-        /// `machineDetectionTimeout` in seconds.
-        machine_detection_timeout => "machineDetectionTimeout",
-        /// `machineDetectionSpeechThreshold` in milliseconds.
-        machine_detection_speech_threshold => "machineDetectionSpeechThreshold",
-        /// `machineDetectionSpeechEndThreshold` in milliseconds.
-        machine_detection_speech_end_threshold => "machineDetectionSpeechEndThreshold",
-        /// `machineDetectionSilenceTimeout` in milliseconds.
-        machine_detection_silence_timeout => "machineDetectionSilenceTimeout",
-    }
+    amd_attrs!();
 }
 
 twiml_type! {

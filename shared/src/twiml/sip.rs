@@ -1,6 +1,6 @@
 //! `<Sip>` inside `<Dial>`, with its `<Uri>` alternatives and `<Headers>`.
 
-use super::macros::{children, str_attrs, twiml_type, u32_attrs};
+use super::macros::{amd_attrs, children, str_attrs, twiml_type, u32_attrs};
 use super::node::Element;
 
 twiml_type! {
@@ -37,23 +37,8 @@ impl Sip {
         status_callback_method => "statusCallbackMethod",
         /// `statusCallbackEvent` (space-separated).
         status_callback_event => "statusCallbackEvent",
-        /// `machineDetection`.
-        machine_detection => "machineDetection",
-        /// `amdStatusCallback` URL.
-        amd_status_callback => "amdStatusCallback",
-        /// `amdStatusCallbackMethod`.
-        amd_status_callback_method => "amdStatusCallbackMethod",
     }
-    u32_attrs! {
-        /// `machineDetectionTimeout` in seconds.
-        machine_detection_timeout => "machineDetectionTimeout",
-        /// `machineDetectionSpeechThreshold` in milliseconds.
-        machine_detection_speech_threshold => "machineDetectionSpeechThreshold",
-        /// `machineDetectionSpeechEndThreshold` in milliseconds.
-        machine_detection_speech_end_threshold => "machineDetectionSpeechEndThreshold",
-        /// `machineDetectionSilenceTimeout` in milliseconds.
-        machine_detection_silence_timeout => "machineDetectionSilenceTimeout",
-    }
+    amd_attrs!();
 }
 
 twiml_type! {

@@ -7,10 +7,10 @@
 use rusqlite::types::Value;
 use serde_json::json;
 
-use super::extract::Params;
-use super::render::encode_query;
+use super::params::Params;
 use crate::error::SyncError;
 use crate::store::page::{Cursor, PageQuery};
+use crate::wire::encode_query;
 
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 100;

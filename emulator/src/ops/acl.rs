@@ -1,4 +1,4 @@
-//! Sync Permissions on the realtime socket, for services with `AclEnabled`: each request
+//! Sync Permissions of token identities (the realtime socket), for services with `AclEnabled`: each request
 //! of a token identity is checked against the object's permission for that identity
 //! (`store::permissions`) before it is served. REST v1 is never checked: it is called
 //! with account credentials, which Sync trusts with everything.
@@ -14,6 +14,7 @@
 
 use rusqlite::Connection;
 
+use super::{Operation, Target, Verb};
 use crate::error::SyncError;
 use crate::store::objects::{self, Kind};
 use crate::store::permissions::{self, Access};
@@ -28,21 +29,22 @@ pub enum Need {
     On(String, Access),
 }
 
-/// What a CDS request (`method` and the path segments after `/v3/{Collection}`) needs, or
-/// `None` for Streams and for requests that are not served anyway (405/404 follow).
-pub fn need(method: &str, rest: &[&str], kind: Kind, unique_name: Option<String>) -> Option<Need> {
-    if kind == Kind::Stream {
+/// What an operation needs, or `None` for kinds without Permissions (Streams).
+pub fn need(op: &Operation) -> Option<Need> {
+    if !op.kind.facts().shape.permissions {
         return None;
     }
-    let access = match (method, rest) {
-        ("POST", []) => return Some(Need::Create(unique_name)),
-        ("GET", [_] | [_, "Items"] | [_, "Items", _]) => Access::Read,
-        ("POST", [_] | [_, "Items"] | [_, "Items", _]) => Access::Write,
-        ("PUT" | "DELETE", [_, "Items", _]) => Access::Write,
-        ("DELETE", [_]) => Access::Manage,
-        _ => return None,
+    let access = match (op.verb, &op.target) {
+        (Verb::Create, Target::Collection) => {
+            return Some(Need::Create(op.input.unique_name.clone()))
+        }
+        (Verb::Fetch | Verb::List, _) => Access::Read,
+        (Verb::Delete, Target::Object(_)) => Access::Manage,
+        (Verb::Create | Verb::Update | Verb::Upsert | Verb::Delete | Verb::Publish, _) => {
+            Access::Write
+        }
     };
-    Some(Need::On(rest[0].to_owned(), access))
+    Some(Need::On(op.target.object()?.to_owned(), access))
 }
 
 /// Refuses with 403 / 54007 when the service has `AclEnabled` and `identity` lacks what

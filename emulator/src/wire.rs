@@ -1,0 +1,67 @@
+//! The wire forms of stored values that every face writes the same way: dates as ISO 8601,
+//! stored JSON text as a value, and URL components escaped. A leaf module: the store (its
+//! event bodies), the operation layer and both faces use it, and it uses none of them.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+/// Everything but RFC 3986 unreserved characters is escaped in path segments and query
+/// values, so map keys with `/`, `?`, spaces or non-ASCII survive the round trip.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `s` escaped as one URL path segment or query value.
+pub fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// `k=v&…` with every value escaped by [`encode_component`].
+pub fn encode_query(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// ISO 8601 UTC with whole seconds (`2015-07-30T20:00:00Z`), the form twilio-python parses.
+pub fn iso(ms: i64) -> Value {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .map(Value::String)
+        .unwrap_or(Value::Null)
+}
+
+/// [`iso`] of an optional time (an expiry), `null` when there is none.
+pub fn iso_opt(ms: Option<i64>) -> Value {
+    ms.map(iso).unwrap_or(Value::Null)
+}
+
+/// Stored JSON text (a Document's, an item's, a message's data) as a value; `{}` if the
+/// text is not JSON, which only a database edited by hand can hold.
+pub fn data_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_is_whole_seconds_utc() {
+        assert_eq!(iso(1_438_286_400_999), json!("2015-07-30T20:00:00Z"));
+        assert_eq!(iso_opt(None), Value::Null);
+    }
+
+    #[test]
+    fn components_escape_reserved_characters() {
+        assert_eq!(encode_component("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
+    }
+}
