@@ -42,7 +42,11 @@
 //!   base URL (twilio-python: `client.studio.base_url`) set to the emulator.
 //! - [`realtime`]: Sync's WebSocket protocol (twilsock) at `/v3/wsconnect`, for
 //!   twilio-sync.js: CDS requests, subscriptions and live events from every write.
+//! - [`api`]: Twilio's 2010-04-01 API beyond Sync (IncomingPhoneNumbers, Messages, a
+//!   call's Recordings, Keys) and IAM's `/v1/Keys`, for clients whose `api` base URL is
+//!   set to the emulator.
 
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;
