@@ -439,6 +439,9 @@ async fn call_command(args: CallArgs) -> anyhow::Result<()> {
         }
         report
     };
+    for message in &report.messages {
+        say!("{}", call::message_line(message));
+    }
     let state = serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
     say!("final state:\n{state}");
     Ok(())
