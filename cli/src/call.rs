@@ -96,6 +96,10 @@ pub struct CallReport {
     pub transcript: Vec<String>,
     /// The state from `get-call-state` after the status callback.
     pub final_state: serde_json::Value,
+    /// Messages the flow created during the call (`Messages` resources), when the
+    /// webhook's server keeps them (`callflow serve`'s local 2010-04-01 API); empty
+    /// elsewhere.
+    pub messages: Vec<serde_json::Value>,
 }
 
 /// A fresh random CallSid.
@@ -150,6 +154,8 @@ async fn run_inner(
         },
         callbacks: Vec::new(),
     };
+    // The messages there before the call, so that those after it are the flow's.
+    let messages_before = sim.list_messages().await;
     let mut next = Some((options.to_url.clone(), sim.base_params("ringing")));
     let mut documents = 0;
     while let Some((url, params)) = next.take() {
@@ -182,11 +188,29 @@ async fn run_inner(
     let heard_from = sim.transcript.len();
     sim.report(heard_from, &mut on_step).await?;
     let final_state = sim.read_state().await?;
+    let messages = match messages_before {
+        Some(before) => {
+            let known: std::collections::HashSet<String> =
+                before.iter().filter_map(message_sid).collect();
+            let mut new: Vec<serde_json::Value> = sim
+                .list_messages()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| message_sid(m).is_some_and(|sid| !known.contains(&sid)))
+                .collect();
+            // Listed newest first; told in the order they were created.
+            new.reverse();
+            new
+        }
+        None => Vec::new(),
+    };
     Ok(CallReport {
         call_sid: options.call_sid.clone(),
         steps: sim.steps,
         transcript: sim.transcript,
         final_state,
+        messages,
     })
 }
 
@@ -407,6 +431,36 @@ impl Simulation<'_> {
         Ok(body)
     }
 
+    /// The newest messages on the webhook's server, if it serves the 2010-04-01
+    /// `Messages` API for the call's account (`callflow serve` does); `None` for anything
+    /// else (a Lambda URL, an error): no messages is not a failed call.
+    async fn list_messages(&self) -> Option<Vec<serde_json::Value>> {
+        let url = self
+            .options
+            .to_url
+            .join(&format!(
+                "/2010-04-01/Accounts/{}/Messages.json?PageSize=100",
+                self.options.account_sid
+            ))
+            .ok()?;
+        let response = self
+            .http
+            .get(url)
+            .basic_auth(&self.options.account_sid, Some(&self.options.auth_token))
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let mut page = response.json::<serde_json::Value>().await.ok()?;
+        match page.get_mut("messages")?.take() {
+            serde_json::Value::Array(list) => Some(list),
+            _ => None,
+        }
+    }
+
     async fn read_state(&mut self) -> anyhow::Result<serde_json::Value> {
         let base = match &self.options.state_url {
             Some(url) => url.clone(),
@@ -431,6 +485,29 @@ impl Simulation<'_> {
         }
         serde_json::from_str(&body).context("get-call-state did not answer JSON")
     }
+}
+
+fn message_sid(message: &serde_json::Value) -> Option<String> {
+    message
+        .get("sid")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// How `callflow call` shows a message the flow created (kept by `serve`, not sent).
+pub fn message_line(message: &serde_json::Value) -> String {
+    let field = |name: &str| {
+        message
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?")
+    };
+    format!(
+        "  message {} -> {}: {:?} (kept, not sent)",
+        field("from"),
+        field("to"),
+        field("body")
+    )
 }
 
 /// How `callflow call --watch` prints a step: a header line with the time since the call

@@ -60,6 +60,14 @@ enum Command {
     /// where not given with -d, and listed on stderr. --no-defaults signs exactly the -d
     /// parameters.
     Sign(SignArgs),
+    /// Point a Twilio number at the deployed functions: voice URL, status callback and
+    /// voice fallback URL (all POST) to store-call-state.
+    ///
+    /// Reads the base URL from --base-url, or from the SAM stack's outputs with --stack
+    /// (needs the AWS CLI). Checks the Sync service exists; --create-api-key makes the
+    /// API key sync-token signs with. Changes only what differs; --dry-run prints the
+    /// change as a diff.
+    Wire(callflow_cli::wire::WireArgs),
 }
 
 // The subcommands' flags, one struct each, so that each command's code takes its own.
@@ -270,6 +278,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(args) => token_command(args),
         Command::Sign(args) => sign_command(args),
         Command::Call(args) => call_command(args).await,
+        Command::Wire(args) => callflow_cli::wire::run(args).await,
     }
 }
 
@@ -430,6 +439,9 @@ async fn call_command(args: CallArgs) -> anyhow::Result<()> {
         }
         report
     };
+    for message in &report.messages {
+        say!("{}", call::message_line(message));
+    }
     let state = serde_json::to_string_pretty(&report.final_state).context("printing the state")?;
     say!("final state:\n{state}");
     Ok(())

@@ -213,6 +213,9 @@ pub struct Served {
     pub sync_url: String,
     /// Whether the Sync emulator runs inside this server (no `--sync-url` given).
     pub embedded_emulator: bool,
+    /// The development numbers the embedded emulator's 2010-04-01 API answers for
+    /// ([`DEV_NUMBERS`]; none with an external Sync).
+    pub phone_numbers: Vec<sync_emulator::api::PhoneNumber>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The flow file's watcher, when there is a flow file.
     watcher: Option<tokio::task::JoinHandle<()>>,
@@ -257,6 +260,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     let api_token = options.api_token.clone().unwrap_or(creds.api_token);
 
     let mut router = Router::new();
+    let mut phone_numbers = Vec::new();
     let sync_url = match &options.sync_url {
         Some(url) => url.clone(),
         None => {
@@ -272,6 +276,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
             // Upgraded realtime sockets are past the header timeout; init is held to it.
             config.realtime_init_timeout = options.header_timeout;
             let emulator = Emulator::open(config)?;
+            phone_numbers = emulator
+                .seed_phone_numbers(&DEV_NUMBERS.map(str::to_owned))
+                .await?;
             router = router.merge(emulator.router());
             base_url.clone()
         }
@@ -380,6 +387,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         public_base_url: public_base_url.trim_end_matches('/').to_owned(),
         sync_url,
         embedded_emulator: embedded,
+        phone_numbers,
         server,
         watcher,
     })
@@ -505,6 +513,10 @@ fn credentials(options: &ServeOptions) -> anyhow::Result<DevCredentials> {
     }
 }
 
+/// The numbers the embedded emulator's `IncomingPhoneNumbers` holds in development:
+/// 555-01xx numbers, which North America keeps for fiction, so they never ring anyone.
+pub const DEV_NUMBERS: [&str; 2] = ["+12065550100", "+12065550101"];
+
 /// What `serve` prints once it accepts connections.
 pub fn banner(served: &Served) -> String {
     let b = &served.base_url;
@@ -559,6 +571,27 @@ pub fn banner(served: &Served) -> String {
         served.public_base_url,
         store_call_state::FUNCTION.path
     ));
+    for n in &served.phone_numbers {
+        let wired = match &n.voice_url {
+            Some(url) => format!("voice URL {url}"),
+            None => "not wired".to_owned(),
+        };
+        text.push_str(&format!(
+            "  phone number: {} ({}, {wired})\n",
+            n.phone_number, n.sid
+        ));
+    }
+    // The local API holds these numbers as Twilio's does; `wire` sets them up the way it
+    // sets up a real one, so the step is rehearsed before going live.
+    if let Some(n) = served.phone_numbers.first() {
+        text.push_str(&format!(
+            "  wire: TWILIO_ACCOUNT_SID={} TWILIO_AUTH_TOKEN={} TWILIO_API_URL={b} {program} wire --number {} --base-url {}\n",
+            shell::quote_if_needed(&served.account_sid),
+            shell::quote_if_needed(&served.auth_token),
+            n.phone_number,
+            served.public_base_url
+        ));
+    }
     text.push_str(&format!("READY {b}"));
     text
 }

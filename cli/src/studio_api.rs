@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::credentials::{self, Credentials};
 use crate::flow_file;
+use crate::rest::{Refusal, Rest};
 
 /// Studio's API at Twilio.
 pub const DEFAULT_URL: &str = "https://studio.twilio.com";
@@ -84,7 +85,7 @@ pub struct PushArgs {
 
 /// A Flows API client.
 struct Studio {
-    http: reqwest::Client,
+    rest: Rest,
     base: String,
     credentials: Credentials,
 }
@@ -96,12 +97,8 @@ impl Studio {
             endpoint.auth_token.clone(),
             true,
         )?;
-        let http = callflow::tls::client_builder()?
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .context("cannot build the HTTP client")?;
         Ok(Studio {
-            http,
+            rest: Rest::new(&credentials.account_sid, &credentials.auth_token)?,
             base: endpoint.api_url.trim_end_matches('/').to_owned(),
             credentials,
         })
@@ -113,34 +110,14 @@ impl Studio {
         request: reqwest::RequestBuilder,
         context: &Context<'_>,
     ) -> anyhow::Result<Value> {
-        let response = request
-            .basic_auth(
-                &self.credentials.account_sid,
-                Some(&self.credentials.auth_token),
-            )
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .with_context(|| format!("cannot reach Studio's API at {}", self.base))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .with_context(|| format!("reading the answer of {}", self.base))?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(body);
+        let base = format!("Studio's API at {}", self.base);
+        match self.rest.send(request, &base).await? {
+            Ok(body) => Ok(body),
+            Err(refusal) => bail!(
+                "{}",
+                explain(&refusal, &self.base, &self.credentials.account_sid, context)
+            ),
         }
-        bail!(
-            "{}",
-            explain(
-                status.as_u16(),
-                &body,
-                &self.base,
-                &self.credentials.account_sid,
-                context
-            )
-        )
     }
 }
 
@@ -153,13 +130,9 @@ struct Context<'a> {
 }
 
 /// Twilio's refusal in a line (an invalid definition: a line per problem).
-fn explain(status: u16, body: &Value, base: &str, account: &str, cx: &Context<'_>) -> String {
-    let code = body.get("code").and_then(Value::as_u64);
-    let message = body.get("message").and_then(Value::as_str).unwrap_or("");
-    let said = match code {
-        Some(code) => format!("{status}, code {code}: {message}"),
-        None => format!("HTTP {status}"),
-    };
+fn explain(refusal: &Refusal, base: &str, account: &str, cx: &Context<'_>) -> String {
+    let (status, body) = (refusal.status, &refusal.body);
+    let said = refusal.said();
     match status {
         401 => format!(
             "Studio at {base} refused the credentials of account {account} ({said}); set \
@@ -232,7 +205,7 @@ pub async fn pull(args: PullArgs) -> anyhow::Result<()> {
         revision: args.revision.as_deref(),
         definition: None,
     };
-    let resource = studio.send(studio.http.get(&url), &cx).await?;
+    let resource = studio.send(studio.rest.http.get(&url), &cx).await?;
     let text = if args.resource {
         console_json(&resource, Shape::Resource)
     } else {
@@ -326,7 +299,9 @@ pub async fn push(args: PushArgs) -> anyhow::Result<()> {
         revision: None,
         definition: Some(&definition),
     };
-    let answer = studio.send(studio.http.post(&url).form(&form), &cx).await?;
+    let answer = studio
+        .send(studio.rest.http.post(&url).form(&form), &cx)
+        .await?;
     let sid = answer.get("sid").and_then(Value::as_str).unwrap_or("?");
     let revision = answer.get("revision").and_then(Value::as_i64).unwrap_or(0);
     let status = answer.get("status").and_then(Value::as_str).unwrap_or("?");
@@ -504,7 +479,7 @@ mod tests {
         };
         let body = json!({"code": 20001, "message": "Invalid Flow Definition", "status": 400,
             "details": {"errors": [{"message": "Transition to unknown widget 'x'", "property_path": "#/states/1/transitions/0/next"}]}});
-        let text = explain(400, &body, "http://h", "AC1", &cx);
+        let text = explain(&Refusal { status: 400, body }, "http://h", "AC1", &cx);
         assert!(
             text.contains(
                 "#/states/1/transitions/0/next (widget `hi`): Transition to unknown widget 'x'"
@@ -512,8 +487,10 @@ mod tests {
             "{text}"
         );
         let text = explain(
-            404,
-            &json!({"code": 20404, "message": "nope"}),
+            &Refusal {
+                status: 404,
+                body: json!({"code": 20404, "message": "nope"}),
+            },
             "http://h",
             "AC1",
             &cx,
@@ -522,7 +499,15 @@ mod tests {
             text.starts_with("there is no flow FWx in account AC1") && !text.contains('\n'),
             "{text}"
         );
-        let text = explain(401, &json!({"code": 20003}), "http://h", "AC1", &cx);
+        let text = explain(
+            &Refusal {
+                status: 401,
+                body: json!({"code": 20003}),
+            },
+            "http://h",
+            "AC1",
+            &cx,
+        );
         assert!(text.contains("TWILIO_AUTH_TOKEN"), "{text}");
     }
 }

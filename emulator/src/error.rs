@@ -96,6 +96,15 @@ pub enum SyncError {
     /// the body's `details.errors`.
     #[error("Invalid Flow Definition")]
     InvalidFlowDefinition(Vec<FlowProblem>),
+    /// A request to Twilio's 2010-04-01 API (or IAM's Keys) refused with one of that
+    /// API's own codes, e.g. 21604 "A 'To' phone number is required." (always a 400).
+    #[error("{message}")]
+    Refused {
+        /// Twilio's error code (twilio.com/docs/errors/{code}).
+        code: u32,
+        /// Twilio's message for it.
+        message: String,
+    },
     /// A fault of the emulator itself, e.g. SQLite (20500, HTTP 500; logged).
     #[error("Internal error: {0}")]
     Internal(String),
@@ -144,6 +153,7 @@ impl SyncError {
             SyncError::RateLimited { .. } => 54009,
             SyncError::Forbidden(_) => 20403,
             SyncError::PermissionDenied { .. } => 54007,
+            SyncError::Refused { code, .. } => *code,
             SyncError::Internal(_) => 20500,
         }
     }
@@ -159,7 +169,8 @@ impl SyncError {
             | SyncError::InvalidData(_)
             | SyncError::InvalidTtl(_)
             | SyncError::InvalidItemKey(_)
-            | SyncError::InvalidFlowDefinition(_) => StatusCode::BAD_REQUEST,
+            | SyncError::InvalidFlowDefinition(_)
+            | SyncError::Refused { .. } => StatusCode::BAD_REQUEST,
             SyncError::BodyTooLarge(_) | SyncError::DataTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }

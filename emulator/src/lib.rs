@@ -47,7 +47,11 @@
 //!   twilio-sync.js: CDS requests (translated into operations), subscriptions and live
 //!   events from every write.
 //! - `wire`: dates, stored JSON and URL components as every face writes them.
+//! - [`api`]: Twilio's 2010-04-01 API beyond Sync (IncomingPhoneNumbers, Messages, a
+//!   call's Recordings, Keys) and IAM's `/v1/Keys`, for clients whose `api` base URL is
+//!   set to the emulator.
 
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -77,6 +77,11 @@ struct Args {
     /// an fsync per commit, synchronous=FULL)
     #[arg(long, value_name = "process|machine", default_value = "process")]
     durability: sync_emulator::Durability,
+    /// A phone number (E.164) the local 2010-04-01 API answers for in
+    /// `IncomingPhoneNumbers`; repeat for more. Seeded on every start; one that exists
+    /// keeps its webhooks.
+    #[arg(long = "phone-number", value_name = "E164")]
+    phone_numbers: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -141,6 +146,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     config.durability = args.durability;
 
     let emulator = Emulator::open(config)?;
+    let numbers = emulator
+        .seed_phone_numbers(&args.phone_numbers)
+        .await
+        .context("--phone-number")?;
     let bind = format!("{}:{}", args.host, args.port);
     let listener = TcpListener::bind(&bind)
         .await
@@ -155,6 +164,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
             out,
             "Development credentials: TWILIO_ACCOUNT_SID={account_sid} TWILIO_AUTH_TOKEN={auth_token}"
         )?;
+    }
+    for n in &numbers {
+        writeln!(out, "Phone number: {} ({})", n.phone_number, n.sid)?;
     }
     writeln!(out, "READY {base}")?;
     out.flush()?;

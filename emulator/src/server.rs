@@ -63,6 +63,11 @@ impl Emulator {
         routes::router(self.state.clone())
     }
 
+    /// The shared state, for the API modules that extend `Emulator`.
+    pub(crate) fn state(&self) -> &Shared {
+        &self.state
+    }
+
     /// Sync API requests served so far.
     pub fn request_count(&self) -> u64 {
         self.state.stats.total()

@@ -19,6 +19,16 @@ pub enum Prefix {
     StreamMessage,
     /// A Studio Flow (`/v2/Flows`).
     Flow,
+    /// An IncomingPhoneNumber (2010-04-01 API).
+    PhoneNumber,
+    /// A Message (2010-04-01 API).
+    Message,
+    /// A call Recording (2010-04-01 API).
+    Recording,
+    /// An API Key (2010-04-01 `Keys` and IAM's `/v1/Keys`).
+    ApiKey,
+    /// A Call (`CA…`), named by the Recordings API's path.
+    Call,
 }
 
 impl Prefix {
@@ -33,6 +43,11 @@ impl Prefix {
             Prefix::Stream => "TO",
             Prefix::StreamMessage => "TZ",
             Prefix::Flow => "FW",
+            Prefix::PhoneNumber => "PN",
+            Prefix::Message => "SM",
+            Prefix::Recording => "RE",
+            Prefix::ApiKey => "SK",
+            Prefix::Call => "CA",
         }
     }
 }

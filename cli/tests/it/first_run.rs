@@ -14,6 +14,7 @@ fn every_command_serve_prints_works_pasted_in_a_new_terminal() {
     let labels: Vec<&str> = commands.iter().map(|(label, _)| label.as_str()).collect();
     assert!(labels.contains(&"try"), "{:#?}", server.banner);
     assert!(labels.contains(&"token"), "{:#?}", server.banner);
+    assert!(labels.contains(&"wire"), "{:#?}", server.banner);
     // Another directory than serve's (no .callflow/ there), no callflow on PATH.
     let elsewhere = tempfile::tempdir().expect("temp dir");
     for (label, command) in &commands {
@@ -27,6 +28,10 @@ fn every_command_serve_prints_works_pasted_in_a_new_terminal() {
                 assert!(stdout.contains("\"status\": \"completed\""), "{stdout}");
             }
             "token" => assert!(stdout.contains("\"token\""), "{command}\n{stdout}"),
+            "wire" => assert!(
+                stdout.contains("wired +12065550100") || stdout.contains("no change"),
+                "{command}\n{stdout}"
+            ),
             _ => assert!(!stdout.trim().is_empty(), "{command} printed nothing"),
         }
     }
@@ -66,7 +71,7 @@ fn readme_commands() -> Vec<String> {
 }
 
 /// README commands that this test does not run, each with where it is covered instead.
-const NOT_RUN_HERE: [(&str, &str); 11] = [
+const NOT_RUN_HERE: [(&str, &str); 14] = [
     ("twilio api:studio:v2:flows:fetch", "needs a Twilio account"),
     (
         "git config diff.callflow.command",
@@ -99,6 +104,17 @@ const NOT_RUN_HERE: [(&str, &str); 11] = [
     ),
     ("sam build", "scripts/check-sam-build runs sam build"),
     ("sam deploy", "needs an AWS account"),
+    (
+        "cargo run -p callflow-cli -- wire --number +12065550123 --stack callflow --dry-run",
+        "needs a Twilio account and a deployed stack; tests/conformance/test_callflow_wire.py \
+         runs wire against the local API, and the first run the `wire:` line serve prints",
+    ),
+    (
+        "cargo run -p callflow-cli -- wire --number +12065550123 --stack callflow --create-api-key",
+        "needs a Twilio account and a deployed stack; tests/conformance/test_callflow_wire.py \
+         runs wire against the local API, and the first run the `wire:` line serve prints",
+    ),
+    ("sam logs", "needs an AWS account"),
 ];
 
 /// How the README builds and runs the CLI (`cargo run [--release] -p callflow-cli --`).

@@ -191,3 +191,65 @@ fn callflow_call_walks_a_studio_flow_and_watch_shows_every_widget_with_http_timi
         "GET /orders?order=123456&caller=%2B15005550006 HTTP/1.1"
     );
 }
+
+/// A flow that texts the caller through the Messages API of `serve` itself (its local
+/// 2010-04-01 API, reached by a `make-http-request` widget with the account in the URL):
+/// `callflow call` shows the message the call created, kept and not sent.
+#[test]
+fn call_shows_the_messages_a_flow_created() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (account, token) = (format!("AC{}", "5a".repeat(16)), "messages-token");
+    let url = format!(
+        "http://{account}:{token}@127.0.0.1:{port}/2010-04-01/Accounts/{account}/Messages.json"
+    );
+    let flow = serde_json::json!({
+        "description": "texts the caller",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingCall", "next": "text"}]},
+            {"name": "text", "type": "make-http-request",
+             "properties": {"method": "POST", "url": url,
+                            "content_type": "application/x-www-form-urlencoded;charset=utf-8",
+                            "parameters": [
+                                {"key": "To", "value": "{{contact.channel.address}}"},
+                                {"key": "From", "value": "{{flow.channel.address}}"},
+                                {"key": "Body", "value": "Your order ships today"}]},
+             "transitions": [{"event": "success", "next": "sent"}, {"event": "failed", "next": "failed"}]},
+            {"name": "sent", "type": "say-play", "properties": {"say": "We texted you."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "failed", "type": "say-play", "properties": {"say": "No text."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("texts.json");
+    std::fs::write(&path, flow.to_string()).expect("write flow");
+    let port = port.to_string();
+    let server = serve_at(
+        &port,
+        &[
+            "--account-sid",
+            &account,
+            "--auth-token",
+            token,
+            "--flow",
+            path.to_str().expect("utf-8 path"),
+        ],
+    );
+    let (stdout, _) = call_through(&server, &[]);
+    assert!(stdout.contains("We texted you."), "{stdout}");
+    assert!(
+        stdout.contains(
+            "message +15005550001 -> +15005550006: \"Your order ships today\" (kept, not sent)"
+        ),
+        "{stdout}"
+    );
+    // A second call shows only its own message, not the first call's.
+    let (again, _) = call_through(&server, &[]);
+    assert_eq!(again.matches("message +15005550001").count(), 1, "{again}");
+}

@@ -39,10 +39,15 @@ impl Drop for Server {
 }
 
 pub fn serve(extra: &[&str]) -> Server {
+    serve_at("0", extra)
+}
+
+/// [`serve`] on a given port (for a flow that must name the server's own URL).
+pub fn serve_at(port: &str, extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut command = Command::new(BIN);
     command
-        .args(["serve", "--port", "0", "--data", ":memory:"])
+        .args(["serve", "--port", port, "--data", ":memory:"])
         .args(extra)
         .current_dir(dir.path());
     without_config_vars(&mut command);

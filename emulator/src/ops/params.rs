@@ -45,6 +45,14 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of `name`, in order (repeated parameters such as `MediaUrl`).
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn required(&self, name: &'static str) -> Result<&str, SyncError> {
         self.get(name).ok_or(SyncError::MissingParameter(name))
     }

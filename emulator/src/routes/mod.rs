@@ -1,7 +1,7 @@
 //! The HTTP face: one router built from the per-resource route files, wrapped in
 //! Basic auth and request counting, with Twilio-shaped answers for unknown paths.
 
-mod auth;
+pub(crate) mod auth;
 mod common;
 pub mod extract;
 mod flows;
@@ -30,6 +30,7 @@ pub fn router(state: Shared) -> Router {
         .merge(streams::routes())
         .merge(stats::routes())
         .merge(flows::routes())
+        .merge(crate::api::routes())
         .merge(crate::realtime::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -67,7 +68,9 @@ async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
     if req.uri().path() == crate::realtime::PATH {
         return next.run(req).await;
     }
-    if !auth::authorized(&st, req.headers()) {
+    if !auth::authorized(&st, req.headers())
+        && !crate::api::key_authorized(&st, req.headers()).await
+    {
         return SyncError::Unauthorized.into_response();
     }
     if req.uri().path().starts_with("/v1/") {

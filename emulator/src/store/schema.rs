@@ -177,6 +177,7 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     conn.execute_batch(INDEXES)?;
+    crate::api::migrate(conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")
 }
 
