@@ -270,3 +270,83 @@ fn a_failing_primary_url_is_followed_by_the_fallback_url() {
     let state = &report.final_state;
     assert_eq!(state["stage"], "billing_thanks", "{state:#}");
 }
+
+/// A Studio flow: a widget's TwiML needs the execution kept in Sync, so while Sync is
+/// stopped the caller hears a hold and is redirected back to the same widget callback
+/// with the input in the URL; once Sync is back the widget gets that input.
+#[test]
+fn a_studio_call_holds_while_sync_is_stopped_and_the_widget_gets_the_input_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let emulator = Emulator::start(free_port(), &dir.path().join("sync.sqlite3"));
+    let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/order-line.json");
+    let server = serve(&[
+        "--sync-url",
+        &emulator.url(),
+        "--account-sid",
+        ACCOUNT_SID,
+        "--auth-token",
+        AUTH_TOKEN,
+        "--webhook-budget",
+        &BUDGET.to_string(),
+        "--flow",
+        flow,
+    ]);
+    let to_url = Url::parse(&format!("{}/store-call-state", server.base_url)).expect("url");
+    // "1" at the menu (orders); the order number is left unanswered (the gather times out).
+    let options = options(&server, to_url, &["1"]);
+    let emulator = std::sync::Mutex::new(emulator);
+    let mut seen = 0;
+    let mut on_step = |_: &Step| {
+        seen += 1;
+        let mut emulator = emulator.lock().unwrap_or_else(|e| e.into_inner());
+        // 1: greet (a say and a redirect), 2: the menu; 3 and 4: held; 5: Sync is back.
+        match seen {
+            2 => emulator.kill(),
+            4 => {
+                let (port, data) = (emulator.port, emulator.data.clone());
+                *emulator = Emulator::start(port, &data);
+            }
+            _ => {}
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let report = runtime
+        .block_on(call::run_watched(
+            &options,
+            &reqwest::Client::new(),
+            &mut on_step,
+        ))
+        .expect("the call completes");
+    let webhooks: Vec<&Step> = report
+        .steps
+        .iter()
+        .filter(|s| !s.params.iter().any(|(k, _)| k == "CallbackSource"))
+        .collect();
+    for step in &webhooks {
+        assert_eq!(step.status, 200, "{}: {}", step.url, step.body);
+        callflow_cli::twiml_doc::parse(&step.body).expect("valid TwiML");
+    }
+    assert!(
+        webhooks[1].body.contains("Press 1 for orders"),
+        "{}",
+        webhooks[1].body
+    );
+    for step in &webhooks[2..4] {
+        assert!(step.body.contains("One moment, please."), "{}", step.body);
+        assert!(
+            step.millis < BUDGET * 1000.0 + 1500.0,
+            "{:.0} ms",
+            step.millis
+        );
+    }
+    assert!(
+        webhooks[4].body.contains("Enter your order number"),
+        "{}",
+        webhooks[4].body
+    );
+    let log = report.final_state["studio"]["log"].to_string();
+    assert!(log.contains("ask_order"), "{log}");
+}
