@@ -27,6 +27,17 @@ use crate::twiml_doc::{self, Element};
 /// Most documents a simulated call follows before it is considered a loop.
 const MAX_STEPS: usize = 64;
 
+/// How long Twilio waits for a webhook's answer, connection included.
+const TWILIO_WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Twilio's error codes in a fallback request (<https://www.twilio.com/docs/api/errors>):
+/// the URL answered an HTTP error status ("HTTP retrieval failure"),
+const FALLBACK_HTTP_FAILURE: u32 = 11200;
+/// no connection or no answer within 15 s ("HTTP connection failure"),
+const FALLBACK_CONNECTION_FAILURE: u32 = 11205;
+/// the body is not a TwiML document ("Document parse failure").
+const FALLBACK_PARSE_FAILURE: u32 = 12100;
+
 /// What to simulate.
 #[derive(Debug, Clone)]
 pub struct CallOptions {
@@ -34,6 +45,9 @@ pub struct CallOptions {
     pub to_url: Url,
     /// Where to read the final state (`…/get-call-state`); derived from `to_url` if unset.
     pub state_url: Option<Url>,
+    /// The number's fallback URL (`VoiceFallbackUrl`), posted to as Twilio does when a
+    /// webhook fails outright (`None`: a failure ends the simulated call).
+    pub fallback_url: Option<Url>,
     /// Answers for DTMF gathers, in order.
     pub digits: Vec<String>,
     /// Answers for speech gathers, in order (used when a gather takes speech and no digits remain).
@@ -163,9 +177,8 @@ async fn run_inner(
         if documents > MAX_STEPS {
             bail!("the flow did not end after {MAX_STEPS} documents; is it looping?");
         }
-        let body = sim.post(&url, params).await?;
+        let (url, response) = sim.fetch_twiml(url, params).await?;
         let heard_from = sim.transcript.len();
-        let response = twiml_doc::parse(&body).with_context(|| format!("answer of {url}"))?;
         next = sim.walk(&url, &response)?;
         sim.report(heard_from, &mut on_step).await?;
         // Callbacks Twilio sends on its own after the verb (a recording's status and
@@ -184,7 +197,17 @@ async fn run_inner(
     let duration = started.elapsed().as_secs().max(1);
     end.push(("CallDuration".into(), duration.to_string()));
     end.push(("CallbackSource".into(), "call-progress-events".into()));
-    sim.post(&options.to_url, end).await?;
+    // Twilio neither retries nor falls back on a failed status callback: the call is
+    // over either way, so a failure is reported in the transcript, not as an error.
+    match sim.try_post(&options.to_url, end).await {
+        Ok((status, _)) if status.is_success() => {}
+        Ok((status, body)) => sim
+            .transcript
+            .push(format!("status callback answered {status}: {body}")),
+        Err(e) => sim
+            .transcript
+            .push(format!("status callback failed: {e:#}")),
+    }
     let heard_from = sim.transcript.len();
     sim.report(heard_from, &mut on_step).await?;
     let final_state = sim.read_state().await?;
@@ -247,7 +270,20 @@ impl Simulation<'_> {
             }
             return Ok(());
         };
-        let state = self.read_state().await?;
+        // While Sync is down the state cannot be read; the call goes on (the webhook
+        // answers without Sync) and the step shows no state.
+        let state = match self.read_state().await {
+            Ok(state) => state,
+            Err(e) => {
+                if let Some(step) = self.steps.last_mut() {
+                    step.heard = heard;
+                    step.state = None;
+                    on_step(step);
+                }
+                tracing::debug!("no state after the step: {e:#}");
+                return Ok(());
+            }
+        };
         // A Studio flow's widgets passed since the previous step: its log entries past
         // the count the previous state had.
         let logged = |state: &serde_json::Value| state["studio"]["logged"].as_u64().unwrap_or(0);
@@ -395,7 +431,52 @@ impl Simulation<'_> {
         Ok(Some((action, params)))
     }
 
+    /// The TwiML document a webhook answers, and the URL it came from (relative URLs in
+    /// it resolve against that). When the webhook fails outright (transport error or
+    /// Twilio's 15 s timeout: 11205; an HTTP error status: 11200; a body that is not
+    /// TwiML: 12100), the fallback URL is posted the same parameters plus `ErrorCode`
+    /// and `ErrorUrl`, as Twilio does, and its answer is played instead.
+    async fn fetch_twiml(&mut self, url: Url, params: Params) -> anyhow::Result<(Url, Element)> {
+        let failure = match self.try_post(&url, params.clone()).await {
+            Ok((status, body)) if status.is_success() => match twiml_doc::parse(&body) {
+                Ok(document) => return Ok((url, document)),
+                Err(e) => (FALLBACK_PARSE_FAILURE, format!("{e:#}")),
+            },
+            Ok((status, body)) if status.is_server_error() => {
+                (FALLBACK_HTTP_FAILURE, format!("{status}: {body}"))
+            }
+            Ok((status, body)) => bail!("POST {url} answered {status}: {body}"),
+            Err(e) => (FALLBACK_CONNECTION_FAILURE, format!("{e:#}")),
+        };
+        let (code, reason) = failure;
+        let Some(fallback) = self.options.fallback_url.clone() else {
+            bail!("POST {url} failed ({code}): {reason}");
+        };
+        self.transcript
+            .push(format!("fallback: {fallback} (ErrorCode {code}: {reason})"));
+        let mut params = params;
+        params.push(("ErrorCode".into(), code.to_string()));
+        params.push(("ErrorUrl".into(), url.to_string()));
+        let body = self.post(&fallback, params).await?;
+        let document = twiml_doc::parse(&body)
+            .with_context(|| format!("answer of the fallback {fallback}"))?;
+        Ok((fallback, document))
+    }
+
     async fn post(&mut self, url: &Url, params: Params) -> anyhow::Result<String> {
+        let (status, body) = self.try_post(url, params).await?;
+        if !status.is_success() {
+            bail!("POST {url} answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Posts a signed webhook; the status and body, or the transport failure.
+    async fn try_post(
+        &mut self,
+        url: &Url,
+        params: Params,
+    ) -> anyhow::Result<(reqwest::StatusCode, String)> {
         let form: Form = params
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -409,6 +490,7 @@ impl Simulation<'_> {
             .header("I-Twilio-Idempotency-Token", idempotency_token())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(form.to_urlencoded())
+            .timeout(TWILIO_WEBHOOK_TIMEOUT)
             .send()
             .await
             .with_context(|| format!("POST {url}"))?;
@@ -425,10 +507,7 @@ impl Simulation<'_> {
             state: None,
             passed: Vec::new(),
         });
-        if !status.is_success() {
-            bail!("POST {url} answered {status}: {body}");
-        }
-        Ok(body)
+        Ok((status, body))
     }
 
     /// The newest messages on the webhook's server, if it serves the 2010-04-01

@@ -87,6 +87,11 @@ struct CallArgs {
     /// Where to read the final state [default: get-call-state beside --to]
     #[arg(long)]
     state_url: Option<Url>,
+    /// The number's fallback URL (VoiceFallbackUrl): when a webhook answers 5xx, times out
+    /// (15 s) or answers invalid TwiML, it is posted to with ErrorCode and ErrorUrl, as
+    /// Twilio does [default: --to]
+    #[arg(long)]
+    fallback_url: Option<Url>,
     /// Account SID the webhooks carry [default: the pair `callflow serve` keeps in ./.callflow/dev-credentials]
     #[arg(long, env = var::TWILIO_ACCOUNT_SID)]
     account_sid: Option<String>,
@@ -390,6 +395,7 @@ impl CallArgs {
     fn into_options(self) -> anyhow::Result<(call::CallOptions, bool)> {
         let credentials = credentials::for_client(self.account_sid, self.auth_token, true)?;
         let options = call::CallOptions {
+            fallback_url: Some(self.fallback_url.unwrap_or_else(|| self.to.clone())),
             to_url: self.to,
             state_url: self.state_url,
             digits: self.digits,

@@ -171,6 +171,13 @@ pub struct ServeOptions {
     /// Sync map listing every call (what the dashboard at / subscribes to)
     #[arg(long, env = var::CALL_INDEX_MAP, default_value = "calls")]
     pub call_index_map: String,
+    /// Seconds a voice webhook may wait for Sync (every retry included) before it answers
+    /// TwiML computed without Sync, 0.1 to 10 [default: 4]
+    #[arg(long, env = var::CALLFLOW_WEBHOOK_BUDGET, value_name = "SECONDS")]
+    pub webhook_budget: Option<String>,
+    /// Print a CloudWatch Embedded Metric Format record per request (as on Lambda)
+    #[arg(long, env = var::CALLFLOW_METRICS, value_parser = clap::builder::BoolishValueParser::new())]
+    pub metrics: bool,
     /// Do not check X-Twilio-Signature (local experiments only)
     #[arg(long, env = var::CALLFLOW_INSECURE_NO_SIGNATURE, value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_no_signature: bool,
@@ -345,6 +352,11 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         (
             var::CALLFLOW_INSECURE_NO_SIGNATURE,
             options.insecure_no_signature.then(|| "1".to_owned()),
+        ),
+        (var::CALLFLOW_WEBHOOK_BUDGET, options.webhook_budget.clone()),
+        (
+            var::CALLFLOW_METRICS,
+            options.metrics.then(|| "1".to_owned()),
         ),
     ];
     vars.extend(

@@ -24,6 +24,8 @@
 //! | `CALLFLOW_SUBFLOWS` | [`subflows_dir`](Config::subflows_dir) | the flow file's folder |
 //! | `CALLFLOW_HTTP_PUBLIC_ONLY` | [`http_targets`](Config::http_targets) | any address |
 //! | `CALLFLOW_INSECURE_NO_SIGNATURE` | `1`/`true`: [`Signatures::Off`] | signatures checked |
+//! | `CALLFLOW_WEBHOOK_BUDGET` | [`webhook_budget`](Config::webhook_budget): seconds a voice webhook may spend on Sync before it answers degraded TwiML, 0.1 to 10 | 4 |
+//! | `CALLFLOW_METRICS` | [`metrics`](Config::metrics): `1`/`true` prints CloudWatch EMF records | on under Lambda |
 //!
 //! `PUBLIC_BASE_URL` is the URL prefix Twilio calls, to which each request's path and
 //! raw query are appended to rebuild the signed URL (see [`crate::http`] for what the
@@ -102,6 +104,10 @@ pub mod var {
         CALLFLOW_HTTP_PUBLIC_ONLY,
         /// `1` turns signature checks off.
         CALLFLOW_INSECURE_NO_SIGNATURE,
+        /// Seconds a voice webhook may wait for Sync before answering without it.
+        CALLFLOW_WEBHOOK_BUDGET,
+        /// `1`: print CloudWatch Embedded Metric Format records (on by default in Lambda).
+        CALLFLOW_METRICS,
     }
 }
 
@@ -197,6 +203,13 @@ pub struct Config {
     /// `CALLFLOW_HTTP_PUBLIC_ONLY=1`: a Studio flow's HTTP calls (and redirects) may reach
     /// public addresses only, not loopback, private or link-local ones.
     pub http_targets: crate::studio::Targets,
+    /// `CALLFLOW_WEBHOOK_BUDGET`: how long a voice webhook may spend on Sync (every
+    /// request, retry and back-off) before it answers degraded TwiML without it, so the
+    /// caller never waits out Twilio's 15 s and hears its application error.
+    pub webhook_budget: std::time::Duration,
+    /// `CALLFLOW_METRICS`: whether every request prints a CloudWatch Embedded Metric
+    /// Format record on stdout (`None`: only when running in Lambda).
+    pub metrics: Option<bool>,
 }
 
 impl fmt::Debug for Config {
@@ -222,6 +235,8 @@ impl fmt::Debug for Config {
             .field("http_rewrites", &self.http_rewrites)
             .field("subflows_dir", &self.subflows_dir)
             .field("http_targets", &self.http_targets)
+            .field("webhook_budget", &self.webhook_budget)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -357,6 +372,8 @@ impl Config {
         let call_index_map = call_index_map(&vars, &mut problems);
         let http_targets = http_targets(&vars, &mut problems);
         let http_rewrites = http_rewrites(&vars, &mut problems);
+        let webhook_budget = webhook_budget(&vars, &mut problems);
+        let metrics = switch(&vars, &mut problems, CALLFLOW_METRICS);
 
         match (problems.is_empty(), sync_url) {
             (true, Some(sync_url)) => Ok(Self {
@@ -376,6 +393,8 @@ impl Config {
                 http_rewrites,
                 subflows_dir: vars.get(CALLFLOW_SUBFLOWS).map(PathBuf::from),
                 http_targets,
+                webhook_budget,
+                metrics,
             }),
             _ => Err(ConfigError { problems }),
         }
@@ -520,6 +539,40 @@ fn sync_token_ttl(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> u64 {
                 ),
             ),
         },
+    }
+}
+
+/// Default `CALLFLOW_WEBHOOK_BUDGET`: a caller hears up to this much silence while Sync
+/// is frozen, and a cold start (~100 ms) plus the budget stays far inside Twilio's 15 s.
+pub const DEFAULT_WEBHOOK_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Accepted `CALLFLOW_WEBHOOK_BUDGET` range, in seconds: below 0.1 s a healthy Sync in
+/// another region would count as down; above 10 s the caller would wait out Twilio's limit.
+const WEBHOOK_BUDGET_RANGE: std::ops::RangeInclusive<f64> = 0.1..=10.0;
+
+fn webhook_budget(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> std::time::Duration {
+    match vars.get(CALLFLOW_WEBHOOK_BUDGET) {
+        None => DEFAULT_WEBHOOK_BUDGET,
+        Some(v) => match v.parse::<f64>() {
+            Ok(secs) if WEBHOOK_BUDGET_RANGE.contains(&secs) => {
+                std::time::Duration::from_secs_f64(secs)
+            }
+            _ => malformed(
+                problems,
+                CALLFLOW_WEBHOOK_BUDGET,
+                &format!("not a number of seconds from 0.1 to 10: {v:?}"),
+            ),
+        },
+    }
+}
+
+/// A `1`/`true`/`0`/`false` variable (`None` when unset).
+fn switch(vars: &Vars, problems: &mut Vec<ConfigProblem>, name: &'static str) -> Option<bool> {
+    let v = vars.get(name)?;
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => malformed(problems, name, &format!("not 1/true or 0/false: {v:?}")),
     }
 }
 

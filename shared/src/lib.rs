@@ -20,6 +20,7 @@
 //!   [`run_function`](runtime::run_function), the whole `main` of a Lambda binary.
 //! - [`config`]: configuration from the environment, checked once at start, every
 //!   problem reported at once.
+//! - [`metrics`]: per-request counters and their CloudWatch Embedded Metric Format record.
 //! - [`http`]: glue between HTTP requests/responses and the above: the webhook
 //!   verifier (405/415/413/400/403), bearer reads, TwiML/JSON/error responses.
 
@@ -28,6 +29,7 @@ pub mod call_state;
 pub mod config;
 pub mod flow;
 pub mod http;
+pub mod metrics;
 pub mod presence;
 pub mod runtime;
 pub mod studio;

@@ -69,6 +69,9 @@ pub struct Services {
     studio: Arc<RwLock<Option<Arc<StudioRuntime>>>>,
     /// How many times the flow was swapped (0: the one loaded at start).
     generation: Arc<AtomicU64>,
+    /// Whether each request prints its CloudWatch EMF record ([`crate::metrics`]):
+    /// `CALLFLOW_METRICS`, else on in Lambda ([`run_function`]) and off in `callflow serve`.
+    pub emit_metrics: bool,
 }
 
 /// What a reload swapped in.
@@ -89,6 +92,7 @@ impl Services {
         let (flow, studio) = load_flow(&config)?;
         let flow = Arc::new(flow);
         let sync = SyncClient::new(sync_config(&config))?;
+        let emit_metrics = config.metrics.unwrap_or(false);
         let verifier = WebhookVerifier::from_config(&config);
         let call_ttl = Ttl::secs(clamp_ttl(config.call_state_ttl));
         let mut call_states = CallStateStore::new(sync.clone(), flow, call_ttl);
@@ -108,6 +112,7 @@ impl Services {
             sync_tokens,
             studio: Arc::new(RwLock::new(studio)),
             generation: Arc::new(AtomicU64::new(0)),
+            emit_metrics,
         })
     }
 
@@ -205,7 +210,9 @@ pub fn sync_config(config: &Config) -> SyncConfig {
     SyncConfig::with_credentials(credentials)
         .base_url(config.sync_url.as_str().trim_end_matches('/'))
         .service_sid(config.sync_service_sid.clone())
-        .deadline(SYNC_DEADLINE)
+        // One operation never outlives the webhook's budget (the handler's own limit
+        // covers several operations together).
+        .deadline(SYNC_DEADLINE.min(config.webhook_budget))
 }
 
 /// Config checks TTLs against Sync's range already; this only narrows the type.
@@ -245,11 +252,47 @@ impl Function {
         crate::http::allow_list(self.methods)
     }
 
-    /// Runs the handler; a refusal becomes its Twilio-style error response.
+    /// Runs the handler; a refusal becomes its Twilio-style error response. The handler
+    /// runs in a `request` span (Lambda's request id, and the CallSid and stage once the
+    /// handler notes them: [`crate::metrics::note_call`]), so every log line of the
+    /// request carries them; with [`Services::emit_metrics`] the request's EMF record is
+    /// printed on stdout once it is answered.
     pub async fn call(&self, services: &Services, req: Request) -> Response<Body> {
-        (self.handler)(services, req)
-            .await
-            .unwrap_or_else(ErrorResponse::into_response)
+        use lambda_http::RequestExt as _;
+        use tracing::Instrument as _;
+
+        let started = std::time::Instant::now();
+        let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
+        let name = self.path.trim_start_matches('/');
+        let span = tracing::info_span!(
+            "request",
+            function = name,
+            request_id = request_id.as_deref(),
+            call_sid = tracing::field::Empty,
+            stage = tracing::field::Empty,
+        );
+        let counters = Arc::new(crate::metrics::Counters::default());
+        let response = crate::metrics::scope(
+            counters.clone(),
+            (self.handler)(services, req).instrument(span),
+        )
+        .await
+        .unwrap_or_else(ErrorResponse::into_response);
+        if services.emit_metrics {
+            let record = crate::metrics::Record {
+                function: name,
+                status: response.status().as_u16(),
+                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                request_id: request_id.as_deref(),
+                counters: &counters,
+                timestamp_ms: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            };
+            // One line, as the EMF agent of Lambda's log stream reads it.
+            println!("{}", record.to_json());
+        }
+        response
     }
 }
 
@@ -303,7 +346,10 @@ pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> 
     }
     init_tracing();
     let services = match Services::from_env() {
-        Ok(services) => services,
+        Ok(mut services) => {
+            services.emit_metrics = services.config.metrics.unwrap_or(true);
+            services
+        }
         Err(error) => {
             tracing::error!("cannot start: {error}");
             std::process::exit(1);

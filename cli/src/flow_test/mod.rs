@@ -420,6 +420,7 @@ async fn drive(
         store_call_state::FUNCTION.path
     ))?;
     let options = CallOptions {
+        fallback_url: None,
         to_url,
         state_url: None,
         digits: test.digits.clone(),

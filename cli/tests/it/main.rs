@@ -15,11 +15,14 @@
 //! - `reload`: `serve` follows its flow file (edits served, broken ones reported, calls
 //!   at a removed stage or widget end politely);
 //! - `studio`: Studio flows: `flow check`, `flow graph`, `serve --flow` and `call --watch`;
+//! - `degraded`: Sync stopped or frozen mid-call, and a failing primary URL: every
+//!   step gets TwiML in the budget, inputs are applied once Sync is back;
 //! - `support`: the `serve` child process and helpers they share.
 
 mod bounded_inputs;
 mod calls;
 mod dashboard;
+mod degraded;
 mod errors;
 mod first_run;
 mod flow_api;

@@ -40,6 +40,7 @@ use callflow::webhook::{CallStatus, Form, StatusCallback, UnknownValue, VoiceReq
 use lambda_http::http::{header::ACCEPT, Method, StatusCode};
 use lambda_http::Request;
 
+mod degraded;
 mod studio;
 
 /// The header Twilio sets to the same value on every delivery of one webhook.
@@ -56,13 +57,86 @@ pub const FUNCTION: Function = Function {
 async fn handle(services: &Services, req: &Request) -> Answer {
     let form = services.verifier.verify_form(req)?;
     let voice = VoiceRequest::from_form(&form)?;
-    let query = Form::parse(req.uri().query().unwrap_or_default().as_bytes())?;
+    let mut query = Form::parse(req.uri().query().unwrap_or_default().as_bytes())?;
     let token = req
         .headers()
         .get(IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty());
     let now = Timestamp::now();
+    // Twilio's request to the fallback URL (`VoiceFallbackUrl`): the primary failed
+    // outright. The stage is in the query of the URL that failed (`ErrorUrl`); answer
+    // from the flow alone, as Sync may be what failed.
+    let fallback = form.get(ERROR_CODE_PARAM).map(str::to_owned);
+    if fallback.is_some() {
+        query = error_url_query(&form);
+    }
+    callflow::metrics::note_call(&voice.call_sid, query.get("stage"));
+    let studio = services.studio();
+    let degraded = |why: degraded::Why<'_>| match studio {
+        Some(_) => degraded::studio_answer(req, &voice, &form, &query, why),
+        None => degraded::toml_answer(services, req, &voice, &form, &query, token, now, why),
+    };
+    if let Some(code) = &fallback {
+        tracing::warn!(
+            error_code = %code,
+            error_url = form.get(ERROR_URL_PARAM).unwrap_or_default(),
+            "Twilio called the fallback URL"
+        );
+        return degraded(degraded::Why::Fallback(code));
+    }
+    let live = with_sync(services, req, &voice, &form, &query, token, now);
+    match tokio::time::timeout(services.config.webhook_budget, live).await {
+        Ok(Err(e)) if e.status.is_server_error() && !wants_json(req, &query) => {
+            degraded(degraded::Why::Sync(&e.message))
+        }
+        Ok(answer) => answer,
+        Err(_) if !wants_json(req, &query) => {
+            degraded(degraded::Why::Sync("no answer within the webhook budget"))
+        }
+        Err(_) => Err(ErrorResponse::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            callflow::http::codes::GATEWAY_TIMEOUT,
+            "Sync did not answer within the webhook budget",
+        )),
+    }
+}
+
+/// The parameter Twilio's fallback request names the failure with (11200, 12100, …).
+pub const ERROR_CODE_PARAM: &str = "ErrorCode";
+/// The parameter Twilio's fallback request names the URL that failed with.
+pub const ERROR_URL_PARAM: &str = "ErrorUrl";
+
+/// The query of the URL that failed, as the fallback request names it.
+fn error_url_query(form: &Form) -> Form {
+    form.get(ERROR_URL_PARAM)
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.query().and_then(|q| Form::parse(q.as_bytes()).ok()))
+        .unwrap_or_default()
+}
+
+/// The webhook with Sync: the inputs earlier degraded answers carried are applied
+/// first, then this webhook's.
+async fn with_sync(
+    services: &Services,
+    req: &Request,
+    voice: &VoiceRequest,
+    form: &Form,
+    query: &Form,
+    token: Option<&str>,
+    now: Timestamp,
+) -> Answer {
+    let studio_form;
+    let form = match services.studio() {
+        Some(_) => match degraded::studio_form(form, query) {
+            Some(merged) => {
+                studio_form = merged;
+                &studio_form
+            }
+            None => form,
+        },
+        None => form,
+    };
     let status = voice.call_status.clone().unwrap_or(CallStatus::InProgress);
     let call = NewCall {
         call_sid: &voice.call_sid,
@@ -71,14 +145,14 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         status: &status,
     };
     let store = &services.call_states;
-    let wants_json = wants_json(req, &query);
+    let wants_json = wants_json(req, query);
 
     if let Some(runtime) = services.studio() {
         let hook = studio::Webhook {
             req,
-            voice: &voice,
-            form: &form,
-            query: &query,
+            voice,
+            form,
+            query,
             call,
             token,
             now,
@@ -87,13 +161,28 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         return studio::handle(services, &runtime, hook).await;
     }
 
+    let (_, carried) = degraded::carried_inputs(query, form, &voice.call_sid);
+    if !carried.is_empty() {
+        let flow = store.flow();
+        store
+            .record_carried(call, carried.len(), now, |state, i| {
+                carried[i].apply(&flow, state, now)
+            })
+            .await?;
+        callflow::metrics::add(
+            callflow::metrics::Counter::InputsReplayed,
+            u32::try_from(carried.len()).unwrap_or(u32::MAX),
+        );
+        tracing::info!(call_sid = %voice.call_sid, inputs = carried.len(), "applied inputs carried while Sync was unavailable");
+    }
+
     // Callbacks our own TwiML asked for name their stage and event; they come first, as
     // some carry a final `CallStatus` too (a transcription arrives after the hang-up).
     if let (Some(stage), Some(name)) = (query.get("stage"), query.get("event")) {
         let kind: CallbackEvent = name
             .parse()
             .map_err(|e: UnknownValue| ErrorResponse::bad_request(e.to_string()))?;
-        let event = call_event(kind, &voice)?;
+        let event = call_event(kind, voice)?;
         let (state, _) = store.record_event(call, stage, &event, token, now).await?;
         return Ok(if wants_json {
             web::json(StatusCode::OK, &state)
@@ -111,7 +200,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     // Final statuses only come in status callbacks; progress callbacks (ringing,
     // answered) say so with `CallbackSource`. Neither gets TwiML: Twilio ignores it.
     if status.is_final() || voice.is_progress_callback() {
-        let callback = StatusCallback::from_form(&form)?;
+        let callback = StatusCallback::from_form(form)?;
         let update = StatusUpdate {
             status: status.clone(),
             duration: callback.call_duration,
@@ -162,7 +251,10 @@ async fn handle(services: &Services, req: &Request) -> Answer {
 
 /// The callback `kind` (`?event=…`) with what Twilio posted for it (already typed by
 /// [`VoiceRequest`], which refused unknown statuses with a 400).
-fn call_event(kind: CallbackEvent, voice: &VoiceRequest) -> Result<CallEvent<'_>, ErrorResponse> {
+pub(crate) fn call_event(
+    kind: CallbackEvent,
+    voice: &VoiceRequest,
+) -> Result<CallEvent<'_>, ErrorResponse> {
     Ok(match kind {
         CallbackEvent::Continue => CallEvent::Continued,
         CallbackEvent::Dial => CallEvent::Dialled {

@@ -4,8 +4,10 @@
 //! from dials, recordings and connections); the store (next to it)
 //! reads and writes it in Sync document `call-{CallSid}` with as few round trips as the
 //! design allows; `index` optionally lists the calls in a Sync map, for realtime
-//! dashboards.
+//! dashboards; `carry` keeps the inputs of webhooks answered without Sync in the URLs
+//! of the TwiML answered, until Sync takes them.
 
+pub mod carry;
 mod events;
 mod index;
 mod model;

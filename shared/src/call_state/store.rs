@@ -209,6 +209,28 @@ impl CallStateStore {
         .await
     }
 
+    /// Applies inputs that webhooks answered without Sync carried forward
+    /// ([`super::carry`]), in order, in one conditional write: `apply` applies one
+    /// (by index) to the state and says whether it changed it.
+    pub async fn record_carried<F>(
+        &self,
+        call: NewCall<'_>,
+        count: usize,
+        now: Timestamp,
+        mut apply: F,
+    ) -> Result<(CallState, Applied), SyncError>
+    where
+        F: FnMut(&mut CallState, usize) -> Applied,
+    {
+        self.change(call, now, move |state| {
+            (0..count).fold(Applied::Unchanged, |any, i| match apply(state, i) {
+                Applied::Changed => Applied::Changed,
+                Applied::Unchanged => any,
+            })
+        })
+        .await
+    }
+
     /// One webhook of a call in a Studio flow. `run` gets the call's state as stored (or
     /// `None` for a call Sync does not know) and computes the change with the flow's own
     /// HTTP calls, outside any retry; the change is then written with `If-Match` and

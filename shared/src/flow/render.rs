@@ -210,7 +210,14 @@ fn action_url(action: &str, stage: &str) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("stage", stage)
         .finish();
-    format!("{action}?{query}")
+    join_query(action, &query)
+}
+
+/// `action?query`, or `action&query` when the action has a query already (inputs
+/// carried while Sync was down: `call_state::carry`).
+fn join_query(action: &str, query: &str) -> String {
+    let separator = if action.contains('?') { '&' } else { '?' };
+    format!("{action}{separator}{query}")
 }
 
 /// `action?stage=<name>&event=<event>`.
@@ -219,7 +226,7 @@ fn event_url(action: &str, stage: &str, event: CallbackEvent) -> String {
         .append_pair("stage", stage)
         .append_pair("event", event.as_str())
         .finish();
-    format!("{action}?{query}")
+    join_query(action, &query)
 }
 
 #[cfg(test)]

@@ -247,6 +247,10 @@ impl SyncClient {
             }
             attempts += 1;
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::add(crate::metrics::Counter::SyncRequests, 1);
+            if attempts > 1 {
+                crate::metrics::add(crate::metrics::Counter::SyncRetries, 1);
+            }
             let per_attempt = cfg.request_timeout.min(remaining);
             let err = match tokio::time::timeout(per_attempt, self.attempt(req)).await {
                 Ok(Ok((status, body, _))) if (200..300).contains(&status) => {
@@ -280,6 +284,9 @@ impl SyncClient {
                 }
             };
             ambiguous |= retry::maybe_applied(&err);
+            if matches!(err, SyncError::RateLimited { .. }) {
+                crate::metrics::add(crate::metrics::Counter::SyncThrottled, 1);
+            }
             if !req.repeat.allows(&err) || attempts >= cfg.max_attempts {
                 return Sent {
                     result: Err(err),

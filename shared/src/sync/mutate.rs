@@ -140,6 +140,7 @@ where
                 if !from_hint && !dl.sleep(retry::backoff(cfg, writes, None)).await {
                     return Err(exhausted(e, writes));
                 }
+                crate::metrics::add(crate::metrics::Counter::ConflictsReapplied, 1);
                 let whole: Value = fetch(client, url, &dl).await?;
                 let (d, r) = split(&whole)?;
                 if sent.ambiguous && r != revision && d == new {
