@@ -62,6 +62,7 @@ impl Dashboard {
     ) -> Dashboard {
         let config = serde_json::json!({
             "callsMap": services.config.call_index_map,
+            "statsDocument": services.call_states.index().map(|index| index.stats_document()),
             "presenceMaps": presence_maps,
             "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
@@ -119,6 +120,30 @@ impl Dashboard {
     }
 }
 
+/// How often the call index's aggregates document is brought up to date: the page's
+/// window counts lag by at most this (its live counts come from the index items).
+const STATS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Keeps the call index's aggregates document (`{map}-stats`) up to date while serve
+/// runs: at most one write per [`STATS_EVERY`] while calls change, one a second while
+/// they do not (the windows age). `None` when the index is off.
+pub fn publish_stats(services: &Services) -> Option<tokio::task::JoinHandle<()>> {
+    let index = services.call_states.index()?.clone();
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(error) = index
+                .publish_stats(callflow::timestamp::Timestamp::now())
+                .await
+            {
+                tracing::warn!(%error, "could not write the call index's aggregates");
+            }
+        }
+    }))
+}
+
 /// The flow as the page draws it.
 #[derive(Clone)]
 struct Drawn {
@@ -134,7 +159,8 @@ impl Drawn {
         let graph = services.flow_graph();
         Drawn {
             generation,
-            svg: crate::graph::to_svg(&graph),
+            // Names only: the drawing must be legible fitted beside the counts.
+            svg: crate::graph::to_svg_labelled(&graph, crate::graph::Labels::Names),
             start: graph.start,
         }
     }
