@@ -130,24 +130,27 @@ export const PLAN_CYCLE = ['outage', 'agent', 'outage', 'menuHangUp', 'agent', '
 
 /**
  * Places one call by webhooks: the first (ringing), then `steps` of a plan with `thinkMs`
- * between them. `onAnswer(sid, expected, answeredAt)` is told of each webhook's answer and
- * the index summary it leads to. Returns the CallSid.
+ * between them. `onAnswer(sid, expected, answeredAt, sentAt)` is told of each webhook's
+ * answer and the index summary it leads to. Returns the CallSid.
  */
 export async function placeCall(serve, n, steps, { thinkMs = 0, onAnswer = () => {}, sid = newCallSid() } = {}) {
   const base = {
     AccountSid: serve.TWILIO_ACCOUNT_SID, CallSid: sid, From: `+1500555${String(n % 10000).padStart(4, '0')}`,
     To: '+15005550001', Direction: 'inbound',
   };
+  const now = () => performance.timeOrigin + performance.now();
+  let sentAt = now();
   const first = await signedPost(serve, '/store-call-state', { ...base, CallStatus: 'ringing' });
   assert.equal(first.status, 200, `first webhook of ${sid}: ${first.status}`);
   await first.arrayBuffer();
-  onAnswer(sid, { stage: 'welcome', status: 'ringing', retries: 0 }, performance.timeOrigin + performance.now());
+  onAnswer(sid, { stage: 'welcome', status: 'ringing', retries: 0 }, now(), sentAt);
   for (const [path, params, expected] of steps) {
     if (thinkMs) await new Promise((done) => setTimeout(done, thinkMs));
+    sentAt = now();
     const response = await signedPost(serve, path, { ...base, ...params });
     assert.ok(response.ok, `${path} for ${sid}: ${response.status}`);
     await response.arrayBuffer();
-    onAnswer(sid, { retries: 0, ...expected }, performance.timeOrigin + performance.now());
+    onAnswer(sid, { retries: 0, ...expected }, now(), sentAt);
   }
   return sid;
 }
