@@ -5,7 +5,12 @@
 //! (`cli/assets/dashboard/`), the browser build of twilio-sync.js
 //! (`cli/assets/vendor/twilio-sync/`, vendored from the npm package) and the flow's SVG
 //! (drawn by [`crate::graph`] from the flow serve runs now, again after each reload, stages
-//! tagged `data-stage`). No build step, no CDN.
+//! tagged `data-stage`, stage names only so that it is legible fitted beside the counts).
+//! No build step, no CDN.
+//!
+//! The page reads the call index (active calls plus the newest ended ones) and the
+//! aggregates document that [`publish_stats`] keeps while serve runs; it never reads every
+//! call within the TTL.
 //!
 //! The page needs an access token. It gets one from `GET /dashboard/token`, which runs the
 //! `sync-token` function with a check of its own (`LocalDashboard`): identity
