@@ -98,6 +98,7 @@ try {
   let failed = 0;
   const inFlight = new Set();
   let reopenMs = null;
+  let reopening = null;
   let shot = false;
   const tick = setInterval(() => drain().catch(() => {}), 1000);
   let last = await pageMetrics(cdp);
@@ -128,21 +129,32 @@ try {
       await page.screenshot({ path: join(SHOTS, 'dashboard-load.png') });
     }
     if (reopenMs === null && elapsed > SECONDS * 1000 - Math.min(30_000, SECONDS * 300)) {
-      // A page opened now: how long until it shows the picture the first page shows.
+      // A page opened now (while calls go on being placed): how long until it shows the
+      // current picture.
       reopenMs = -1;
-      const again = await browser.newPage();
-      const t0 = performance.now();
-      await again.goto(`${serve.base}/`);
-      await again.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
-      reopenMs = performance.now() - t0;
-      const [a, b] = await Promise.all([page.textContent('#active-now'), again.textContent('#active-now')]);
-      console.log(`reopened page: ready in ${Math.round(reopenMs)} ms, active calls ${b} (first page: ${a})`);
-      await again.close();
+      reopening = (async () => {
+        const again = await browser.newPage();
+        const seen = [];
+        again.on('console', (message) => seen.push(message.text()));
+        again.on('pageerror', (error) => seen.push(error.message));
+        const t0 = performance.now();
+        try {
+          await again.goto(`${serve.base}/`);
+          await again.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+          reopenMs = performance.now() - t0;
+          const [a, b] = await Promise.all([page.textContent('#active-now'), again.textContent('#active-now')]);
+          console.log(`reopened page: ready in ${Math.round(reopenMs)} ms, active calls ${b} (first page: ${a})`);
+        } catch (error) {
+          console.log(`reopened page not ready after ${Math.round(performance.now() - t0)} ms: connection ${await again.textContent('#connection').catch(() => '?')}; ${seen.slice(-5).join(' | ')}`);
+        }
+        await again.close();
+      })();
     }
     await new Promise((done) => setTimeout(done, 5));
   }
   const placedAt = (performance.now() - started) / 1000;
   await Promise.all(inFlight);
+  await reopening;
   await new Promise((done) => setTimeout(done, 1500));
   clearInterval(tick);
   clearInterval(sampler);
