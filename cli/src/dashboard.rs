@@ -130,7 +130,7 @@ impl Dashboard {
 const STATS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Keeps the call index's aggregates document (`{map}-stats`) up to date while serve
-/// runs: at most one write per [`STATS_EVERY`] while calls change, one a second while
+/// runs: at most one write every 250 ms while calls change, one a second while
 /// they do not (the windows age). `None` when the index is off.
 pub fn publish_stats(services: &Services) -> Option<tokio::task::JoinHandle<()>> {
     let index = services.call_states.index()?.clone();
