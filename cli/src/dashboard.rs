@@ -5,7 +5,12 @@
 //! (`cli/assets/dashboard/`), the browser build of twilio-sync.js
 //! (`cli/assets/vendor/twilio-sync/`, vendored from the npm package) and the flow's SVG
 //! (drawn by [`crate::graph`] from the flow serve runs now, again after each reload, stages
-//! tagged `data-stage`). No build step, no CDN.
+//! tagged `data-stage`, stage names only so that it is legible fitted beside the counts).
+//! No build step, no CDN.
+//!
+//! The page reads the call index (active calls plus the newest ended ones) and the
+//! aggregates document that [`publish_stats`] keeps while serve runs; it never reads every
+//! call within the TTL.
 //!
 //! The page needs an access token. It gets one from `GET /dashboard/token`, which runs the
 //! `sync-token` function with a check of its own (`LocalDashboard`): identity
@@ -62,6 +67,7 @@ impl Dashboard {
     ) -> Dashboard {
         let config = serde_json::json!({
             "callsMap": services.config.call_index_map,
+            "statsDocument": services.call_states.index().map(|index| index.stats_document()),
             "presenceMaps": presence_maps,
             "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
@@ -119,6 +125,30 @@ impl Dashboard {
     }
 }
 
+/// How often the call index's aggregates document is brought up to date: the page's
+/// window counts lag by at most this (its live counts come from the index items).
+const STATS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Keeps the call index's aggregates document (`{map}-stats`) up to date while serve
+/// runs: at most one write every 250 ms while calls change, one a second while
+/// they do not (the windows age). `None` when the index is off.
+pub fn publish_stats(services: &Services) -> Option<tokio::task::JoinHandle<()>> {
+    let index = services.call_states.index()?.clone();
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(error) = index
+                .publish_stats(callflow::timestamp::Timestamp::now())
+                .await
+            {
+                tracing::warn!(%error, "could not write the call index's aggregates");
+            }
+        }
+    }))
+}
+
 /// The flow as the page draws it.
 #[derive(Clone)]
 struct Drawn {
@@ -134,7 +164,8 @@ impl Drawn {
         let graph = services.flow_graph();
         Drawn {
             generation,
-            svg: crate::graph::to_svg(&graph),
+            // Names only: the drawing must be legible fitted beside the counts.
+            svg: crate::graph::to_svg_labelled(&graph, crate::graph::Labels::Names),
             start: graph.start,
         }
     }

@@ -226,6 +226,8 @@ pub struct Served {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The flow file's watcher, when there is a flow file.
     watcher: Option<tokio::task::JoinHandle<()>>,
+    /// The writer of the call index's aggregates, when the index is on.
+    stats: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Served {
@@ -236,6 +238,9 @@ impl Served {
         self.server.abort();
         if let Some(watcher) = self.watcher {
             watcher.abort();
+        }
+        if let Some(stats) = self.stats {
+            stats.abort();
         }
     }
 
@@ -369,6 +374,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     config.log_startup_warnings();
     let services = Services::from_config(config)?;
     let watcher = crate::reload::watch(services.clone());
+    let stats = crate::dashboard::publish_stats(&services);
     let presence_maps = services.presence.maps();
     let dashboard = Dashboard::new(
         services.clone(),
@@ -402,6 +408,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         phone_numbers,
         server,
         watcher,
+        stats,
     })
 }
 

@@ -17,7 +17,7 @@
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
 //! | `SYNC_TOKEN_TTL` | [`sync_token_ttl`](Config::sync_token_ttl): lifetime of `sync-token`'s tokens and the most a request may ask for, 1 to 86 400 s | 3600 |
 //! | `PRESENCE_SHARDS` | [`presence_shards`](Config::presence_shards): presence maps, 1 to 64 | 1 |
-//! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing every call, for realtime dashboards | unset: no index |
+//! | `CALL_INDEX_MAP` | [`call_index_map`](Config::call_index_map): Sync map listing the active and the newest ended calls, for realtime dashboards | unset: no index |
 //! | `CALLFLOW_API_TOKEN` | [`api_token`](Config::api_token) | unset: only signed reads |
 //! | `CALLFLOW_FLOW` | [`flow_path`](Config::flow_path) | unset: the bundled flow |
 //! | `CALLFLOW_HTTP_REWRITE` | [`http_rewrites`](Config::http_rewrites) | none |
@@ -187,8 +187,10 @@ pub struct Config {
     /// `PRESENCE_SHARDS`: how many Sync maps presence is spread over (1 to
     /// [`MAX_PRESENCE_SHARDS`]). Sync takes about 20 writes/s per map, items included.
     pub presence_shards: u32,
-    /// `CALL_INDEX_MAP`: a Sync map where every new call gets an item (key: CallSid), so
-    /// realtime clients can find the call documents; one more write per new call.
+    /// `CALL_INDEX_MAP`: a Sync map listing the active calls and the newest ended ones, each
+    /// item a call's summary (key: CallSid), for realtime dashboards; one more write per
+    /// new call and per webhook that changes a call's summary (see
+    /// [`CallIndex`](crate::call_state::CallIndex)).
     pub call_index_map: Option<String>,
     /// `CALLFLOW_API_TOKEN`: bearer token for JSON reads that do not come from Twilio.
     pub api_token: Option<String>,

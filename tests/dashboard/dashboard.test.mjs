@@ -10,9 +10,14 @@
 // - a late answer is listed as stale, in words;
 // - three agents appear; the one who stops beating disappears when its TTL runs out,
 //   the others stay; one who beats `offline` disappears within 1 s;
+// - a call's selections and step log open on demand, in its detail;
 // - axe-core (WCAG 2.1 A/AA and best practices) finds nothing, mid-call and at the end;
 // - with access tokens that live 3 s, the page fetches fresh ones and keeps following
-//   changes long after its first token has expired.
+//   changes long after its first token has expired;
+// - at scale (hundreds of calls placed at once): the aggregates are exact, the DOM holds
+//   only the rows on screen, the index keeps active calls plus a bounded recent list,
+//   a stage in the diagram filters the list, search finds a call, a reopened page shows
+//   the same picture. load.mjs is the timed version (20 calls/s for 10 minutes).
 // Screenshots go to target/screenshots/.
 //
 // Env: CALLFLOW_BIN (default target/debug/callflow), CHROMIUM (default /usr/bin/chromium).
@@ -20,79 +25,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  BIN, PLANS, ROOT, SHOTS, accessibilityProblems, beat, launchBrowser, pageMetrics, placeCall,
+  signedPost, startServe,
+} from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.CALLFLOW_BIN || join(ROOT, 'target/debug/callflow');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'target/screenshots');
 const PRESENCE_TTL = 2; // seconds
 const PAUSE_MS = 2500; // the simulated caller's think time between answers
 
-// axe-core, the accessibility engine browsers' own audits use, injected into the page.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 const T0 = performance.now();
 const log = (...what) => process.env.DEBUG_DASHBOARD && console.error(`[${Math.round(performance.now() - T0)} ms]`, ...what);
-
-/** Starts `callflow serve` (with extra flags) and reads its banner. */
-async function startServe(extra = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'callflow-dashboard-'));
-  const env = { ...process.env };
-  for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_SYNC_URL', 'PUBLIC_BASE_URL',
-    'CALLFLOW_API_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'PRESENCE_TTL', 'CALL_INDEX_MAP',
-    'SYNC_TOKEN_TTL']) {
-    delete env[name];
-  }
-  const child = spawn(BIN, ['serve', '--port', '0', '--data', ':memory:', '--presence-ttl', String(PRESENCE_TTL), ...extra], {
-    cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const found = {};
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    const t = line.trim();
-    for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'CALLFLOW_API_TOKEN']) {
-      if (t.startsWith(`${name}=`)) found[name] = t.slice(name.length + 1).split(/\s/)[0];
-    }
-    if (t.startsWith('READY ')) {
-      found.base = t.slice('READY '.length);
-      break;
-    }
-  }
-  assert.ok(found.base && found.TWILIO_AUTH_TOKEN && found.CALLFLOW_API_TOKEN, 'serve printed its banner');
-  return { ...found, child, dir };
-}
-
-async function beat(serve, identity, device) {
-  const response = await fetch(`${serve.base}/presence-heartbeat`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${serve.CALLFLOW_API_TOKEN}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ identity, status: 'online', device }).toString(),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-/** A webhook signed as Twilio signs it: HMAC-SHA1 over the URL and the sorted params. */
-async function signedPost(serve, path, params) {
-  const url = `${serve.base}${path}`;
-  const data = Object.keys(params).sort().map((k) => k + params[k]).join('');
-  const signature = createHmac('sha1', serve.TWILIO_AUTH_TOKEN).update(url + data).digest('base64');
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'x-twilio-signature': signature, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params).toString(),
-  });
-}
 
 /** Waits until the page shows the call in `stage` with `retries` and `status`; returns ms. */
 async function pageShows(page, sid, { stage, retries, status }, timeout) {
@@ -116,31 +61,16 @@ async function pageShows(page, sid, { stage, retries, status }, timeout) {
   return performance.now() - started;
 }
 
-/** What axe-core finds against WCAG 2.1 A/AA and its best practices, as `id (impact): help`. */
-async function accessibilityProblems(page) {
-  await page.addScriptTag({ content: AXE });
-  return page.evaluate(async () => {
-    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
+/** Opens a call's detail from its row and waits for its document to be shown. */
+async function openDetail(page, sid) {
+  await page.click(`#calls tr[data-call-sid="${sid}"] button.open-detail`);
+  await page.waitForFunction((sid) => !document.querySelector('#detail').hidden
+    && document.querySelector('#detail-body dd')?.textContent === sid
+    && !document.querySelector('#detail-body').textContent.includes('Opening the call'), sid, { timeout: 2000 });
 }
 
 async function presentIdentities(page) {
   return page.$$eval('#agents li', (items) => items.map((li) => li.dataset.identity));
-}
-
-/** Headless Chromium with a fresh profile (removed by the caller). */
-async function launchBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), 'callflow-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 1100 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return { browser, profile };
 }
 
 test('the dashboard follows calls and presence live, in headless Chromium', { timeout: 90_000 }, async (t) => {
@@ -169,7 +99,8 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
     assert.equal(await page.locator(`#flow svg g[data-stage="${stage}"]`).count(), 1, `the diagram shows stage ${stage}`);
   }
   assert.equal(await page.locator('h1').count(), 1);
-  assert.equal(await page.locator('h2').count(), 3);
+  assert.equal(await page.locator('h2').count(), 4);
+  await page.screenshot({ path: join(SHOTS, 'dashboard-idle.png') });
 
   // ---- presence: three agents, one stops beating ----
   const beforeBeats = performance.now();
@@ -225,12 +156,15 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
       await page.reload();
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
       await pageShows(page, sid, want, 1000);
-      const selections = await page.$$eval(`#calls tr[data-call-sid="${sid}"] .selections li`,
-        (items) => items.map((li) => li.textContent));
+      // The selections are in the call's detail, opened on demand.
+      await openDetail(page, sid);
+      const selections = await page.$$eval('#detail .selections li', (items) => items.map((li) => li.textContent));
       assert.deepEqual(selections, ['pressed 9 at welcome (not an option)', 'pressed 2 at welcome']);
       assert.equal(await page.locator('#flow g.current[data-stage="technical"]').count(), 1);
-      // Mid-call, with a stage marked in the diagram and selections listed.
+      // Mid-call, with a stage marked in the diagram and the call's detail open.
       assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing mid-call');
+      await page.click('#close-detail');
+      assert.equal(await page.locator('#detail').isHidden(), true);
     }
     step += 1;
   }
@@ -265,9 +199,10 @@ test('the dashboard follows calls and presence live, in headless Chromium', { ti
     Digits: '1', From: '+15005550006', To: '+15005550001',
   });
   assert.ok(late.ok, `late answer accepted: ${late.status}`);
-  await page.waitForFunction((sid) => [...document.querySelectorAll(`#calls tr[data-call-sid="${sid}"] .selections li`)]
-    .some((li) => li.textContent.includes('pressed 1 at welcome') && li.textContent.includes('stale')), sid, { timeout: 1000 });
-  assert.match(await page.textContent(`#calls tr[data-call-sid="${sid}"] .status`), /completed \(ended\)/);
+  await openDetail(page, sid);
+  await page.waitForFunction(() => [...document.querySelectorAll('#detail .selections li')]
+    .some((li) => li.textContent.includes('pressed 1 at welcome') && li.textContent.includes('stale')), null, { timeout: 1000 });
+  assert.match(await page.textContent(`#calls tr[data-call-sid="${sid}"] .status`), /completed \(ended: completed\)/);
   assert.equal(await page.locator('#flow g.current').count(), 0, 'no active call left in the diagram');
   await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
   assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing with an ended call, a stale answer and an agent');
@@ -368,11 +303,12 @@ test('a Studio flow: the diagram at its canvas positions, live counts per widget
   const sid = output.find((line) => line.startsWith('call '))?.slice(5).trim();
   assert.ok(sid, output.join('\n'));
   const row = `#calls tr[data-call-sid="${sid}"]`;
-  await page.waitForFunction((row) => /ended: flow ended at `bye`/.test(document.querySelector(`${row} .steps summary`)?.textContent || ''),
-    row, { timeout: 2000 });
-  // The step log opens on demand, and stays open as the table updates.
-  await page.click(`${row} .steps summary`);
-  const steps = await page.$$eval(`${row} .steps li`, (items) => items.map((li) => li.textContent));
+  await page.waitForSelector(row, { timeout: 2000 });
+  // The step log opens on demand, in the call's detail, and follows the call.
+  await openDetail(page, sid);
+  await page.waitForFunction(() => /ended: flow ended at `bye`/.test(document.querySelector('#detail .steps-summary')?.textContent || ''),
+    null, { timeout: 2000 });
+  const steps = await page.$$eval('#detail .steps li', (items) => items.map((li) => li.textContent));
   const lookup = steps.find((s) => s.includes('lookup → success'));
   assert.match(lookup || '', /lookup → success \(HTTP 200, \d+ ms\)/, JSON.stringify(steps));
   assert.ok(steps.some((s) => s.includes('route → match: If value equal_to 1')), JSON.stringify(steps));
@@ -383,9 +319,159 @@ test('a Studio flow: the diagram at its canvas positions, live counts per widget
   });
   assert.equal(late.status, 204);
   await page.waitForFunction((row) => /completed/.test(document.querySelector(`${row} .status`).textContent), row, { timeout: 1000 });
-  assert.equal(await page.locator(`${row} .steps details[open]`).count(), 1, 'the step log stayed open');
+  assert.equal(await page.locator('#detail .steps li').count(), steps.length, 'the step log stayed open');
+  assert.match(await page.textContent(`${row} .status`), /completed \(ended: completed\)/, 'the flow ended itself: completed');
   assert.equal(await page.locator('#flow g.current').count(), 0);
   await page.screenshot({ path: join(SHOTS, 'dashboard-studio-steps.png'), fullPage: true });
   assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing on a Studio flow with a step log open');
   assert.deepEqual(errors, [], 'no script errors on the page');
+});
+
+/** Runs `work(i)` for i in 0..n, `width` at a time. */
+async function pool(n, width, work) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) await work(next++);
+  }));
+}
+
+test('at scale: exact aggregates, a windowed call list, a bounded index, stage filter, search, detail, reopen', { timeout: 180_000 }, async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const serve = await startServe([], { presenceTtl: 120 });
+  const { browser, profile } = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    serve.child.kill();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(serve.dir, { recursive: true, force: true });
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${serve.base}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await Promise.all([beat(serve, 'ann', 'web'), beat(serve, 'ben', 'web', 'away'), beat(serve, 'cat', 'desk-phone')]);
+
+  // 300 calls that end (through every plan), then 50 left active: 30 in technical, 20 ringing.
+  const ENDED = 300;
+  const outcomes = {};
+  const entered = {};
+  const enter = (stage) => { entered[stage] = (entered[stage] || 0) + 1; };
+  const endedInOrder = [];
+  const cycle = ['outage', 'agent', 'menuHangUp', 'busy', 'outage', 'agent'];
+  await pool(ENDED, 24, async (i) => {
+    const steps = PLANS[cycle[i % cycle.length]];
+    let stage = 'welcome';
+    enter(stage);
+    for (const [, , expected] of steps) {
+      if (expected.stage !== stage) enter(expected.stage);
+      stage = expected.stage;
+    }
+    const outcome = steps[steps.length - 1][2].outcome;
+    outcomes[outcome] = (outcomes[outcome] || 0) + 1;
+    endedInOrder.push(await placeCall(serve, i, steps));
+  });
+  const technical = [];
+  await pool(30, 10, async (i) => {
+    technical.push(await placeCall(serve, 1000 + i, [PLANS.outage[0]]));
+    enter('welcome');
+    enter('technical');
+  });
+  await pool(20, 10, async (i) => {
+    await placeCall(serve, 2000 + i, []);
+    enter('welcome');
+  });
+
+  // The live counts, and the aggregates (from the stats document serve keeps).
+  await page.waitForFunction(() => document.querySelector('#active-now').textContent === '50', null, { timeout: 5000 });
+  const outcomeCells = async () => page.$$eval('#outcomes tbody tr', (rows) => Object.fromEntries(rows.map((tr) =>
+    [tr.dataset.outcome, [tr.children[1].textContent, tr.children[2].textContent]])));
+  const wantOutcomes = Object.fromEntries(['completed', 'hung-up-in-menu', 'voicemail', 'transferred', 'failed']
+    .map((key) => [key, [String(outcomes[key] || 0), String(outcomes[key] || 0)]]));
+  await page.waitForFunction((want) => [...document.querySelectorAll('#outcomes tbody tr')].every((tr) =>
+    tr.children[1].textContent === want[tr.dataset.outcome][0]), wantOutcomes, { timeout: 3000 })
+    .catch(() => {});
+  assert.deepEqual(await outcomeCells(), wantOutcomes, 'outcomes over 5 and 60 minutes');
+  // The stats document follows within a quarter second.
+  await page.waitForFunction((n) => document.querySelector('#started-60').textContent === n, String(ENDED + 50), { timeout: 3000 })
+    .catch(() => {});
+  assert.equal(await page.textContent('#started-5'), String(ENDED + 50));
+  assert.equal(await page.textContent('#started-60'), String(ENDED + 50));
+  const perMinute = Number(await page.textContent('#per-minute'));
+  assert.ok(perMinute > 0 && perMinute <= ENDED + 50, `calls per minute: ${perMinute}`);
+  const stageCells = await page.$$eval('#stages tbody tr', (rows) => Object.fromEntries(rows.map((tr) =>
+    [tr.dataset.stage, [...tr.children].slice(1).map((td) => td.textContent)])));
+  for (const [stage, n] of Object.entries(entered)) {
+    const now = { technical: '30', welcome: '20' }[stage] || '0';
+    assert.deepEqual(stageCells[stage], [now, String(n), String(n)], `stage ${stage}: now, entered in 5 and 60 min`);
+  }
+  assert.deepEqual(stageCells.billing, ['0', '0', '0']);
+  assert.equal(await page.textContent('#flow g.current[data-stage="technical"] .badge'), '● 30');
+  assert.equal(await page.textContent('#agent-counts'), '3 present: 1 away, 2 online');
+
+  // The index holds the active calls plus the newest 200 ended; the DOM only the rows on screen.
+  const countText = '250 shown: 50 active, 200 recently ended';
+  await page.waitForFunction((text) => document.querySelector('#calls-count').textContent === text, countText, { timeout: 3000 })
+    .catch(() => {});
+  assert.equal(await page.textContent('#calls-count'), countText);
+  const onScreen = async () => page.$$eval('#calls tbody tr', (rows) => rows.map((tr) => ({
+    sid: tr.dataset.callSid, status: tr.dataset.status, stage: tr.dataset.stage, index: Number(tr.getAttribute('aria-rowindex')),
+  })));
+  let rows = await onScreen();
+  assert.ok(rows.length > 10 && rows.length <= 30, `rows in the DOM: ${rows.length}`);
+  assert.ok(rows.every((row) => !['completed', 'busy'].includes(row.status)), 'active calls first');
+  await page.$eval('#calls-scroll', (el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction(() => [...document.querySelectorAll('#calls tbody tr')].some((tr) => tr.getAttribute('aria-rowindex') === '251'),
+    null, { timeout: 2000 });
+  rows = await onScreen();
+  assert.ok(rows.length <= 30, `rows in the DOM at the bottom: ${rows.length}`);
+  assert.ok(rows.every((row) => ['completed', 'busy'].includes(row.status)), 'ended calls last');
+  const nodes = await page.evaluate(() => document.getElementsByTagName('*').length);
+  const metrics = await pageMetrics(cdp);
+  assert.ok(nodes < 2000, `elements on the page: ${nodes}`);
+  assert.ok(metrics.nodes < 10_000, `DOM nodes (Chromium): ${metrics.nodes}`);
+  await page.$eval('#calls-scroll', (el) => { el.scrollTop = 0; });
+
+  // A stage in the diagram filters the list; so does search.
+  await page.click('#flow svg g[data-stage="technical"]');
+  await page.waitForFunction(() => document.querySelector('#calls-count').textContent.startsWith('30 of 250'), null, { timeout: 2000 });
+  rows = await onScreen();
+  assert.ok(rows.length > 10 && rows.every((row) => row.stage === 'technical'), JSON.stringify(rows));
+  await page.click('#clear-filter');
+  await page.waitForFunction((text) => document.querySelector('#calls-count').textContent === text, countText, { timeout: 2000 });
+  const lastEnded = endedInOrder[endedInOrder.length - 1];
+  await page.fill('#search', lastEnded.slice(4, 20));
+  await page.waitForFunction(() => document.querySelector('#calls-count').textContent.startsWith('1 of 250'), null, { timeout: 2000 });
+  assert.deepEqual((await onScreen()).map((row) => row.sid), [lastEnded]);
+  // Back to every call first, so that the next wait cannot be met by this search's result.
+  await page.fill('#search', '');
+  await page.waitForFunction((text) => document.querySelector('#calls-count').textContent === text, countText, { timeout: 2000 });
+  await page.fill('#search', '5551007');
+  await page.waitForFunction(() => document.querySelector('#calls-count').textContent.startsWith('1 of 250'), null, { timeout: 2000 });
+  const byNumber = (await onScreen())[0].sid;
+  assert.ok(technical.includes(byNumber), 'the caller +15005551007 is in technical');
+  await page.screenshot({ path: join(SHOTS, 'dashboard-scale.png') });
+
+  // The call's detail, on demand: its selections from its own document.
+  await openDetail(page, byNumber);
+  assert.deepEqual(await page.$$eval('#detail .selections li', (items) => items.map((li) => li.textContent)), ['pressed 2 at welcome']);
+  await page.screenshot({ path: join(SHOTS, 'dashboard-detail.png') });
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe-core finds nothing with hundreds of calls and a detail open');
+  await page.click('#close-detail');
+  await page.fill('#search', '');
+
+  // A reopened page shows the same picture, from the index and the stats document alone.
+  const again = await browser.newPage();
+  const opened = performance.now();
+  await again.goto(`${serve.base}/`);
+  await again.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  await again.waitForFunction((text) => document.querySelector('#calls-count').textContent === text
+    && document.querySelector('#active-now').textContent === '50', countText, { timeout: 5000 });
+  const reopenMs = Math.round(performance.now() - opened);
+  assert.deepEqual(await again.$$eval('#outcomes tbody tr', (trs) => Object.fromEntries(trs.map((tr) =>
+    [tr.dataset.outcome, [tr.children[1].textContent, tr.children[2].textContent]]))), wantOutcomes);
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  console.log(`at scale: ${ENDED + 50} calls, ${nodes} elements, ${metrics.nodes} DOM nodes, a reopened page showed them in ${reopenMs} ms`);
 });

@@ -17,7 +17,7 @@ use callflow::flow::{EdgeKind, FlowGraph};
 
 pub use dot::to_dot;
 pub use mermaid::to_mermaid;
-pub use svg::to_svg;
+pub use svg::{to_svg, to_svg_labelled, Labels};
 
 /// The output formats of `callflow flow graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -18,27 +18,44 @@ use super::{edge_label, is_fallback};
 
 const FONT_SIZE: usize = 14;
 
+/// What a laid-out drawing writes in each stage's box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labels {
+    /// The stage's name and what it does (`gather dtmf (1 digit)`): `callflow flow graph`.
+    Full,
+    /// The name alone: a narrower drawing, legible when fitted beside the dashboard's
+    /// counts (the support menu: 2,222 px wide with actions, far less without).
+    Names,
+}
+
 /// The graph as a standalone SVG document: at its nodes' canvas positions when every
 /// node has one (a Studio flow), else laid out.
 pub fn to_svg(graph: &FlowGraph) -> String {
+    to_svg_labelled(graph, Labels::Full)
+}
+
+/// [`to_svg`], with the stage boxes labelled as `labels` says (a Studio flow drawn at its
+/// canvas positions is the same either way).
+pub fn to_svg_labelled(graph: &FlowGraph, labels: Labels) -> String {
     if super::canvas::positioned(graph) {
         return super::canvas::to_svg(graph);
     }
-    let mut vg = VisualGraph::new(Orientation::TopToBottom);
+    let look = Look::of(labels);
+    let mut vg = VisualGraph::new(look.orientation);
     let start_shape = ShapeKind::new_circle("start");
     let start_look = StyleAttr::new(Color::fast("black"), 1, Some(Color::fast("#eeeeee")), 0, 12);
-    let start_size = get_shape_size(Orientation::TopToBottom, &start_shape, 12, true);
+    let start_size = get_shape_size(look.orientation, &start_shape, 12, true);
     let start = vg.add_node(Element::create_with_properties(
         start_shape,
         start_look,
-        Orientation::TopToBottom,
+        look.orientation,
         start_size,
         "class=\"start\"",
     ));
     let handles: Vec<_> = graph
         .nodes
         .iter()
-        .map(|node| vg.add_node(stage_element(node)))
+        .map(|node| vg.add_node(stage_element(node, labels, look)))
         .collect();
     let handle = |stage: &str| {
         graph
@@ -59,13 +76,13 @@ pub fn to_svg(graph: &FlowGraph) -> String {
         } else {
             LineStyleKind::Normal
         };
-        let look = StyleAttr::new(Color::fast("#333333"), 2, None, 0, 12);
+        let edge_look = StyleAttr::new(Color::fast("#333333"), 2, None, 0, look.edge_font);
         let arrow = Arrow::with_properties(
             LineEndKind::None,
             LineEndKind::Arrow,
             style,
             &edge_label(&edge.labels),
-            &look,
+            &edge_look,
             format!(
                 "class=\"edge\" data-from=\"{}\" data-to=\"{}\"",
                 attribute(&edge.from),
@@ -81,23 +98,54 @@ pub fn to_svg(graph: &FlowGraph) -> String {
     finish(&writer.finalize(), graph)
 }
 
-fn stage_element(node: &GraphNode) -> Element {
-    let shape = ShapeKind::new_box(&format!("{}\n{}", node.stage, node.action));
+/// How a drawing is laid out and lettered.
+#[derive(Clone, Copy)]
+struct Look {
+    orientation: Orientation,
+    font: usize,
+    edge_font: usize,
+}
+
+impl Look {
+    fn of(labels: Labels) -> Look {
+        match labels {
+            Labels::Full => Look {
+                orientation: Orientation::TopToBottom,
+                font: FONT_SIZE,
+                edge_font: 12,
+            },
+            // Larger letters: the drawing is fitted to a box about half its width, and
+            // these scale down to about 11 px (the fixed gaps between boxes do not grow).
+            Labels::Names => Look {
+                orientation: Orientation::TopToBottom,
+                font: 22,
+                edge_font: 18,
+            },
+        }
+    }
+}
+
+fn stage_element(node: &GraphNode, labels: Labels, look: Look) -> Element {
+    let label = match labels {
+        Labels::Full => format!("{}\n{}", node.stage, node.action),
+        Labels::Names => node.stage.clone(),
+    };
+    let shape = ShapeKind::new_box(&label);
     // Terminal stages are rounded and drawn with a double-width line: told apart by
     // shape, not by colour alone.
     let (rounded, width) = if node.terminal { (14, 3) } else { (0, 1) };
-    let look = StyleAttr::new(
+    let style = StyleAttr::new(
         Color::fast("black"),
         width,
         Some(Color::fast("white")),
         rounded,
-        FONT_SIZE,
+        look.font,
     );
-    let size = get_shape_size(Orientation::TopToBottom, &shape, FONT_SIZE, false);
+    let size = get_shape_size(look.orientation, &shape, look.font, false);
     Element::create_with_properties(
         shape,
-        look,
-        Orientation::TopToBottom,
+        style,
+        look.orientation,
         size,
         format!(
             "class=\"stage{}\" data-stage=\"{}\" id=\"stage-{}\"",

@@ -34,6 +34,7 @@ fn the_dashboard_is_served_and_its_token_is_for_local_pages_only() {
     assert!(svg.contains("data-stage=\"welcome\""));
     let config: serde_json::Value = get("/dashboard/config.json").json().expect("config");
     assert_eq!(config["callsMap"], "calls");
+    assert_eq!(config["statsDocument"], "calls-stats");
     assert_eq!(config["presenceMaps"], serde_json::json!(["user-presence"]));
 
     let token: serde_json::Value = get("/dashboard/token").json().expect("token");

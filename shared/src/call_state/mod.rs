@@ -10,6 +10,7 @@
 pub mod carry;
 mod events;
 mod index;
+mod ledger;
 mod model;
 mod store;
 mod studio;
@@ -18,6 +19,7 @@ pub use events::{
     CallEvent, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES, MAX_TRANSCRIPT_BYTES,
 };
 pub use index::{CallIndex, IndexEntry};
+pub use ledger::{CallOutcome, Stats, KNOWN_CAP, RECENT_ENDED, WINDOWS};
 pub use model::{
     Applied, CallState, GatherAnswer, Selection, StatusUpdate, MAX_TOKEN_BYTES, MIN_TOKENS,
     REMEMBERED_TOKENS, STATE_BUDGET_BYTES,

@@ -92,23 +92,35 @@ impl CallStateStore {
         self.index.as_ref()
     }
 
-    /// Runs `create` and, when an index is configured, lists the call at the same time. A
-    /// failed index write is logged, not returned: the caller must not lose the call
-    /// because a dashboard would not see it.
+    /// Runs `create` and, when an index is configured, lists the call (as `fresh`, its
+    /// first state) at the same time. A failed index write is logged, not returned: the
+    /// caller must not lose the call because a dashboard would not see it.
     async fn listing<T>(
         &self,
-        call: NewCall<'_>,
+        fresh: &CallState,
         now: Timestamp,
         create: impl std::future::Future<Output = T>,
     ) -> T {
         let Some(index) = &self.index else {
             return create.await;
         };
-        let (created, listed) = tokio::join!(create, index.add(call, now));
+        let (created, listed) = tokio::join!(create, index.add(fresh, now));
         if let Err(error) = listed {
-            tracing::warn!(call_sid = call.call_sid, %error, map = index.map(), "could not list the call in the call index");
+            tracing::warn!(call_sid = %fresh.call_sid, %error, map = index.map(), "could not list the call in the call index");
         }
         created
+    }
+
+    /// After a write, when an index is configured: brings the call's index item up to
+    /// date (nothing when its stage, status and retries did not change). Logged, not
+    /// returned, like [`listing`](Self::listing).
+    async fn follow(&self, state: &CallState, now: Timestamp) {
+        let Some(index) = &self.index else {
+            return;
+        };
+        if let Err(error) = index.follow(state, &self.flow(), now).await {
+            tracing::warn!(call_sid = %state.call_sid, %error, map = index.map(), "could not update the call in the call index");
+        }
     }
 
     /// The flow calls move through now.
@@ -143,13 +155,16 @@ impl CallStateStore {
                 .await?
         } else {
             self.listing(
-                call,
+                &initial,
                 now,
                 handle.open(OpenMode::CreateOrOpen, &initial, Some(self.ttl)),
             )
             .await?
         };
         self.remember(call.call_sid, &opened.value);
+        if !opened.created {
+            self.follow(&opened.value.data, now).await;
+        }
         Ok(opened.value.data)
     }
 
@@ -295,7 +310,7 @@ impl CallStateStore {
                     now,
                 );
                 fresh.apply_studio(&change, token, now);
-                self.create_or_apply(call, now, &handle, &fresh, |state| {
+                self.create_or_apply(now, &handle, &fresh, |state| {
                     state.apply_studio(&change, token, now);
                 })
                 .await?
@@ -303,6 +318,7 @@ impl CallStateStore {
             }
         };
         self.remember(call.call_sid, &document);
+        self.follow(&document.data, now).await;
         Ok((document.data, Some(extra)))
     }
 
@@ -356,6 +372,7 @@ impl CallStateStore {
         match result {
             Ok(mutated) => {
                 self.remember(call.call_sid, &mutated.value);
+                self.follow(&mutated.value.data, now).await;
                 Ok((mutated.value.data, outcome))
             }
             Err(SyncError::NotFound(_)) => {
@@ -363,11 +380,12 @@ impl CallStateStore {
                 let mut fresh = self.initial(call, now);
                 let applied = apply(&mut fresh);
                 let (document, created) = self
-                    .create_or_apply(call, now, &handle, &fresh, |state| {
+                    .create_or_apply(now, &handle, &fresh, |state| {
                         outcome = apply(state);
                     })
                     .await?;
                 self.remember(call.call_sid, &document);
+                self.follow(&document.data, now).await;
                 Ok((document.data, if created { applied } else { outcome }))
             }
             Err(other) => {
@@ -384,7 +402,6 @@ impl CallStateStore {
     /// created it.
     async fn create_or_apply(
         &self,
-        call: NewCall<'_>,
         now: Timestamp,
         handle: &DocumentHandle,
         fresh: &CallState,
@@ -392,7 +409,7 @@ impl CallStateStore {
     ) -> Result<(Document<CallState>, bool), SyncError> {
         let opened = self
             .listing(
-                call,
+                fresh,
                 now,
                 handle.open(OpenMode::CreateOrOpen, fresh, Some(self.ttl)),
             )

@@ -364,56 +364,155 @@ async fn progress_callbacks_record_the_status_in_order() {
     assert!(state["endTime"].is_null());
 }
 
-/// With `CALL_INDEX_MAP`, every new call is listed in that map (what a realtime dashboard
-/// subscribes to), for one more Sync request per new call and none per later step.
+/// With `CALL_INDEX_MAP`, every call is listed in that map as a summary a dashboard shows
+/// (stage, retries, status, outcome): one request more for a new call (sent with the
+/// document's create), one more for a webhook that changes the summary, none for one that
+/// does not, and one more at a call's end once [`RECENT_ENDED`] ended calls are listed
+/// (the oldest is deleted). Without the index a warm webhook costs one request
+/// (`sync_requests_per_webhook_are_minimal`).
 #[tokio::test]
-async fn the_call_index_lists_each_new_call_once() {
-    let stack = Stack::with_vars(&[("CALL_INDEX_MAP", "calls")]).await;
-    let mut first_costs = Vec::new();
-    for n in [1, 2] {
-        let sid = call_sid(100 + n);
+async fn the_call_index_lists_active_calls_and_a_bounded_recent_list() {
+    use callflow::call_state::{CallOutcome, IndexEntry, RECENT_ENDED};
+    let stack = &Stack::with_vars(&[("CALL_INDEX_MAP", "calls")]).await;
+    let listed = move || async move {
+        let items = stack
+            .services
+            .sync
+            .map("calls")
+            .items()
+            .stream::<IndexEntry>(callflow::sync::PageOptions::default())
+            .try_collect::<Vec<_>>()
+            .await
+            .expect("index readable");
+        let mut listed: Vec<IndexEntry> = items.into_iter().map(|item| item.data).collect();
+        listed.sort_by(|a, b| a.call_sid.cmp(&b.call_sid));
+        listed
+    };
+    let cost = move |path: &'static str, params: Vec<(String, String)>| async move {
         let before = stack.sync_requests();
-        let response = stack
-            .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        first_costs.push(stack.sync_requests() - before);
-        let before = stack.sync_requests();
-        let response = stack
-            .store(
-                "/store-call-state?stage=welcome",
-                &voice_params(&sid, "in-progress", &[("Digits", "2")]),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            stack.sync_requests() - before,
-            1,
-            "a gather step is not indexed again"
+        let response = stack.store(path, &params).await;
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
         );
-    }
-    eprintln!(
-        "Sync requests for a new call with the index (first call ever, second): {first_costs:?}"
-    );
-    // The very first call also creates the map (item 404, map create, item create).
-    assert_eq!(first_costs, vec![4, 2]);
+        stack.sync_requests() - before
+    };
 
-    let items = stack
+    let sid = call_sid(101);
+    let first = cost("/store-call-state", voice_params(&sid, "ringing", &[])).await;
+    // The very first call also creates the map (item 404, map create, item create).
+    assert_eq!(
+        first, 4,
+        "document create + the index item (creating the map)"
+    );
+    let gather = cost(
+        "/store-call-state?stage=welcome",
+        voice_params(&sid, "in-progress", &[("Digits", "2")]),
+    )
+    .await;
+    assert_eq!(
+        gather, 2,
+        "a step that moves the call: the document, then its item"
+    );
+    // A late answer for a stage the call has left changes no part of the summary.
+    let stale = cost(
+        "/store-call-state?stage=welcome",
+        voice_params(&sid, "in-progress", &[("Digits", "1")]),
+    )
+    .await;
+    assert_eq!(
+        stale, 1,
+        "a step that changes no summary: the document only"
+    );
+    let entry = listed().await.pop().expect("listed");
+    assert_eq!(
+        (entry.stage.as_str(), entry.status.as_str(), entry.outcome),
+        ("technical", "in-progress", None)
+    );
+    assert_eq!(entry.document, format!("call-{sid}"));
+    assert_eq!(entry.from, "+15005550006");
+    let end = cost(
+        "/store-call-state",
+        voice_params(&sid, "completed", &[("CallDuration", "30")]),
+    )
+    .await;
+    assert_eq!(end, 2, "the final status: the document, then its item");
+    let entry = listed().await.pop().expect("listed");
+    assert_eq!(entry.status, "completed");
+    // technical is a menu: the caller hung up before the flow's end.
+    assert_eq!(entry.outcome, Some(CallOutcome::HungUpInMenu));
+
+    // Ended calls beyond RECENT_ENDED: the oldest ended item goes, one request more.
+    let mut costs = Vec::new();
+    for n in 0..RECENT_ENDED as u32 {
+        let sid = call_sid(1000 + n);
+        costs.push(cost("/store-call-state", voice_params(&sid, "ringing", &[])).await);
+        costs.push(cost("/store-call-state", voice_params(&sid, "busy", &[])).await);
+    }
+    let evicting = &costs[costs.len() - 1];
+    assert_eq!(costs[..costs.len() - 1].iter().max(), Some(&2));
+    assert_eq!(
+        *evicting, 3,
+        "document, item, and the oldest ended item deleted"
+    );
+    // One active call stays listed whatever ends around it.
+    let active = call_sid(99);
+    cost("/store-call-state", voice_params(&active, "ringing", &[])).await;
+    cost(
+        "/store-call-state",
+        voice_params(&call_sid(2000), "ringing", &[]),
+    )
+    .await;
+    cost(
+        "/store-call-state",
+        voice_params(&call_sid(2000), "failed", &[]),
+    )
+    .await;
+    let listed = listed().await;
+    let ended = listed
+        .iter()
+        .filter(|e| e.end_time.is_some() || e.outcome.is_some())
+        .count();
+    assert_eq!(ended, RECENT_ENDED, "ended calls listed");
+    assert_eq!(listed.len(), RECENT_ENDED + 1);
+    assert!(listed
+        .iter()
+        .any(|e| e.call_sid == active && e.outcome.is_none()));
+    assert!(
+        !listed.iter().any(|e| e.call_sid == sid),
+        "the oldest ended call left the index"
+    );
+    assert!(listed
+        .iter()
+        .filter(|e| e.outcome.is_some())
+        .all(|e| e.outcome == Some(CallOutcome::Failed)));
+
+    // The aggregates: one document, written when they changed.
+    let index = stack.services.call_states.index().expect("index on");
+    let now = callflow::timestamp::Timestamp::now();
+    assert!(index.publish_stats(now).await.expect("stats written"));
+    assert!(
+        !index.publish_stats(now).await.expect("nothing new"),
+        "unchanged within the second: no write"
+    );
+    let stats: callflow::sync::Document<callflow::call_state::Stats> = stack
         .services
         .sync
-        .map("calls")
-        .items()
-        .stream::<callflow::call_state::IndexEntry>(callflow::sync::PageOptions::default())
-        .try_collect::<Vec<_>>()
+        .document("calls-stats")
+        .fetch()
         .await
-        .expect("index readable");
-    let mut listed: Vec<_> = items.into_iter().map(|item| item.data).collect();
-    listed.sort_by(|a, b| a.call_sid.cmp(&b.call_sid));
-    assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0].call_sid, call_sid(101));
-    assert_eq!(listed[0].document, format!("call-{}", call_sid(101)));
-    assert_eq!(listed[0].from, "+15005550006");
-    assert_eq!(listed[1].call_sid, call_sid(102));
+        .expect("stats document");
+    let stats = stats.data;
+    let total = RECENT_ENDED as u64 + 3;
+    assert_eq!(stats.windows, vec![5, 60]);
+    assert_eq!(stats.started, vec![total, total]);
+    assert_eq!(stats.started_last_minute, total);
+    assert_eq!(stats.stages["welcome"], vec![total, total]);
+    assert_eq!(stats.stages["technical"], vec![1, 1]);
+    assert_eq!(stats.outcomes["failed"], vec![total - 2, total - 2]);
+    assert_eq!(stats.outcomes["hung-up-in-menu"], vec![1, 1]);
+    assert_eq!(stats.outcomes["completed"], vec![0, 0]);
 }
 
 /// Every voice webhook's `CallStatus` is followed, not only status callbacks: a gather
