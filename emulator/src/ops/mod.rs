@@ -7,9 +7,12 @@
 //! to the store once ([`run`]), and its [`Outcome`] is rendered once, for the face that
 //! asked ([`answer`], [`render::Face`]).
 //!
-//! Adding an object kind is a row in `store::objects::KINDS`, its storage in `store/`, its
-//! shape in [`render`] and, if it has verbs of its own, their arms here and in `apply`;
-//! the routes and the socket find it by its collection name.
+//! Adding an object kind is a variant of `store::objects::Kind` with its row in `KINDS`
+//! (collection name, [`Shape`](crate::store::objects::Shape), events) and its SID prefix
+//! in `sid`: the routes are mounted from `KINDS`, the socket finds the kind by its
+//! collection name, rendering and Permissions read its shape. A kind with items adds its
+//! row to `store::items`. An endpoint on both faces is a [`Verb`] (here), its store call
+//! (`apply`), its REST route (`routes/`) and its socket arm (`realtime/cds.rs`).
 //!
 //! - [`params`]: request parameters and the limits and checks both faces share.
 //! - [`paging`]: list parameters, page tokens and REST's `meta`.

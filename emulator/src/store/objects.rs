@@ -299,10 +299,11 @@ pub fn create(
         service_sid: service_sid.to_owned(),
         kind,
         unique_name: new.unique_name,
-        data: match kind {
-            Kind::Document => Some(new.data.unwrap_or_else(|| "{}".to_owned())),
-            _ => None,
-        },
+        data: kind
+            .facts()
+            .shape
+            .data
+            .then(|| new.data.unwrap_or_else(|| "{}".to_owned())),
         revision: 0,
         created_by: "system".to_owned(),
         date_created: ctx.now,
