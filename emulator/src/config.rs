@@ -59,7 +59,7 @@ impl EmulatorConfig {
             api_keys: Vec::new(),
             clock: Clock::system(),
             public_base_url: None,
-            realtime_feed_capacity: crate::store::events::DEFAULT_FEED_CAPACITY,
+            realtime_feed_capacity: crate::store::event_log::DEFAULT_FEED_CAPACITY,
             realtime_send_timeout: std::time::Duration::from_secs(30),
             realtime_init_timeout: callflow_httpd::ConnLimits::DEFAULT_HEADER_TIMEOUT,
             realtime_ping_interval: std::time::Duration::from_secs(30),

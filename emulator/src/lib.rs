@@ -35,7 +35,7 @@
 //!   `/_emulator/stats`.
 //! - `store`: SQLite; the writer thread with group commit, read pool, one file per table
 //!   family (services, objects, items, permissions), and the per-object event log
-//!   (`store::events`) realtime subscribers are fed from.
+//!   (`store::event_log`) realtime subscribers are fed from.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.
 //! - [`error`]: [`SyncError`] and its single mapping to Twilio's error body.
 //! - [`sid`]: SID prefixes and generation.

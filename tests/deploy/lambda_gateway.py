@@ -36,6 +36,23 @@ INVOCATION_TIMEOUT_S = 30
 ACCOUNT = "123456789012"
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, no access log, and one way to answer."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class Invocation:
     """One event on its way to a function and the answer coming back."""
 
@@ -87,20 +104,7 @@ class Function:
     def runtime_handler(self):
         function = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 if self.path != RUNTIME_PREFIX + "invocation/next":
                     return self.reply(404)
@@ -183,20 +187,7 @@ def http_api_event(method, target, headers, body):
 
 
 def front_handler(functions):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body, headers):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(QuietHandler):
         def forward(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             function = functions.get(urlsplit(self.path).path)

@@ -36,7 +36,7 @@ pub struct WireArgs {
     /// The number to wire, E.164 (+12065550100)
     #[arg(long)]
     pub number: String,
-    /// Where the functions are, e.g. https://abc.execute-api.eu-west-1.amazonaws.com
+    /// Where the functions are, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`
     #[arg(long, required_unless_present = "stack", conflicts_with = "stack")]
     pub base_url: Option<String>,
     /// Read the base URL from this SAM stack's outputs (needs the AWS CLI)

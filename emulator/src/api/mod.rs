@@ -8,7 +8,7 @@
 //! recording is a status and nothing else. What is real is the wire: paths, parameters,
 //! JSON shapes, RFC 2822 dates, paging envelopes, SIDs and Twilio's error codes.
 //!
-//! Each resource has one file with its routes and its SQL; [`v2010`] holds what the
+//! Each resource has one file with its routes and its SQL; `v2010` holds what the
 //! 2010-04-01 resources share (the account check, dates, the list envelope).
 
 mod keys;

@@ -9,7 +9,7 @@ use crate::error::{RevisionTarget, SyncError};
 use crate::ratelimit::Op;
 use crate::sid::{new_sid, Prefix};
 use crate::state::{InService, Shared};
-use crate::store::events;
+use crate::store::event_log;
 use crate::store::items::{self, ItemKey, ItemKind, ItemRow, ItemWrite};
 use crate::store::objects::{self, Kind, NewObject, ObjectRow, ObjectUpdate};
 use crate::store::page::{Cursor, PageQuery};
@@ -106,7 +106,7 @@ pub async fn run(
     }
     let ids = move |c: &Connection, sid: &str| -> Result<i64, SyncError> {
         if event_ids {
-            events::last_id(c, sid)
+            event_log::last_id(c, sid)
         } else {
             Ok(0)
         }
@@ -246,7 +246,7 @@ pub async fn run(
                 s.ctx.read(&parent.sid)?;
                 let row = items::get(s.conn, &parent, item_kind, &key, s.ctx.now)?;
                 let last_event_id = if event_ids {
-                    events::item_last_id(s.conn, &parent.sid, &row.key)?
+                    event_log::item_last_id(s.conn, &parent.sid, &row.key)?
                 } else {
                     0
                 };
@@ -305,7 +305,7 @@ pub async fn run(
             st.write_in(service, move |s| {
                 let stream = s.object(Kind::Stream, &id)?;
                 s.ctx.limit(&stream.sid, Op::StreamMessage)?;
-                events::message_published(s.conn, s.ctx.now, &stream, &message_sid, &text)
+                event_log::message_published(s.conn, s.ctx.now, &stream, &message_sid, &text)
             })
             .await?;
             Outcome::Published { sid, data }
@@ -347,7 +347,7 @@ async fn item_write(
             let parent = s.object(at.kind, &at.id)?;
             let (row, created) = write_item(s, &parent, at.item_kind, verb, key, w)?;
             let last_event_id = if event_ids {
-                events::last_id(s.conn, &parent.sid)?
+                event_log::last_id(s.conn, &parent.sid)?
             } else {
                 0
             };
@@ -423,7 +423,7 @@ fn with_ids(
     rows.into_iter()
         .map(|r| {
             let id = if event_ids {
-                events::item_last_id(conn, &parent.sid, &r.key)?
+                event_log::item_last_id(conn, &parent.sid, &r.key)?
             } else {
                 0
             };

@@ -10,15 +10,15 @@
 //! - `cds`: the CDS API carried in `message` frames (`/v3/Documents`, `/v3/Maps`, …),
 //!   translated into the operations of `ops`, which checks Sync Permissions, applies
 //!   and renders them as for REST.
-//! - `events`: rendering logged events as the notifications the client consumes.
+//! - `notifications`: rendering logged events as the notifications the client consumes.
 //!
-//! Events themselves are written by the store (`store::events`): every write appends to a
+//! Events themselves are written by the store (`store::event_log`): every write appends to a
 //! per-object log in its own transaction, and the store's writer publishes each commit's
 //! events on a broadcast channel that sessions listen to.
 
 mod cds;
-mod events;
 pub mod frame;
+mod notifications;
 mod session;
 pub mod token;
 
@@ -44,7 +44,7 @@ const READ_BUFFER: usize = 8 * 1024;
 /// The WebSocket endpoint at [`PATH`], for the emulator's router.
 pub fn routes() -> Router<Shared> {
     // The latest live event's payload, rendered once for all of this instance's sessions.
-    let live = Arc::new(events::LiveRender::default());
+    let live = Arc::new(notifications::LiveRender::default());
     Router::new().route(
         PATH,
         get(move |st: State<Shared>, ws: WebSocketUpgrade| upgrade(st, ws, live.clone())),
@@ -54,7 +54,7 @@ pub fn routes() -> Router<Shared> {
 async fn upgrade(
     State(st): State<Shared>,
     ws: WebSocketUpgrade,
-    live: Arc<events::LiveRender>,
+    live: Arc<notifications::LiveRender>,
 ) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)

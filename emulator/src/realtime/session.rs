@@ -38,14 +38,14 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use super::cds::{self, Request};
-use super::events::{self as render, SYNC_EVENT};
 use super::frame::Frame;
+use super::notifications::{self as render, SYNC_EVENT};
 use super::token::{self, Grant, TokenError};
 use crate::error::SyncError;
 use crate::ops::acl;
 use crate::sid::new_secret;
 use crate::state::Shared;
-use crate::store::events::{self, Event, Logged};
+use crate::store::event_log::{self, Event, Logged};
 use crate::store::objects::{self, Kind};
 use crate::store::permissions::{self, Access};
 
@@ -647,7 +647,7 @@ impl Session {
                 // Subscribing is reading (services with AclEnabled).
                 let need = acl::Need::On(row.sid.clone(), Access::Read);
                 acl::check(c, &service, identity.as_deref(), kind, &need, now)?;
-                let head = events::last_id(c, &row.sid)?;
+                let head = event_log::last_id(c, &row.sid)?;
                 Ok(Some((row, head)))
             })
             .await;
@@ -708,13 +708,13 @@ impl Session {
             .st
             .store
             .read(move |c| {
-                let first = events::first_id(c, &id)?;
+                let first = event_log::first_id(c, &id)?;
                 // Further behind than the log reaches: a Document is its value, so the
                 // current value stands in for the events that are gone.
                 let gap = first.is_some_and(|f| f > sub.cursor + 1);
                 let current = if gap && sub.kind == Kind::Document {
                     match objects::find(c, &service, Kind::Document, &id, now)? {
-                        Some(doc) => Some((doc, events::last_id(c, &id)?)),
+                        Some(doc) => Some((doc, event_log::last_id(c, &id)?)),
                         None => None,
                     }
                 } else {
@@ -737,7 +737,7 @@ impl Session {
             );
         }
         if let Some((doc, head)) = current {
-            let current = events::document_current(&doc, head);
+            let current = event_log::document_current(&doc, head);
             return self
                 .send_event(&current, Delivery::Replay(correlation))
                 .await;
@@ -751,7 +751,7 @@ impl Session {
             let page = match self
                 .st
                 .store
-                .read(move |c| events::since(c, &id, cursor, REPLAY_PAGE))
+                .read(move |c| event_log::since(c, &id, cursor, REPLAY_PAGE))
                 .await
             {
                 Ok(page) => page,

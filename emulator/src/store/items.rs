@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::events::{self, ItemChange};
+use super::event_log::{self, ItemChange};
 use super::objects::{self, expiry, revision_matches, Kind, ObjectRow};
 use super::page::PageQuery;
 use crate::error::{RevisionTarget, SyncError};
@@ -240,7 +240,7 @@ pub fn create(
         row.date_expires
     ])?;
     apply_collection_ttl(conn, ctx, parent, w.collection_ttl)?;
-    events::item_changed(conn, ctx.now, parent, &row, ItemChange::Added)?;
+    event_log::item_changed(conn, ctx.now, parent, &row, ItemChange::Added)?;
     Ok(row)
 }
 
@@ -283,7 +283,7 @@ pub fn update(
         key.to_value()
     ])?;
     apply_collection_ttl(conn, ctx, parent, w.collection_ttl)?;
-    events::item_changed(conn, ctx.now, parent, &row, ItemChange::Updated)?;
+    event_log::item_changed(conn, ctx.now, parent, &row, ItemChange::Updated)?;
     Ok(row)
 }
 
@@ -310,7 +310,7 @@ pub fn delete(
     );
     conn.prepare_cached(&sql)?
         .execute(params![parent.sid, key.to_value()])?;
-    events::item_changed(conn, ctx.now, parent, &row, ItemChange::Removed)?;
+    event_log::item_changed(conn, ctx.now, parent, &row, ItemChange::Removed)?;
     Ok(())
 }
 

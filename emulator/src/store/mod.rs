@@ -11,11 +11,11 @@
 //! from a small pool and sees the last committed state. `:memory:` has no second connection
 //! to the same database, so there reads run on the writer thread too.
 //!
-//! Writes also append to the per-object event log (`events`) inside their own SAVEPOINT,
+//! Writes also append to the per-object event log (`event_log`) inside their own SAVEPOINT,
 //! so an event exists exactly when its write committed; after each commit the writer hands
 //! the batch's events to a broadcast channel ([`Store::events`]) without waiting on anyone.
 
-pub mod events;
+pub mod event_log;
 pub mod flows;
 pub mod items;
 pub mod objects;
@@ -75,8 +75,8 @@ type Job = Box<dyn FnOnce(&Connection) -> Outcome + Send>;
 pub struct Store {
     jobs: mpsc::UnboundedSender<Job>,
     readers: Option<Arc<ReadPool>>,
-    /// Committed events, in commit order (see [`events`]).
-    feed: broadcast::Sender<Arc<events::Logged>>,
+    /// Committed events, in commit order (see [`event_log`]).
+    feed: broadcast::Sender<Arc<event_log::Logged>>,
     /// Committed permission changes (see [`Store::write_announcing`]).
     permission_changes: broadcast::Sender<Arc<permissions::Change>>,
 }
@@ -141,8 +141,8 @@ impl Store {
         .map_err(sql_err)?;
         schema::configure_writer(&conn, memory, durability).map_err(sql_err)?;
         schema::migrate(&conn).map_err(sql_err)?;
-        events::migrate(&conn).map_err(sql_err)?;
-        let feed = events::Feed::new(&conn, feed_capacity).map_err(sql_err)?;
+        event_log::migrate(&conn).map_err(sql_err)?;
+        let feed = event_log::Feed::new(&conn, feed_capacity).map_err(sql_err)?;
         let feed_tx = feed.sender();
         let default_sid = services::ensure_default(&conn, now).map_err(|e| OpenError::Init {
             path: data.to_owned(),
@@ -237,7 +237,7 @@ impl Store {
 
     /// Events as they are committed. A receiver that falls more than the channel's
     /// capacity behind gets `Lagged` and must re-read the log.
-    pub fn events(&self) -> broadcast::Receiver<Arc<events::Logged>> {
+    pub fn events(&self) -> broadcast::Receiver<Arc<event_log::Logged>> {
         self.feed.subscribe()
     }
 
@@ -282,7 +282,7 @@ impl ReadPool {
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, mut feed: events::Feed) {
+fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, mut feed: event_log::Feed) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);

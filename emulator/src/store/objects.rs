@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::events;
+use super::event_log;
 use super::items::ItemKind;
 use super::page::PageQuery;
 use crate::error::{RevisionTarget, SyncError};
@@ -373,7 +373,7 @@ pub fn update(
     ])?;
     // Only a Document's update changes what subscribers see; a collection's is its TTL.
     if kind == Kind::Document {
-        events::document_updated(conn, ctx.now, &row)?;
+        event_log::document_updated(conn, ctx.now, &row)?;
     }
     Ok(row)
 }
@@ -400,7 +400,7 @@ pub fn delete(
 /// Deletes an object, logging its removal event; its items go with it (the item
 /// tables' foreign keys cascade).
 pub fn remove(conn: &Connection, sid: &str, now: i64) -> Result<(), SyncError> {
-    events::object_removed(conn, now, sid)?;
+    event_log::object_removed(conn, now, sid)?;
     conn.prepare_cached("DELETE FROM objects WHERE sid = ?1")?
         .execute([sid])?;
     Ok(())
@@ -459,7 +459,7 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, SyncError> {
     for sid in &expired {
         remove(conn, sid, now)?;
     }
-    events::items_expiring(conn, now)?;
+    event_log::items_expiring(conn, now)?;
     let mut n = expired.len();
     for kind in ItemKind::ALL {
         n += conn

@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::events;
+use super::event_log;
 use super::page::PageQuery;
 use crate::error::SyncError;
 use crate::sid::{is_sid, new_sid, Prefix};
@@ -218,7 +218,7 @@ pub fn delete(conn: &Connection, id: &str, now: i64) -> Result<(), SyncError> {
         .query_map([&row.sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for sid in &sids {
-        events::object_removed(conn, now, sid)?;
+        event_log::object_removed(conn, now, sid)?;
     }
     conn.prepare_cached("DELETE FROM services WHERE seq = ?1")?
         .execute([row.seq])?;

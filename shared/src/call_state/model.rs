@@ -11,7 +11,7 @@ use crate::studio::Execution;
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
-use super::events::{capped, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES};
+use super::stage_results::{capped, ConnectInfo, DialResult, RecordingInfo, MAX_FIELD_BYTES};
 
 /// How many idempotency tokens a document remembers. Twilio redelivers within seconds, so
 /// the last few dozen deliveries are the ones that can come back.

@@ -26,9 +26,9 @@ use crate::sync::{Document, DocumentHandle, OpenMode, SyncClient, SyncError, Ttl
 use crate::timestamp::Timestamp;
 use crate::webhook::CallStatus;
 
-use super::events::CallEvent;
 use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
+use super::stage_results::CallEvent;
 use super::studio::StudioChange;
 
 /// How many calls a warm instance remembers. A Lambda instance serves one request at a

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde_json::{json, Value};
 
 use crate::ops::render::socket_item_url;
-use crate::store::events::{Event, Logged};
+use crate::store::event_log::{Event, Logged};
 use crate::store::objects::Kind;
 use crate::wire::iso;
 
@@ -82,7 +82,7 @@ impl LiveRender {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::events::{EventType, ItemChange};
+    use crate::store::event_log::{EventType, ItemChange};
     use crate::store::items::ItemKind;
 
     #[test]
