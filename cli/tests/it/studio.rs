@@ -193,7 +193,7 @@ fn callflow_call_walks_a_studio_flow_and_watch_shows_every_widget_with_http_timi
 }
 
 /// Serves `flow` (a Studio flow as JSON) with fixed credentials on a free port.
-fn serve_flow(flow: &serde_json::Value, name: &str) -> (Server, tempfile::TempDir) {
+fn serve_flow(flow: &serde_json::Value, name: &str, extra: &[&str]) -> (Server, tempfile::TempDir) {
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("free port")
         .local_addr()
@@ -203,17 +203,16 @@ fn serve_flow(flow: &serde_json::Value, name: &str) -> (Server, tempfile::TempDi
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(name);
     std::fs::write(&path, flow.to_string()).expect("write flow");
-    let server = serve_at(
-        &port,
-        &[
-            "--account-sid",
-            REST_ACCOUNT,
-            "--auth-token",
-            REST_TOKEN,
-            "--flow",
-            path.to_str().expect("utf-8 path"),
-        ],
-    );
+    let mut args = vec![
+        "--account-sid",
+        REST_ACCOUNT,
+        "--auth-token",
+        REST_TOKEN,
+        "--flow",
+        path.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let server = serve_at(&port, &args);
     (server, dir)
 }
 
@@ -272,7 +271,7 @@ fn send_message_texts_the_caller_through_twilio_api_url() {
         ],
         "initial_state": "Trigger"
     });
-    let (server, _dir) = serve_flow(&flow, "texts.json");
+    let (server, _dir) = serve_flow(&flow, "texts.json", &[]);
     let (stdout, _) = call_through(&server, &[]);
     assert!(stdout.contains("Refused with 21211."), "{stdout}");
     assert!(!stdout.contains("Sent to nobody"), "{stdout}");
@@ -301,6 +300,39 @@ fn send_message_texts_the_caller_through_twilio_api_url() {
         stdout.contains(&format!("Texted {sid} queued.")),
         "{stdout}"
     );
+}
+
+/// With `--twilio-api-url` at a port nothing listens on, `send-message` takes `failed`
+/// and the call goes on (the caller never hears Twilio's application error), and
+/// nothing lands in serve's own Messages list.
+#[test]
+fn send_message_takes_failed_when_the_api_does_not_answer() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr");
+    // The listener is dropped here: connections to it are refused.
+    let api = format!("http://{closed}");
+    let flow = serde_json::json!({
+        "description": "texts the caller",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingCall", "next": "text"}]},
+            {"name": "text", "type": "send-message", "properties": {"body": "hello"},
+             "transitions": [{"event": "sent", "next": "sent"}, {"event": "failed", "next": "unsent"}]},
+            {"name": "sent", "type": "say-play", "properties": {"say": "Texted."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "unsent", "type": "say-play", "properties": {"say": "No text today."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let (server, _dir) = serve_flow(&flow, "unreachable.json", &["--twilio-api-url", &api]);
+    let (stdout, _) = call_through(&server, &[]);
+    assert!(stdout.contains("No text today."), "{stdout}");
+    assert!(!stdout.contains("Texted."), "{stdout}");
+    let list = api_get(&server, "Messages.json");
+    assert_eq!(list["messages"].as_array().map(Vec::len), Some(0), "{list}");
 }
 
 /// A `record-call` widget starts a recording of the call through `serve`'s own
@@ -335,7 +367,7 @@ fn record_call_starts_then_stops_a_recording() {
         ],
         "initial_state": "Trigger"
     });
-    let (server, _dir) = serve_flow(&flow, "records.json");
+    let (server, _dir) = serve_flow(&flow, "records.json", &[]);
     let (stdout, _) = call_through(&server, &[]);
     assert!(!stdout.contains("Recording failed."), "{stdout}");
     let sid = stdout
