@@ -1117,3 +1117,27 @@ impl Context {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_resources_are_named_as_studio_shows_them() {
+        let resource = json!({
+            "sid": "SM0123", "account_sid": "AC1", "status": "queued", "num_media": "0",
+            "error_code": null, "subresource_uris": {"media": "/x"}, "tags": ["a"]
+        });
+        let Value::Object(resource) = resource else {
+            unreachable!("a JSON object")
+        };
+        let fields = studio_fields(resource);
+        assert_eq!(fields.get("Sid"), Some(&json!("SM0123")));
+        assert_eq!(fields.get("AccountSid"), Some(&json!("AC1")));
+        assert_eq!(fields.get("NumMedia"), Some(&json!("0")));
+        assert_eq!(fields.get("ErrorCode"), Some(&Value::Null));
+        assert!(!fields.contains_key("SubresourceUris"));
+        assert!(!fields.contains_key("Tags"));
+        assert_eq!(fields.len(), 5, "{fields:?}");
+    }
+}

@@ -353,4 +353,34 @@ mod tests {
         assert!(parse_rewrites("nothing").is_err());
         assert!(parse_rewrites("ftp://a=http://b").is_err());
     }
+
+    #[test]
+    fn twilio_api_urls_carry_the_account_and_no_trailing_slash() {
+        let api = TwilioApi::new(
+            "http://127.0.0.1:3000/",
+            Credentials::ApiKey {
+                account_sid: "AC123".into(),
+                key_sid: "SK1".into(),
+                secret: "s".into(),
+            },
+        );
+        assert_eq!(
+            api.account_url("Messages.json"),
+            "http://127.0.0.1:3000/2010-04-01/Accounts/AC123/Messages.json"
+        );
+        let http = FlowHttp::new(Vec::new()).expect("client");
+        assert!(http.twilio_api().is_none());
+        let http = http.with_twilio_api(api).expect("client");
+        assert!(http.twilio_api().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_rest_call_without_a_configured_api_fails_without_a_request() {
+        let http = FlowHttp::new(Vec::new()).expect("client");
+        assert_eq!(
+            http.twilio("Messages.json", &[("Body", "x".to_owned())])
+                .await,
+            Err(Failure::NoTwilioApi)
+        );
+    }
 }
