@@ -116,6 +116,10 @@ pub struct ServeOptions {
     /// Use this Sync (e.g. a separate sync-emulator) instead of the embedded one
     #[arg(long, env = var::TWILIO_SYNC_URL)]
     pub sync_url: Option<String>,
+    /// Twilio's REST API that a Studio flow's send-message and record-call widgets call
+    /// [default: this server's own 2010-04-01 API with the embedded emulator, else https://api.twilio.com]
+    #[arg(long, env = var::TWILIO_API_URL)]
+    pub twilio_api_url: Option<String>,
     /// Sync service (IS…, or default) the functions use [default: default]
     #[arg(long, env = var::TWILIO_SYNC_SERVICE_SID)]
     pub sync_service_sid: Option<String>,
@@ -305,6 +309,16 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         (var::TWILIO_ACCOUNT_SID, account_sid.clone()),
         (var::TWILIO_AUTH_TOKEN, auth_token.clone()),
         (var::TWILIO_SYNC_URL, sync_url.clone()),
+        // A flow's messages and recordings land in the embedded emulator, where `callflow
+        // call` lists them; with an external Sync, Twilio's own API unless told.
+        (
+            var::TWILIO_API_URL,
+            match (&options.twilio_api_url, embedded) {
+                (Some(url), _) => url.clone(),
+                (None, true) => base_url.clone(),
+                (None, false) => callflow::config::DEFAULT_API_URL.to_owned(),
+            },
+        ),
         (var::PUBLIC_BASE_URL, public_base_url.clone()),
         (var::CALLFLOW_API_TOKEN, api_token.clone()),
         (var::CALL_INDEX_MAP, options.call_index_map.clone()),

@@ -12,6 +12,7 @@
 //! | `TWILIO_API_KEY` / `TWILIO_API_SECRET` | [`api_key`](Config::api_key) (`SK` + 32 hex, secret) | both or neither |
 //! | `TWILIO_SYNC_SERVICE_SID` | [`sync_service_sid`](Config::sync_service_sid) (`IS` + 32 hex or `default`) | `default` |
 //! | `TWILIO_SYNC_URL` | [`sync_url`](Config::sync_url) | `https://sync.twilio.com` |
+//! | `TWILIO_API_URL` | [`api_url`](Config::api_url): Twilio's 2010-04-01 REST API, for a Studio flow's `send-message` and `record-call` | `https://api.twilio.com` |
 //! | `PUBLIC_BASE_URL` | [`signatures`](Config::signatures): [`PublicBase::Url`], or `auto` for the API Gateway domain ([`PublicBase::FromRequestContext`]) | required unless signatures are off |
 //! | `TWILIO_WEBHOOK_SHARED_KEY` | [`signatures`](Config::signatures): the SharedKey secret for HMAC-SHA256 signatures | unset: SHA-256 signatures refused |
 //! | `CALL_STATE_TTL` / `PRESENCE_TTL` | seconds, 0 to 31 536 000 | 3600 / 300 |
@@ -51,6 +52,8 @@ pub const MAX_PRESENCE_SHARDS: u32 = 64;
 pub const MAX_TTL_SECONDS: u64 = 31_536_000;
 
 const DEFAULT_SYNC_URL: &str = "https://sync.twilio.com";
+/// Twilio's REST API (2010-04-01), where `TWILIO_API_URL` points by default.
+pub const DEFAULT_API_URL: &str = "https://api.twilio.com";
 
 /// Declares each variable once: a constant named as the variable, and [`var::ALL`].
 macro_rules! vars {
@@ -78,6 +81,8 @@ pub mod var {
         TWILIO_SYNC_SERVICE_SID,
         /// The base URL of the Sync API.
         TWILIO_SYNC_URL,
+        /// The base URL of Twilio's 2010-04-01 REST API (Messages, Recordings).
+        TWILIO_API_URL,
         /// The URL prefix Twilio calls, or `auto`.
         PUBLIC_BASE_URL,
         /// The SharedKey secret for HMAC-SHA256 webhook signatures.
@@ -173,6 +178,9 @@ pub struct Config {
     pub sync_service_sid: String,
     /// `TWILIO_SYNC_URL`: base URL of the Sync API (the emulator's URL locally).
     pub sync_url: Url,
+    /// `TWILIO_API_URL`: base URL of Twilio's 2010-04-01 REST API, which a Studio flow's
+    /// `send-message` and `record-call` widgets call (`callflow serve`'s own locally).
+    pub api_url: Url,
     /// `PUBLIC_BASE_URL`, `TWILIO_WEBHOOK_SHARED_KEY` and
     /// `CALLFLOW_INSECURE_NO_SIGNATURE`: how webhook signatures are checked.
     pub signatures: Signatures,
@@ -226,6 +234,7 @@ impl fmt::Debug for Config {
             )
             .field("sync_service_sid", &self.sync_service_sid)
             .field("sync_url", &self.sync_url.as_str())
+            .field("api_url", &self.api_url.as_str())
             .field("signatures", &self.signatures)
             .field("call_state_ttl", &self.call_state_ttl)
             .field("presence_ttl", &self.presence_ttl)
@@ -361,6 +370,7 @@ impl Config {
         let api_key = api_key(&vars, &mut problems);
         let sync_service_sid = sync_service_sid(&vars, &mut problems);
         let sync_url = sync_url(&vars, &mut problems);
+        let api_url = api_url(&vars, &mut problems);
         let signatures = signatures(&vars, &mut problems);
         let call_state_ttl = ttl(
             &mut problems,
@@ -377,13 +387,14 @@ impl Config {
         let webhook_budget = webhook_budget(&vars, &mut problems);
         let metrics = switch(&vars, &mut problems, CALLFLOW_METRICS);
 
-        match (problems.is_empty(), sync_url) {
-            (true, Some(sync_url)) => Ok(Self {
+        match (problems.is_empty(), sync_url, api_url) {
+            (true, Some(sync_url), Some(api_url)) => Ok(Self {
                 account_sid,
                 auth_token,
                 api_key,
                 sync_service_sid,
                 sync_url,
+                api_url,
                 signatures,
                 call_state_ttl,
                 presence_ttl,
@@ -477,6 +488,18 @@ fn sync_url(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Option<Url> {
     match http_url(vars.get(TWILIO_SYNC_URL).unwrap_or(DEFAULT_SYNC_URL)) {
         Ok(url) => Some(url),
         Err(reason) => malformed(problems, TWILIO_SYNC_URL, &reason),
+    }
+}
+
+fn api_url(vars: &Vars, problems: &mut Vec<ConfigProblem>) -> Option<Url> {
+    match http_url(vars.get(TWILIO_API_URL).unwrap_or(DEFAULT_API_URL)) {
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => malformed(
+            problems,
+            TWILIO_API_URL,
+            "a URL with a query or fragment; give only the base (scheme, host, optional path)",
+        ),
+        Ok(url) => Some(url),
+        Err(reason) => malformed(problems, TWILIO_API_URL, &reason),
     }
 }
 

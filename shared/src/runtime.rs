@@ -24,7 +24,7 @@ use crate::config::{Config, ConfigError};
 use crate::flow::{Flow, FlowError};
 use crate::http::{ErrorResponse, WebhookVerifier};
 use crate::presence::PresenceStore;
-use crate::studio::{FlowHttp, StudioRuntime};
+use crate::studio::{FlowHttp, StudioRuntime, TwilioApi};
 use crate::sync::{Credentials, SyncClient, SyncConfig, SyncError, Ttl};
 
 /// Overall deadline for one Sync operation. Twilio gives a webhook 15 s in total; a
@@ -186,7 +186,9 @@ fn load_flow(config: &Config) -> Result<(Flow, Option<Arc<StudioRuntime>>), Star
         &text,
         config.subflows_dir.as_deref(),
     )?;
+    let api = TwilioApi::new(config.api_url.as_str(), credentials(config));
     let http = FlowHttp::with_targets(config.http_rewrites.clone(), config.http_targets)
+        .and_then(|http| http.with_twilio_api(api))
         .map_err(StartError::FlowHttp)?;
     Ok((
         Flow::minimal(),
@@ -196,7 +198,18 @@ fn load_flow(config: &Config) -> Result<(Flow, Option<Arc<StudioRuntime>>), Star
 
 /// The Sync client settings the configuration asks for.
 pub fn sync_config(config: &Config) -> SyncConfig {
-    let credentials = match &config.api_key {
+    SyncConfig::with_credentials(credentials(config))
+        .base_url(config.sync_url.as_str().trim_end_matches('/'))
+        .service_sid(config.sync_service_sid.clone())
+        // One operation never outlives the webhook's budget (the handler's own limit
+        // covers several operations together).
+        .deadline(SYNC_DEADLINE.min(config.webhook_budget))
+}
+
+/// The REST credentials the configuration gives: the API key when set, else the auth
+/// token (Sync and a Studio flow's REST widgets use the same).
+fn credentials(config: &Config) -> Credentials {
+    match &config.api_key {
         Some((key_sid, secret)) => Credentials::ApiKey {
             account_sid: config.account_sid.clone(),
             key_sid: key_sid.clone(),
@@ -206,13 +219,7 @@ pub fn sync_config(config: &Config) -> SyncConfig {
             account_sid: config.account_sid.clone(),
             auth_token: config.auth_token.clone(),
         },
-    };
-    SyncConfig::with_credentials(credentials)
-        .base_url(config.sync_url.as_str().trim_end_matches('/'))
-        .service_sid(config.sync_service_sid.clone())
-        // One operation never outlives the webhook's budget (the handler's own limit
-        // covers several operations together).
-        .deadline(SYNC_DEADLINE.min(config.webhook_budget))
+    }
 }
 
 /// Config checks TTLs against Sync's range already; this only narrows the type.

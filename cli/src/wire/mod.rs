@@ -23,8 +23,8 @@ use serde_json::Value;
 use crate::credentials;
 use crate::rest::{Refusal, Rest};
 
-/// Twilio's REST API.
-pub const DEFAULT_API_URL: &str = "https://api.twilio.com";
+/// Twilio's REST API (the same default the functions' `TWILIO_API_URL` has).
+pub use callflow::config::DEFAULT_API_URL;
 /// Twilio's Sync API.
 pub const DEFAULT_SYNC_URL: &str = "https://sync.twilio.com";
 /// The friendly name of the API key `--create-api-key` makes.
@@ -49,7 +49,7 @@ pub struct WireArgs {
     #[arg(long)]
     pub create_api_key: bool,
     /// Base URL of Twilio's REST API (`callflow serve`'s for its local numbers)
-    #[arg(long, env = "TWILIO_API_URL", default_value = DEFAULT_API_URL)]
+    #[arg(long, env = var::TWILIO_API_URL, default_value = DEFAULT_API_URL)]
     pub api_url: String,
     /// Base URL of Sync [default: Twilio's; --api-url when that is not Twilio's]
     #[arg(long, env = var::TWILIO_SYNC_URL)]

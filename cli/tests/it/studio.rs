@@ -41,8 +41,8 @@ fn flow_check_passes_a_runnable_export_and_lists_every_problem_of_a_broken_one()
         out.contains("ok: Studio flow with 20 widgets; 18 reachable from incomingCall"),
         "{out}"
     );
-    assert!(out.contains("widget `sms_reply`"), "{out}");
-    assert!(out.contains("[not used by voice]"), "{out}");
+    // `sms_reply` (a send-message behind incomingMessage) runs now: nothing to say about it.
+    assert!(!out.contains("widget `sms_reply`"), "{out}");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("broken.json");
@@ -189,6 +189,213 @@ fn callflow_call_walks_a_studio_flow_and_watch_shows_every_widget_with_http_timi
     assert_eq!(
         line,
         "GET /orders?order=123456&caller=%2B15005550006 HTTP/1.1"
+    );
+}
+
+/// Serves `flow` (a Studio flow as JSON) with fixed credentials on a free port.
+fn serve_flow(flow: &serde_json::Value, name: &str, extra: &[&str]) -> (Server, tempfile::TempDir) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port()
+        .to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, flow.to_string()).expect("write flow");
+    let mut args = vec![
+        "--account-sid",
+        REST_ACCOUNT,
+        "--auth-token",
+        REST_TOKEN,
+        "--flow",
+        path.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let server = serve_at(&port, &args);
+    (server, dir)
+}
+
+const REST_ACCOUNT: &str = "AC6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b";
+const REST_TOKEN: &str = "rest-widgets-token";
+
+/// GETs `{serve}/2010-04-01/Accounts/{AC}/{rest}` with the account's credentials.
+fn api_get(server: &Server, rest: &str) -> serde_json::Value {
+    let url = format!(
+        "{}/2010-04-01/Accounts/{REST_ACCOUNT}/{rest}",
+        server.base_url
+    );
+    let response = reqwest::blocking::Client::new()
+        .get(&url)
+        .basic_auth(REST_ACCOUNT, Some(REST_TOKEN))
+        .send()
+        .expect("the 2010-04-01 API answers");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().expect("JSON")
+}
+
+/// A real `send-message` widget texts the caller through `serve`'s own Messages API
+/// (`TWILIO_API_URL` defaults to it): the message is in the emulator's list with the
+/// rendered body, from the number called to the caller, and the widget's outputs
+/// (`outbound.Sid`, `outbound.Status`) reach the next widget. An invalid `to` is refused
+/// by the API (21211) and the flow takes `failed`, the call going on.
+#[test]
+fn send_message_texts_the_caller_through_twilio_api_url() {
+    let flow = serde_json::json!({
+        "description": "texts the caller",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingCall", "next": "text"}]},
+            {"name": "text", "type": "send-message",
+             "properties": {"body": "You called {{flow.channel.address}} from {{contact.channel.address}}",
+                            "service": "{{trigger.message.InstanceSid}}",
+                            "channel": "{{trigger.message.ChannelSid}}"},
+             "transitions": [{"event": "sent", "next": "sent"}, {"event": "failed", "next": "unsent"}]},
+            {"name": "sent", "type": "say-play",
+             "properties": {"say": "Texted {{widgets.text.outbound.Sid}} {{widgets.text.outbound.Status}}."},
+             "transitions": [{"event": "audioComplete", "next": "bad"}]},
+            {"name": "unsent", "type": "say-play", "properties": {"say": "No text."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "bad", "type": "send-message",
+             "properties": {"body": "never sent", "to": "not-a-number"},
+             "transitions": [{"event": "sent", "next": "wrong"}, {"event": "failed", "next": "refused"}]},
+            {"name": "wrong", "type": "say-play", "properties": {"say": "Sent to nobody."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "refused", "type": "say-play",
+             "properties": {"say": "Refused with {{widgets.bad.outbound.ErrorCode}}."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let (server, _dir) = serve_flow(&flow, "texts.json", &[]);
+    let (stdout, _) = call_through(&server, &[]);
+    assert!(stdout.contains("Refused with 21211."), "{stdout}");
+    assert!(!stdout.contains("Sent to nobody"), "{stdout}");
+    let list = api_get(&server, "Messages.json");
+    let messages = list["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 1, "{list}");
+    let message = &messages[0];
+    let (from, to) = (
+        message["from"].as_str().expect("from"),
+        message["to"].as_str().expect("to"),
+    );
+    assert_eq!(
+        message["body"],
+        format!("You called {from} from {to}"),
+        "{message}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "message {from} -> {to}: \"You called {from} from {to}\""
+        )),
+        "{stdout}"
+    );
+    let sid = message["sid"].as_str().expect("sid");
+    assert!(sid.starts_with("SM"), "{sid}");
+    assert!(
+        stdout.contains(&format!("Texted {sid} queued.")),
+        "{stdout}"
+    );
+}
+
+/// With `--twilio-api-url` at a port nothing listens on, `send-message` takes `failed`
+/// and the call goes on (the caller never hears Twilio's application error), and
+/// nothing lands in serve's own Messages list.
+#[test]
+fn send_message_takes_failed_when_the_api_does_not_answer() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr");
+    // The listener is dropped here: connections to it are refused.
+    let api = format!("http://{closed}");
+    let flow = serde_json::json!({
+        "description": "texts the caller",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingCall", "next": "text"}]},
+            {"name": "text", "type": "send-message", "properties": {"body": "hello"},
+             "transitions": [{"event": "sent", "next": "sent"}, {"event": "failed", "next": "unsent"}]},
+            {"name": "sent", "type": "say-play", "properties": {"say": "Texted."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "unsent", "type": "say-play", "properties": {"say": "No text today."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let (server, _dir) = serve_flow(&flow, "unreachable.json", &["--twilio-api-url", &api]);
+    let (stdout, _) = call_through(&server, &[]);
+    assert!(stdout.contains("No text today."), "{stdout}");
+    assert!(!stdout.contains("Texted."), "{stdout}");
+    let list = api_get(&server, "Messages.json");
+    assert_eq!(list["messages"].as_array().map(Vec::len), Some(0), "{list}");
+}
+
+/// A `record-call` widget starts a recording of the call through `serve`'s own
+/// Recordings API and a second one stops it (`Twilio.CURRENT`, `Status=stopped`): the
+/// call's one recording is stopped afterwards, and the widgets' outputs (`Sid`, `Status`)
+/// reach the next widgets.
+#[test]
+fn record_call_starts_then_stops_a_recording() {
+    let flow = serde_json::json!({
+        "description": "records the call",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingCall", "next": "start"}]},
+            {"name": "start", "type": "record-call",
+             "properties": {"record_call": true, "recording_channels": "dual", "trim": "do-not-trim",
+                            "recording_status_callback_events": "in-progress completed"},
+             "transitions": [{"event": "success", "next": "talk"}, {"event": "failed", "next": "broken"}]},
+            {"name": "talk", "type": "say-play",
+             "properties": {"say": "Recording {{widgets.start.Sid}} is {{widgets.start.Status}}."},
+             "transitions": [{"event": "audioComplete", "next": "stop"}]},
+            {"name": "stop", "type": "record-call", "properties": {"record_call": false},
+             "transitions": [{"event": "success", "next": "done"}, {"event": "failed", "next": "broken"}]},
+            {"name": "done", "type": "say-play",
+             "properties": {"say": "Recording {{widgets.stop.Sid}} is {{widgets.stop.Status}}."},
+             "transitions": [{"event": "audioComplete", "next": "again"}]},
+            {"name": "again", "type": "record-call", "properties": {"record_call": "false"},
+             "transitions": [{"event": "success", "next": "broken"}, {"event": "failed", "next": "nothing"}]},
+            {"name": "nothing", "type": "say-play", "properties": {"say": "Nothing left to stop."},
+             "transitions": [{"event": "audioComplete"}]},
+            {"name": "broken", "type": "say-play", "properties": {"say": "Recording failed."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let (server, _dir) = serve_flow(&flow, "records.json", &[]);
+    let (stdout, _) = call_through(&server, &[]);
+    assert!(!stdout.contains("Recording failed."), "{stdout}");
+    let sid = stdout
+        .split("Recording RE")
+        .nth(1)
+        .and_then(|rest| rest.get(..32))
+        .map(|hex| format!("RE{hex}"))
+        .unwrap_or_else(|| panic!("no recording SID said: {stdout}"));
+    assert!(
+        stdout.contains(&format!("Recording {sid} is in-progress.")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Recording {sid} is stopped.")),
+        "{stdout}"
+    );
+    // Stopping again finds no recording in progress: Twilio's 404, the `failed` path.
+    assert!(stdout.contains("Nothing left to stop."), "{stdout}");
+    let recording = api_get(&server, &format!("Recordings/{sid}.json"));
+    assert_eq!(recording["status"], "stopped", "{recording}");
+    assert_eq!(recording["channels"], 2, "{recording}");
+    let call_sid = recording["call_sid"].as_str().expect("call_sid");
+    assert!(call_sid.starts_with("CA"), "{recording}");
+    let list = api_get(&server, &format!("Calls/{call_sid}/Recordings.json"));
+    assert_eq!(
+        list["recordings"].as_array().map(Vec::len),
+        Some(1),
+        "{list}"
     );
 }
 

@@ -1,9 +1,10 @@
 //! Running a Studio flow for one webhook: take what Twilio reported for the widget the
 //! call waits at, move along its transition, run the widgets that make no TwiML (split,
-//! set-variables, HTTP, functions, stream forks) inside this request, and answer the TwiML
+//! set-variables, HTTP, functions, stream forks, and `send-message` / `record-call` over
+//! Twilio's REST API) inside this request, and answer the TwiML
 //! of the next widget that makes some, as Studio does.
 //!
-//! The engine is pure apart from the flow's own HTTP calls: it takes the stored
+//! The engine is pure apart from the flow's own HTTP and REST calls: it takes the stored
 //! [`Execution`] and gives back the new one with the TwiML, and the store writes it with
 //! `If-Match` (one Sync request on a warm instance).
 //!
@@ -712,6 +713,85 @@ impl Engine<'_> {
                 prefix.push(render::fork_stream(f, ctx)?);
                 plain("next")
             }
+            Kind::SendMessage(m) => {
+                let body = ctx.render(&m.body)?;
+                // Studio's defaults: from the number called, to the caller.
+                let from = match &m.from {
+                    Some(t) => ctx.render(t)?,
+                    None => ctx.text("/flow/channel/address"),
+                };
+                let to = match &m.to {
+                    Some(t) => ctx.render(t)?,
+                    None => ctx.text("/contact/channel/address"),
+                };
+                let mut form = vec![
+                    ("To", to.trim().to_owned()),
+                    ("From", from.trim().to_owned()),
+                    ("Body", body),
+                ];
+                if let Some(t) = &m.media_url {
+                    let media = ctx.render(t)?;
+                    if !media.trim().is_empty() {
+                        form.push(("MediaUrl", media.trim().to_owned()));
+                    }
+                }
+                let (ok, resource, http) = self.rest("Messages.json", &form).await;
+                let mut outputs = Map::new();
+                if !resource.is_empty() {
+                    outputs.insert("outbound".to_owned(), Value::Object(resource));
+                }
+                self.keep_outputs(flow, execution, ctx, w, outputs);
+                let event = if ok { "sent" } else { "failed" };
+                Ok((
+                    event.to_owned(),
+                    w.next(event).map(str::to_owned),
+                    Some(http),
+                ))
+            }
+            Kind::RecordCall(r) => {
+                let call: String = url::form_urlencoded::byte_serialize(
+                    ctx.text("/trigger/call/CallSid").as_bytes(),
+                )
+                .collect();
+                let (path, form) = if r.start {
+                    let mut form = Vec::new();
+                    if let Some(t) = &r.status_callback {
+                        let url = ctx.render(t)?;
+                        if !url.trim().is_empty() {
+                            form.push(("RecordingStatusCallback", self.rewrite(url.trim())));
+                        }
+                    }
+                    if let Some(method) = &r.status_callback_method {
+                        form.push(("RecordingStatusCallbackMethod", method.clone()));
+                    }
+                    if !r.status_callback_events.is_empty() {
+                        form.push((
+                            "RecordingStatusCallbackEvent",
+                            r.status_callback_events.join(" "),
+                        ));
+                    }
+                    if let Some(channels) = &r.channels {
+                        form.push(("RecordingChannels", channels.clone()));
+                    }
+                    if let Some(trim) = &r.trim {
+                        form.push(("Trim", trim.clone()));
+                    }
+                    (format!("Calls/{call}/Recordings.json"), form)
+                } else {
+                    (
+                        format!("Calls/{call}/Recordings/Twilio.CURRENT.json"),
+                        vec![("Status", "stopped".to_owned())],
+                    )
+                };
+                let (ok, outputs, http) = self.rest(&path, &form).await;
+                self.keep_outputs(flow, execution, ctx, w, outputs);
+                let event = if ok { "success" } else { "failed" };
+                Ok((
+                    event.to_owned(),
+                    w.next(event).map(str::to_owned),
+                    Some(http),
+                ))
+            }
             Kind::Trigger => plain("incomingCall"),
             Kind::Unsupported(reason) => Err(reason.clone()),
             // TwiML widgets never come here (`makes_twiml`).
@@ -764,6 +844,62 @@ impl Engine<'_> {
                 tracing::info!(error = %failure, "studio flow HTTP call failed");
                 let ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
                 // Studio leaves the outputs empty; the reason goes to the step log.
+                let info = HttpInfo {
+                    status: None,
+                    ms,
+                    error: Some(failure.to_string()),
+                };
+                (false, Map::new(), info)
+            }
+        }
+    }
+
+    /// POSTs a REST widget's form to Twilio's API: whether Twilio took it (2xx), the
+    /// resource it answered with its fields named as Studio shows them (`Sid`, `Status`,
+    /// `AccountSid`…), and what happened. A refusal keeps Twilio's `ErrorCode` and
+    /// `ErrorMessage` (how Studio names them is inferred from its outputs); no answer
+    /// leaves the outputs empty, as for HTTP widgets.
+    async fn rest(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+    ) -> (bool, Map<String, Value>, HttpInfo) {
+        let started = std::time::Instant::now();
+        match self.http.twilio(path, form).await {
+            Ok(answer) => {
+                let ok = (200..300).contains(&answer.status);
+                let parsed = match serde_json::from_str::<Value>(&answer.body) {
+                    Ok(Value::Object(o)) => o,
+                    _ => Map::new(),
+                };
+                let (outputs, error) = if ok {
+                    (studio_fields(parsed), None)
+                } else {
+                    let code = parsed.get("code").cloned().unwrap_or(Value::Null);
+                    let message = parsed
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Twilio refused the request")
+                        .to_owned();
+                    let error = format!("Twilio {}: {code} {message}", answer.status);
+                    let mut outputs = Map::new();
+                    outputs.insert("ErrorCode".into(), code);
+                    outputs.insert("ErrorMessage".into(), Value::String(message));
+                    (outputs, Some(error))
+                };
+                if let Some(error) = &error {
+                    tracing::info!(%error, path, "studio flow REST call refused");
+                }
+                let info = HttpInfo {
+                    status: Some(answer.status),
+                    ms: answer.millis,
+                    error,
+                };
+                (ok, outputs, info)
+            }
+            Err(failure) => {
+                tracing::info!(error = %failure, path, "studio flow REST call failed");
+                let ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
                 let info = HttpInfo {
                     status: None,
                     ms,
@@ -847,6 +983,28 @@ fn with_query(url: &str, params: &[(String, String)]) -> String {
     format!("{url}{sep}{}", form_encode(params))
 }
 
+/// A REST resource's scalar fields renamed as Studio shows them (`account_sid` →
+/// `AccountSid`); nested objects (`subresource_uris`) are left out.
+fn studio_fields(resource: Map<String, Value>) -> Map<String, Value> {
+    resource
+        .into_iter()
+        .filter(|(_, v)| !v.is_object() && !v.is_array())
+        .map(|(k, v)| {
+            let pascal: String = k
+                .split('_')
+                .map(|word| {
+                    let mut chars = word.chars();
+                    match chars.next() {
+                        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                        None => String::new(),
+                    }
+                })
+                .collect();
+            (pascal, v)
+        })
+        .collect()
+}
+
 /// What an HTTP widget's call did, for the step log.
 struct HttpInfo {
     status: Option<u16>,
@@ -919,6 +1077,15 @@ impl Context {
         &self.value
     }
 
+    /// The text at a JSON pointer of the context (empty when absent or not text).
+    fn text(&self, pointer: &str) -> String {
+        self.value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     fn set_widget(&mut self, name: &str, outputs: Option<Value>) {
         if let Some(widgets) = self.value.get_mut("widgets").and_then(Value::as_object_mut) {
             match outputs {
@@ -948,5 +1115,29 @@ impl Context {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_resources_are_named_as_studio_shows_them() {
+        let resource = json!({
+            "sid": "SM0123", "account_sid": "AC1", "status": "queued", "num_media": "0",
+            "error_code": null, "subresource_uris": {"media": "/x"}, "tags": ["a"]
+        });
+        let Value::Object(resource) = resource else {
+            unreachable!("a JSON object")
+        };
+        let fields = studio_fields(resource);
+        assert_eq!(fields.get("Sid"), Some(&json!("SM0123")));
+        assert_eq!(fields.get("AccountSid"), Some(&json!("AC1")));
+        assert_eq!(fields.get("NumMedia"), Some(&json!("0")));
+        assert_eq!(fields.get("ErrorCode"), Some(&Value::Null));
+        assert!(!fields.contains_key("SubresourceUris"));
+        assert!(!fields.contains_key("Tags"));
+        assert_eq!(fields.len(), 5, "{fields:?}");
     }
 }

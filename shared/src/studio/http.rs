@@ -4,10 +4,16 @@
 //! `--http-rewrite FROM=TO` rewrites URL prefixes before a call (and in the TwiML of
 //! `add-twiml-redirect`), so that a flow written against `https://x.twil.io/…` runs
 //! against a stand-in on loopback without editing it.
+//!
+//! The widgets that act over Twilio's REST API (`send-message`, `record-call`) go through
+//! [`FlowHttp::twilio`]: the same limits, Basic auth with the configured credentials,
+//! to `TWILIO_API_URL` only (an operator's setting, so neither rewritten nor held to
+//! `CALLFLOW_HTTP_PUBLIC_ONLY`), and no redirects, so credentials never go elsewhere.
 
 use std::time::{Duration, Instant};
 
 use super::targets::{self, PublicResolver, Targets};
+use crate::sync::Credentials;
 
 /// Studio's limit on an HTTP widget's wait.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,6 +21,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Redirects followed before a call fails.
 const MAX_REDIRECTS: usize = 5;
+/// What the flow's calls say they are.
+const USER_AGENT: &str = concat!("callflow/", env!("CARGO_PKG_VERSION"), " (Studio flow)");
 
 /// One URL-prefix rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +105,37 @@ pub enum Failure {
     #[error("{0}")]
     /// The connection failed (refused, reset, DNS, TLS).
     Transport(String),
+    #[error("no Twilio REST API is configured (TWILIO_API_URL and credentials)")]
+    /// A REST widget ran without [`FlowHttp::with_twilio_api`].
+    NoTwilioApi,
+}
+
+/// Where Twilio's 2010-04-01 REST API is and who calls it: what `send-message` and
+/// `record-call` need.
+#[derive(Debug, Clone)]
+pub struct TwilioApi {
+    /// `TWILIO_API_URL` without a trailing slash (`https://api.twilio.com`).
+    base: String,
+    /// The account's credentials (auth token or API key), as Sync uses them.
+    credentials: Credentials,
+}
+
+impl TwilioApi {
+    /// The API at `base_url` (`https://api.twilio.com`, or a local emulator's URL).
+    pub fn new(base_url: &str, credentials: Credentials) -> TwilioApi {
+        TwilioApi {
+            base: base_url.trim_end_matches('/').to_owned(),
+            credentials,
+        }
+    }
+
+    /// `{base}/2010-04-01/Accounts/{AccountSid}/{rest}`; `rest` must already be encoded.
+    pub fn account_url(&self, rest: &str) -> String {
+        let account: String =
+            url::form_urlencoded::byte_serialize(self.credentials.account_sid().as_bytes())
+                .collect();
+        format!("{}/2010-04-01/Accounts/{account}/{rest}", self.base)
+    }
 }
 
 /// The client a process builds once and every webhook's widgets share.
@@ -106,6 +145,8 @@ pub struct FlowHttp {
     rewrites: Vec<Rewrite>,
     timeout: Duration,
     targets: Targets,
+    /// Twilio's REST API, when configured; its own client follows no redirect.
+    twilio: Option<(reqwest::Client, TwilioApi)>,
 }
 
 impl FlowHttp {
@@ -134,11 +175,7 @@ impl FlowHttp {
             };
         let client = builder
             .connect_timeout(TIMEOUT)
-            .user_agent(concat!(
-                "callflow/",
-                env!("CARGO_PKG_VERSION"),
-                " (Studio flow)"
-            ))
+            .user_agent(USER_AGENT)
             .build()
             .map_err(|e| e.to_string())?;
         Ok(FlowHttp {
@@ -146,7 +183,55 @@ impl FlowHttp {
             rewrites,
             timeout: TIMEOUT,
             targets,
+            twilio: None,
         })
+    }
+
+    /// The same client, with Twilio's REST API for `send-message` and `record-call`.
+    pub fn with_twilio_api(mut self, api: TwilioApi) -> Result<FlowHttp, String> {
+        let client = crate::tls::client_builder()
+            .map_err(|e| e.to_string())?
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(TIMEOUT)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        self.twilio = Some((client, api));
+        Ok(self)
+    }
+
+    /// Twilio's REST API, if configured.
+    pub fn twilio_api(&self) -> Option<&TwilioApi> {
+        self.twilio.as_ref().map(|(_, api)| api)
+    }
+
+    /// POSTs `form` to `{TWILIO_API_URL}/2010-04-01/Accounts/{AccountSid}/{rest}` with the
+    /// configured credentials, within the same deadline and size limit as any call.
+    pub async fn twilio(&self, rest: &str, form: &[(&str, String)]) -> Result<Answer, Failure> {
+        let Some((client, api)) = &self.twilio else {
+            return Err(Failure::NoTwilioApi);
+        };
+        let url = api.account_url(rest);
+        let parsed = url::Url::parse(&url).map_err(|_| Failure::BadUrl(url.clone()))?;
+        // Built in a block: the serializer is not `Send` and must not live across `await`.
+        let body = {
+            let mut body = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                body.append_pair(k, v);
+            }
+            body.finish()
+        };
+        let (user, password) = api.credentials.basic();
+        let request = client
+            .post(parsed)
+            .basic_auth(user, Some(password))
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(body);
+        self.exchange(request).await
     }
 
     /// The same client with a shorter deadline (tests of the timeout path).
@@ -177,13 +262,18 @@ impl FlowHttp {
                 return Err(Failure::Refused(ip));
             }
         }
-        let started = Instant::now();
         let mut request = self.client.request(call.method, parsed);
         if let Some((content_type, body)) = call.body {
             request = request
                 .header(http::header::CONTENT_TYPE, content_type)
                 .body(body);
         }
+        self.exchange(request).await
+    }
+
+    /// Sends one request within the deadline, reading at most [`MAX_BODY_BYTES`].
+    async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
+        let started = Instant::now();
         let work = async {
             let response = request
                 .send()
@@ -262,5 +352,35 @@ mod tests {
         assert_eq!(http.rewrite("https://other.test/"), "https://other.test/");
         assert!(parse_rewrites("nothing").is_err());
         assert!(parse_rewrites("ftp://a=http://b").is_err());
+    }
+
+    #[test]
+    fn twilio_api_urls_carry_the_account_and_no_trailing_slash() {
+        let api = TwilioApi::new(
+            "http://127.0.0.1:3000/",
+            Credentials::ApiKey {
+                account_sid: "AC123".into(),
+                key_sid: "SK1".into(),
+                secret: "s".into(),
+            },
+        );
+        assert_eq!(
+            api.account_url("Messages.json"),
+            "http://127.0.0.1:3000/2010-04-01/Accounts/AC123/Messages.json"
+        );
+        let http = FlowHttp::new(Vec::new()).expect("client");
+        assert!(http.twilio_api().is_none());
+        let http = http.with_twilio_api(api).expect("client");
+        assert!(http.twilio_api().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_rest_call_without_a_configured_api_fails_without_a_request() {
+        let http = FlowHttp::new(Vec::new()).expect("client");
+        assert_eq!(
+            http.twilio("Messages.json", &[("Body", "x".to_owned())])
+                .await,
+            Err(Failure::NoTwilioApi)
+        );
     }
 }

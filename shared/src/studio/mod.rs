@@ -15,7 +15,8 @@
 //! - `engine`: one webhook's run: the callback's event, the widgets that make no TwiML,
 //!   then the TwiML of the next one; Studio's guards.
 //! - `render`: the TwiML of each voice widget.
-//! - `http`: the flow's own HTTP calls, with Studio's limits and `--http-rewrite`.
+//! - `http`: the flow's own HTTP calls, with Studio's limits and `--http-rewrite`, and
+//!   its calls to Twilio's REST API (`TWILIO_API_URL`) for `send-message` and `record-call`.
 //! - `targets`: which addresses the flow's HTTP calls may reach (`CALLFLOW_HTTP_PUBLIC_ONLY`).
 //! - `graph`: the flow as a [`FlowGraph`](crate::flow::FlowGraph).
 
@@ -35,7 +36,7 @@ pub mod widget;
 pub use engine::{Arrival, Engine, Turn};
 pub use execution::Execution;
 pub use flow::{Problem, Severity, StudioFlow};
-pub use http::{FlowHttp, Rewrite};
+pub use http::{FlowHttp, Rewrite, TwilioApi};
 pub use targets::Targets;
 
 use crate::flow::FlowError;

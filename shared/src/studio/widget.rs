@@ -106,8 +106,43 @@ pub enum Kind {
         /// `parameters`: `{key, value}` pairs, values as templates.
         parameters: Vec<(String, Template)>,
     },
+    /// `send-message`: a text through Twilio's Messages API (`TWILIO_API_URL`).
+    SendMessage(Box<SendMessage>),
+    /// `record-call`: starts or stops recording the call through Twilio's REST API.
+    RecordCall(Box<RecordCall>),
     /// A Studio widget callflow cannot run on a voice call, and why.
     Unsupported(String),
+}
+
+/// `send-message`, sent mid-call with `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`.
+#[derive(Debug)]
+pub struct SendMessage {
+    /// `body` (Liquid), required.
+    pub body: Template,
+    /// `from` (Liquid); absent: Studio's `{{flow.channel.address}}`, the number called.
+    pub from: Option<Template>,
+    /// `to` (Liquid); absent: Studio's `{{contact.channel.address}}`, the caller.
+    pub to: Option<Template>,
+    /// `media_url` (Liquid): sent as `MediaUrl` when it renders to something.
+    pub media_url: Option<Template>,
+}
+
+/// `record-call`: `POST …/Calls/{CallSid}/Recordings.json` to start, `POST
+/// …/Recordings/Twilio.CURRENT.json` with `Status=stopped` to stop.
+#[derive(Debug)]
+pub struct RecordCall {
+    /// `record_call`: true starts a recording, false stops the one in progress.
+    pub start: bool,
+    /// `recording_status_callback` (Liquid): `RecordingStatusCallback`.
+    pub status_callback: Option<Template>,
+    /// `recording_status_callback_method`: GET or POST.
+    pub status_callback_method: Option<String>,
+    /// `recording_status_callback_events`: any of `in-progress`, `completed`, `absent`.
+    pub status_callback_events: Vec<String>,
+    /// `recording_channels`: `mono` or `dual`.
+    pub channels: Option<String>,
+    /// `trim`: `trim-silence` or `do-not-trim`.
+    pub trim: Option<String>,
 }
 
 /// `say-play`: exactly one of say / play / digits.
@@ -331,15 +366,16 @@ pub fn events_of(type_name: &str) -> Option<&'static [&'static str]> {
             "validationError",
         ],
         "run-subflow" => &["completed", "failed"],
+        "send-message" => &["sent", "failed"],
+        "record-call" => &["success", "failed"],
         "connect-virtual-agent" => &["return", "hangup"],
         _ => return None,
     })
 }
 
 /// Widget types of Studio that only serve messaging or REST-triggered executions.
-const NOT_VOICE: [&str; 8] = [
+const NOT_VOICE: [&str; 7] = [
     "send-and-wait-for-reply",
-    "send-message",
     "add-member-to-chat-channel",
     "create-chat-channel",
     "make-outgoing-call-v1",
@@ -963,11 +999,91 @@ fn kind(type_name: &str, p: &mut Props<'_>) -> Kind {
                 }
             }
         }
-        "record-call" | "send-message" | "make-outgoing-call-v2" | "make-outgoing-call-v1" => {
-            Kind::Unsupported(format!(
-                "{type_name} acts over Twilio's REST API, which callflow does not call yet"
-            ))
+        "send-message" => {
+            let body = p.required_template("body");
+            let (from, to) = (p.template("from"), p.template("to"));
+            // `service` / `channel` (Programmable Chat) and `attributes` are kept by exports
+            // even in voice flows, filled with `{{trigger.message.…}}`: on a call they
+            // render to nothing and the message goes by SMS, as Studio sends it.
+            match p.choice("message_type", &["custom", "content_template"]) {
+                Some("content_template") => {
+                    p.problem(
+                        "message_type",
+                        "content templates (`content_sid`) are not sent by callflow; give a `body`"
+                            .to_owned(),
+                    );
+                    Kind::Unsupported("`message_type` content_template is not supported".into())
+                }
+                _ => match body {
+                    Some(body) => Kind::SendMessage(Box::new(SendMessage {
+                        body,
+                        from,
+                        to,
+                        media_url: p.template("media_url"),
+                    })),
+                    None => Kind::Unsupported("`body` is required".to_owned()),
+                },
+            }
         }
+        "record-call" => {
+            let start = match p.flag("record_call") {
+                Some(start) => start,
+                None => {
+                    if p.raw("record_call").is_none() {
+                        p.problem(
+                            "record_call",
+                            "`record_call` is required (true starts, false stops)".to_owned(),
+                        );
+                    }
+                    true
+                }
+            };
+            let mut events = Vec::new();
+            if let Some(raw) = p.raw("recording_status_callback_events").cloned() {
+                let listed: Vec<String> = match &raw {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                    Value::String(s) => s
+                        .split([',', ' '])
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for event in listed {
+                    if ["in-progress", "completed", "absent"].contains(&event.as_str()) {
+                        events.push(event);
+                    } else {
+                        p.problem(
+                            "recording_status_callback_events",
+                            format!(
+                                "`recording_status_callback_events` may list in-progress, completed and absent, got `{event}`"
+                            ),
+                        );
+                    }
+                }
+            }
+            Kind::RecordCall(Box::new(RecordCall {
+                start,
+                status_callback: p.template("recording_status_callback"),
+                status_callback_method: p
+                    .choice("recording_status_callback_method", &["GET", "POST"])
+                    .map(str::to_owned),
+                status_callback_events: events,
+                channels: p
+                    .choice("recording_channels", &["mono", "dual"])
+                    .map(str::to_owned),
+                trim: p
+                    .choice("trim", &["trim-silence", "do-not-trim"])
+                    .map(str::to_owned),
+            }))
+        }
+        "make-outgoing-call-v2" | "make-outgoing-call-v1" => Kind::Unsupported(format!(
+            "{type_name} places a new call from a REST-triggered execution, which callflow does not run"
+        )),
         other if is_messaging_only(other) => {
             Kind::Unsupported(format!("{other} is a messaging widget, not used by voice"))
         }
@@ -1080,6 +1196,11 @@ impl Widget {
                 out.extend(v.language.iter().chain(&v.status_callback));
             }
             Kind::Subflow { parameters, .. } => pairs(parameters, &mut out),
+            Kind::SendMessage(m) => {
+                out.push(&m.body);
+                out.extend(m.from.iter().chain(&m.to).chain(&m.media_url));
+            }
+            Kind::RecordCall(r) => out.extend(&r.status_callback),
         }
         for m in &self.matches {
             out.extend(m.conditions.iter().map(|c| &c.value));
@@ -1122,6 +1243,10 @@ impl Widget {
             Kind::Pay(_) => "capture payment".to_owned(),
             Kind::VirtualAgent(_) => "virtual agent".to_owned(),
             Kind::Subflow { flow_sid, .. } => format!("subflow {}", short(flow_sid)),
+            Kind::SendMessage(m) => format!("text {}", short(m.body.source())),
+            Kind::RecordCall(r) => {
+                format!("recording {}", if r.start { "start" } else { "stop" })
+            }
             Kind::Unsupported(_) => format!("{} (unsupported)", self.type_name),
         }
     }
@@ -1132,5 +1257,172 @@ fn short(source: &str) -> &str {
     match source.char_indices().nth(32) {
         Some((at, _)) => &source[..at],
         None => source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::studio::StudioFlow;
+
+    /// A voice flow whose `incomingCall` reaches `widget` (type, properties).
+    fn flow_with(type_name: &str, properties: Value, events: &[&str]) -> String {
+        let transitions: Vec<Value> = events
+            .iter()
+            .map(|e| serde_json::json!({"event": e}))
+            .collect();
+        serde_json::json!({
+            "description": "one widget",
+            "states": [
+                {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+                 "transitions": [{"event": "incomingCall", "next": "w"}]},
+                {"name": "w", "type": type_name, "properties": properties, "transitions": transitions}
+            ],
+            "initial_state": "Trigger"
+        })
+        .to_string()
+    }
+
+    fn compiled(text: &str) -> StudioFlow {
+        match StudioFlow::compile(text) {
+            Ok(flow) => flow,
+            Err(problems) => panic!("{problems:?}"),
+        }
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        let flow = match StudioFlow::compile(text) {
+            Ok(flow) => flow,
+            Err(problems) => return problems.iter().map(|p| p.to_string()).collect(),
+        };
+        flow.errors().iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn send_message_reads_studios_properties_and_defaults() {
+        let text = flow_with(
+            "send-message",
+            serde_json::json!({
+                "body": "Order {{flow.variables.order}}", "to": "{{trigger.call.From}}",
+                "media_url": "https://example.com/a.png",
+                "service": "{{trigger.message.InstanceSid}}",
+                "channel": "{{trigger.message.ChannelSid}}"
+            }),
+            &["sent", "failed"],
+        );
+        let flow = compiled(&text);
+        let Some(Kind::SendMessage(m)) = flow.widget("w").map(|w| &w.kind) else {
+            panic!("not a send-message: {:?}", flow.widget("w"));
+        };
+        assert_eq!(m.body.source(), "Order {{flow.variables.order}}");
+        assert!(m.from.is_none(), "from defaults to the number called");
+        assert_eq!(
+            m.to.as_ref().map(Template::source),
+            Some("{{trigger.call.From}}")
+        );
+        assert_eq!(
+            m.media_url.as_ref().map(Template::source),
+            Some("https://example.com/a.png")
+        );
+        assert!(problems(&text).is_empty(), "{:?}", problems(&text));
+        assert!(!is_messaging_only("send-message"));
+    }
+
+    #[test]
+    fn send_message_without_a_body_or_with_a_content_template_is_refused() {
+        let none = problems(&flow_with("send-message", serde_json::json!({}), &["sent"]));
+        assert!(
+            none.iter().any(|p| p.contains("`body` is required")),
+            "{none:?}"
+        );
+        let template = problems(&flow_with(
+            "send-message",
+            serde_json::json!({"body": "x", "message_type": "content_template", "content_sid": "HX1"}),
+            &["sent"],
+        ));
+        assert!(
+            template.iter().any(|p| p.contains("content templates")),
+            "{template:?}"
+        );
+        let event = problems(&flow_with(
+            "send-message",
+            serde_json::json!({"body": "x"}),
+            &["success"],
+        ));
+        assert!(event.iter().any(|p| p.contains("success")), "{event:?}");
+    }
+
+    #[test]
+    fn record_call_reads_start_stop_and_recording_options() {
+        let text = flow_with(
+            "record-call",
+            serde_json::json!({
+                "record_call": "true", "trim": "do-not-trim", "recording_channels": "dual",
+                "recording_status_callback": "https://example.com/rec",
+                "recording_status_callback_method": "GET",
+                "recording_status_callback_events": "in-progress completed"
+            }),
+            &["success", "failed"],
+        );
+        let flow = compiled(&text);
+        let Some(Kind::RecordCall(r)) = flow.widget("w").map(|w| &w.kind) else {
+            panic!("not a record-call: {:?}", flow.widget("w"));
+        };
+        assert!(r.start);
+        assert_eq!(r.trim.as_deref(), Some("do-not-trim"));
+        assert_eq!(r.channels.as_deref(), Some("dual"));
+        assert_eq!(r.status_callback_method.as_deref(), Some("GET"));
+        assert_eq!(r.status_callback_events, ["in-progress", "completed"]);
+        assert_eq!(
+            r.status_callback.as_ref().map(Template::source),
+            Some("https://example.com/rec")
+        );
+        assert!(problems(&text).is_empty(), "{:?}", problems(&text));
+
+        let stop = compiled(&flow_with(
+            "record-call",
+            serde_json::json!({"record_call": false}),
+            &["success"],
+        ));
+        assert!(matches!(
+            stop.widget("w").map(|w| &w.kind),
+            Some(Kind::RecordCall(r)) if !r.start
+        ));
+    }
+
+    #[test]
+    fn record_call_needs_record_call_and_known_values() {
+        let missing = problems(&flow_with(
+            "record-call",
+            serde_json::json!({}),
+            &["success"],
+        ));
+        assert!(
+            missing
+                .iter()
+                .any(|p| p.contains("`record_call` is required")),
+            "{missing:?}"
+        );
+        let bad = problems(&flow_with(
+            "record-call",
+            serde_json::json!({"record_call": true, "recording_channels": "stereo",
+                               "recording_status_callback_events": ["done"]}),
+            &["success"],
+        ));
+        assert!(
+            bad.iter().any(|p| p.contains("recording_channels")),
+            "{bad:?}"
+        );
+        assert!(bad.iter().any(|p| p.contains("got `done`")), "{bad:?}");
+    }
+
+    #[test]
+    fn outgoing_calls_stay_unsupported() {
+        let out = problems(&flow_with(
+            "make-outgoing-call-v2",
+            serde_json::json!({"to": "+15005550006"}),
+            &["answered"],
+        ));
+        assert!(out.iter().any(|p| p.contains("does not run")), "{out:?}");
     }
 }

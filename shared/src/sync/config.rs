@@ -40,6 +40,14 @@ impl Credentials {
             } => (key_sid, secret),
         }
     }
+
+    /// The account (`AC…`) the credentials act for.
+    pub fn account_sid(&self) -> &str {
+        match self {
+            Credentials::AuthToken { account_sid, .. }
+            | Credentials::ApiKey { account_sid, .. } => account_sid,
+        }
+    }
 }
 
 // Secrets stay out of logs and panic messages.
