@@ -263,40 +263,15 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
     let creds = credentials(&options)?;
     let (account_sid, auth_token) = (creds.account_sid.clone(), creds.auth_token.clone());
     let embedded = options.sync_url.is_none();
-    // The API key signs access tokens, and the embedded emulator is told about it so that
-    // its realtime socket accepts them (and REST calls made with it).
-    let api_key = match (&options.api_key, &options.api_secret) {
-        (Some(sid), Some(secret)) => Some((sid.clone(), secret.clone())),
-        (None, None) if embedded || options.account_sid.is_none() => {
-            Some((creds.api_key_sid.clone(), creds.api_key_secret.clone()))
-        }
-        (None, None) => None,
-        _ => anyhow::bail!("give both TWILIO_API_KEY and TWILIO_API_SECRET, or neither"),
-    };
+    let api_key = api_key(&options, &creds, embedded)?;
     let api_token = options.api_token.clone().unwrap_or(creds.api_token);
 
-    let mut router = Router::new();
-    let mut phone_numbers = Vec::new();
-    let sync_url = match &options.sync_url {
-        Some(url) => url.clone(),
+    let (router, phone_numbers, sync_url) = match &options.sync_url {
+        Some(url) => (Router::new(), Vec::new(), url.clone()),
         None => {
-            if options.data != ":memory:" {
-                if let Some(dir) = Path::new(&options.data).parent() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
-                }
-            }
-            let mut config = EmulatorConfig::with_file(&account_sid, &auth_token, &options.data);
-            config.public_base_url = Some(base_url.clone());
-            config.api_keys.extend(api_key.clone());
-            // Upgraded realtime sockets are past the header timeout; init is held to it.
-            config.realtime_init_timeout = options.header_timeout;
-            let emulator = Emulator::open(config)?;
-            phone_numbers = emulator
-                .seed_phone_numbers(&DEV_NUMBERS.map(str::to_owned))
-                .await?;
-            router = router.merge(emulator.router());
-            base_url.clone()
+            let (router, numbers) =
+                embed_emulator(&options, &account_sid, &auth_token, &base_url, &api_key).await?;
+            (router, numbers, base_url.clone())
         }
     };
 
@@ -304,26 +279,147 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
         .public_base_url
         .clone()
         .unwrap_or_else(|| base_url.clone());
+    let served = ServedUrls {
+        base_url: &base_url,
+        sync_url: &sync_url,
+        public_base_url: &public_base_url,
+        embedded,
+    };
+    let vars = function_vars(
+        &options,
+        &account_sid,
+        &auth_token,
+        &api_token,
+        &api_key,
+        &served,
+    );
+    let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))
+        .map_err(|e| anyhow::anyhow!(naming_flags(&e)))?;
+    config.log_startup_warnings();
+    let services = Services::from_config(config)?;
+    let watcher = crate::reload::watch(services.clone());
+    let stats = crate::dashboard::publish_stats(&services);
+    let presence_maps = services.presence.maps();
+    let dashboard = Dashboard::new(
+        services.clone(),
+        addr.ip().is_loopback(),
+        addr.port(),
+        embedded,
+        presence_maps,
+    );
+    let router = router
+        .merge(app(services))
+        .merge(dashboard.router())
+        .layer(axum::middleware::map_response(identify))
+        .layer(axum::middleware::from_fn(log_request));
+    let limits = options.conn_limits();
+    let server = tokio::spawn(callflow_httpd::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    Ok(Served {
+        addr,
+        base_url,
+        account_sid,
+        auth_token,
+        api_token: Some(api_token),
+        api_key,
+        public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+        sync_url,
+        embedded_emulator: embedded,
+        phone_numbers,
+        server,
+        watcher,
+        stats,
+    })
+}
+
+/// The URLs `start` has settled: where serve listens, where Sync is, what Twilio signs.
+struct ServedUrls<'a> {
+    base_url: &'a str,
+    sync_url: &'a str,
+    public_base_url: &'a str,
+    embedded: bool,
+}
+
+/// The API key pair: both flags, or neither (then serve's development pair where serve
+/// makes up the account or runs the emulator). The API key signs access tokens, and the
+/// embedded emulator is told about it so that its realtime socket accepts them (and REST
+/// calls made with it).
+fn api_key(
+    options: &ServeOptions,
+    creds: &DevCredentials,
+    embedded: bool,
+) -> anyhow::Result<Option<(String, String)>> {
+    Ok(match (&options.api_key, &options.api_secret) {
+        (Some(sid), Some(secret)) => Some((sid.clone(), secret.clone())),
+        (None, None) if embedded || options.account_sid.is_none() => {
+            Some((creds.api_key_sid.clone(), creds.api_key_secret.clone()))
+        }
+        (None, None) => None,
+        _ => anyhow::bail!("give both TWILIO_API_KEY and TWILIO_API_SECRET, or neither"),
+    })
+}
+
+/// Opens the embedded emulator (its SQLite file's folder made first), seeds the
+/// development numbers, and answers its routes and the numbers it holds.
+async fn embed_emulator(
+    options: &ServeOptions,
+    account_sid: &str,
+    auth_token: &str,
+    base_url: &str,
+    api_key: &Option<(String, String)>,
+) -> anyhow::Result<(Router, Vec<sync_emulator::api::PhoneNumber>)> {
+    if options.data != ":memory:" {
+        if let Some(dir) = Path::new(&options.data).parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let mut config = EmulatorConfig::with_file(account_sid, auth_token, &options.data);
+    config.public_base_url = Some(base_url.to_owned());
+    config.api_keys.extend(api_key.clone());
+    // Upgraded realtime sockets are past the header timeout; init is held to it.
+    config.realtime_init_timeout = options.header_timeout;
+    let emulator = Emulator::open(config)?;
+    let numbers = emulator
+        .seed_phone_numbers(&DEV_NUMBERS.map(str::to_owned))
+        .await?;
+    Ok((emulator.router(), numbers))
+}
+
+/// The variables the functions read, as in Lambda: what serve settled, then each flag
+/// that was given.
+fn function_vars(
+    options: &ServeOptions,
+    account_sid: &str,
+    auth_token: &str,
+    api_token: &str,
+    api_key: &Option<(String, String)>,
+    served: &ServedUrls<'_>,
+) -> Vec<(&'static str, String)> {
     // The functions read their configuration as they do in Lambda, from variables.
     let mut vars = vec![
-        (var::TWILIO_ACCOUNT_SID, account_sid.clone()),
-        (var::TWILIO_AUTH_TOKEN, auth_token.clone()),
-        (var::TWILIO_SYNC_URL, sync_url.clone()),
+        (var::TWILIO_ACCOUNT_SID, account_sid.to_owned()),
+        (var::TWILIO_AUTH_TOKEN, auth_token.to_owned()),
+        (var::TWILIO_SYNC_URL, served.sync_url.to_owned()),
         // A flow's messages and recordings land in the embedded emulator, where `callflow
         // call` lists them; with an external Sync, Twilio's own API unless told.
         (
             var::TWILIO_API_URL,
-            match (&options.twilio_api_url, embedded) {
+            match (&options.twilio_api_url, served.embedded) {
                 (Some(url), _) => url.clone(),
-                (None, true) => base_url.clone(),
+                (None, true) => served.base_url.to_owned(),
                 (None, false) => callflow::config::DEFAULT_API_URL.to_owned(),
             },
         ),
-        (var::PUBLIC_BASE_URL, public_base_url.clone()),
-        (var::CALLFLOW_API_TOKEN, api_token.clone()),
+        (var::PUBLIC_BASE_URL, served.public_base_url.to_owned()),
+        (var::CALLFLOW_API_TOKEN, api_token.to_owned()),
         (var::CALL_INDEX_MAP, options.call_index_map.clone()),
     ];
-    if let Some((sid, secret)) = &api_key {
+    if let Some((sid, secret)) = api_key {
         vars.push((var::TWILIO_API_KEY, sid.clone()));
         vars.push((var::TWILIO_API_SECRET, secret.clone()));
     }
@@ -383,47 +479,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Served> {
             .into_iter()
             .filter_map(|(name, value)| Some((name, value?))),
     );
-    let config = Config::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))
-        .map_err(|e| anyhow::anyhow!(naming_flags(&e)))?;
-    config.log_startup_warnings();
-    let services = Services::from_config(config)?;
-    let watcher = crate::reload::watch(services.clone());
-    let stats = crate::dashboard::publish_stats(&services);
-    let presence_maps = services.presence.maps();
-    let dashboard = Dashboard::new(
-        services.clone(),
-        addr.ip().is_loopback(),
-        addr.port(),
-        embedded,
-        presence_maps,
-    );
-    let router = router
-        .merge(app(services))
-        .merge(dashboard.router())
-        .layer(axum::middleware::map_response(identify))
-        .layer(axum::middleware::from_fn(log_request));
-    let limits = options.conn_limits();
-    let server = tokio::spawn(callflow_httpd::serve(
-        listener,
-        router,
-        limits,
-        std::future::pending(),
-    ));
-    Ok(Served {
-        addr,
-        base_url,
-        account_sid,
-        auth_token,
-        api_token: Some(api_token),
-        api_key,
-        public_base_url: public_base_url.trim_end_matches('/').to_owned(),
-        sync_url,
-        embedded_emulator: embedded,
-        phone_numbers,
-        server,
-        watcher,
-        stats,
-    })
+    vars
 }
 
 /// The configuration's problems, each also naming the flag that sets its variable (the
