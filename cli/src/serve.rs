@@ -117,7 +117,7 @@ pub struct ServeOptions {
     #[arg(long, env = var::TWILIO_SYNC_URL)]
     pub sync_url: Option<String>,
     /// Twilio's REST API that a Studio flow's send-message and record-call widgets call
-    /// [default: this server's own 2010-04-01 API with the embedded emulator, else https://api.twilio.com]
+    /// [default: this server's own 2010-04-01 API with the embedded emulator, else `https://api.twilio.com`]
     #[arg(long, env = var::TWILIO_API_URL)]
     pub twilio_api_url: Option<String>,
     /// Sync service (IS…, or default) the functions use [default: default]
