@@ -605,7 +605,11 @@ impl Engine<'_> {
         ctx: &mut Context,
         prefix: &mut Vec<Element>,
     ) -> Result<(String, Option<String>, Option<HttpInfo>), String> {
-        let plain = |event: &str| Ok((event.to_owned(), w.next(event).map(str::to_owned), None));
+        // The event a widget ends on, where it leads, and the HTTP exchange it made, if any.
+        let step = |event: &str, http: Option<HttpInfo>| {
+            Ok((event.to_owned(), w.next(event).map(str::to_owned), http))
+        };
+        let plain = |event: &str| step(event, None);
         match &w.kind {
             Kind::Split { input } => {
                 let input = ctx.render(input)?;
@@ -677,12 +681,7 @@ impl Engine<'_> {
                 };
                 let (ok, outputs, http) = self.call(call, false, None).await;
                 self.keep_outputs(flow, execution, ctx, w, outputs);
-                let event = if ok { "success" } else { "failed" };
-                Ok((
-                    event.to_owned(),
-                    w.next(event).map(str::to_owned),
-                    Some(http),
-                ))
+                step(if ok { "success" } else { "failed" }, Some(http))
             }
             Kind::RunFunction { url, parameters } => {
                 let url = ctx.render(url)?;
@@ -702,12 +701,7 @@ impl Engine<'_> {
                     .cloned();
                 let (ok, outputs, http) = self.call(call, true, previous).await;
                 self.keep_outputs(flow, execution, ctx, w, outputs);
-                let event = if ok { "success" } else { "fail" };
-                Ok((
-                    event.to_owned(),
-                    w.next(event).map(str::to_owned),
-                    Some(http),
-                ))
+                step(if ok { "success" } else { "fail" }, Some(http))
             }
             Kind::ForkStream(f) => {
                 prefix.push(render::fork_stream(f, ctx)?);
@@ -741,12 +735,7 @@ impl Engine<'_> {
                     outputs.insert("outbound".to_owned(), Value::Object(resource));
                 }
                 self.keep_outputs(flow, execution, ctx, w, outputs);
-                let event = if ok { "sent" } else { "failed" };
-                Ok((
-                    event.to_owned(),
-                    w.next(event).map(str::to_owned),
-                    Some(http),
-                ))
+                step(if ok { "sent" } else { "failed" }, Some(http))
             }
             Kind::RecordCall(r) => {
                 let call: String = url::form_urlencoded::byte_serialize(
@@ -785,12 +774,7 @@ impl Engine<'_> {
                 };
                 let (ok, outputs, http) = self.rest(&path, &form).await;
                 self.keep_outputs(flow, execution, ctx, w, outputs);
-                let event = if ok { "success" } else { "failed" };
-                Ok((
-                    event.to_owned(),
-                    w.next(event).map(str::to_owned),
-                    Some(http),
-                ))
+                step(if ok { "success" } else { "failed" }, Some(http))
             }
             Kind::Trigger => plain("incomingCall"),
             Kind::Unsupported(reason) => Err(reason.clone()),
