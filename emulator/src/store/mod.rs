@@ -299,9 +299,15 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, mut feed:
     tracing::debug!("writer thread stopping: all store handles dropped");
 }
 
+/// Runs one transaction-control statement, compiled once per connection: these run five
+/// times per job, and `execute_batch` would compile them every time.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 /// Returns whether a transaction was committed.
 fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> bool {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
         let msg = format!("cannot begin transaction: {e}");
         for job in batch.drain(..) {
             drop(job); // dropping the job drops its reply sender: the caller sees an error
@@ -311,32 +317,32 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> bool {
     }
     let mut finishes: Vec<Finish> = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
-        if conn.execute_batch("SAVEPOINT job").is_err() {
+        if run(conn, "SAVEPOINT job").is_err() {
             continue;
         }
         // A bug in one job must not take the writer thread (and every later request) down.
         match std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))) {
             Ok(outcome) => {
                 if !outcome.ok {
-                    let _ = conn.execute_batch("ROLLBACK TO job");
+                    let _ = run(conn, "ROLLBACK TO job");
                 }
                 finishes.push(outcome.finish);
             }
             Err(_) => {
                 tracing::error!("a storage job panicked; its changes are rolled back");
-                let _ = conn.execute_batch("ROLLBACK TO job");
+                let _ = run(conn, "ROLLBACK TO job");
             }
         }
-        let _ = conn.execute_batch("RELEASE job");
+        let _ = run(conn, "RELEASE job");
     }
-    match conn.execute_batch("COMMIT") {
+    match run(conn, "COMMIT") {
         Ok(()) => {
             finishes.into_iter().for_each(|f| f(Ok(())));
             true
         }
         Err(e) => {
             tracing::error!(error = %e, "commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = run(conn, "ROLLBACK");
             for f in finishes {
                 f(Err(SyncError::Internal(format!("commit failed: {e}"))));
             }
