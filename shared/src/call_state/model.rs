@@ -219,7 +219,12 @@ impl CallState {
 
     /// Size of the document as Sync stores it (compact JSON), in bytes.
     pub fn json_len(&self) -> usize {
-        serde_json::to_vec(self).map_or(usize::MAX, |json| json.len())
+        // Counted as it is written, not collected: this runs on every change.
+        let mut counter = ByteCount(0);
+        match serde_json::to_writer(&mut counter, self) {
+            Ok(()) => counter.0,
+            Err(_) => usize::MAX,
+        }
     }
 
     /// Drops the oldest tokens (beyond [`MIN_TOKENS`]), then the oldest selections, until
@@ -370,6 +375,20 @@ fn is_zero(n: &u64) -> bool {
 
 fn non_empty(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
+}
+
+/// An `io::Write` that keeps only the number of bytes written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

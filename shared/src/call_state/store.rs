@@ -270,11 +270,11 @@ impl CallStateStore {
     {
         let _turn = self.turns.lock(call.call_sid).await;
         let handle = self.sync.document(document_name(call.call_sid));
-        let base: Option<Document<CallState>> = match self.cached(call.call_sid) {
+        let base: Option<Arc<Document<CallState>>> = match self.cached(call.call_sid) {
             Some(cached) => Some(cached),
             None if new_call => None,
             None => match handle.fetch().await {
-                Ok(found) => Some(found),
+                Ok(found) => Some(Arc::new(found)),
                 Err(SyncError::NotFound(_)) => None,
                 Err(other) => return Err(other),
             },
@@ -287,7 +287,7 @@ impl CallStateStore {
             state.apply_studio(&change, token, now);
         };
         let written = match &base {
-            Some(doc) => match handle.mutate_with_ttl(Some(doc), self.ttl, apply).await {
+            Some(doc) => match handle.mutate_with_ttl(Some(&**doc), self.ttl, apply).await {
                 Ok(mutated) => Some(mutated.value),
                 Err(SyncError::NotFound(_)) => None,
                 Err(other) => {
@@ -365,7 +365,7 @@ impl CallStateStore {
         let hint = self.cached(call.call_sid);
         let mut outcome = Applied::Unchanged;
         let result = handle
-            .mutate_with_ttl(hint.as_ref(), self.ttl, |state: &mut CallState| {
+            .mutate_with_ttl(hint.as_deref(), self.ttl, |state: &mut CallState| {
                 outcome = apply(state);
             })
             .await;
@@ -435,13 +435,13 @@ impl CallStateStore {
         )
     }
 
-    fn cached(&self, call_sid: &str) -> Option<Document<CallState>> {
+    fn cached(&self, call_sid: &str) -> Option<Arc<Document<CallState>>> {
         self.cache.lock().ok()?.get(call_sid)
     }
 
     fn remember(&self, call_sid: &str, document: &Document<CallState>) {
         if let Ok(mut cache) = self.cache.lock() {
-            cache.put(call_sid, document.clone());
+            cache.put(call_sid, Arc::new(document.clone()));
         }
     }
 
@@ -484,16 +484,17 @@ impl CallLocks {
 /// it is held for a map operation only, never across an `.await`.
 #[derive(Default)]
 struct Cache {
-    entries: HashMap<String, Document<CallState>>,
+    /// Shared, so a webhook's read of its call's entry is a reference count.
+    entries: HashMap<String, Arc<Document<CallState>>>,
     order: VecDeque<String>,
 }
 
 impl Cache {
-    fn get(&self, call_sid: &str) -> Option<Document<CallState>> {
+    fn get(&self, call_sid: &str) -> Option<Arc<Document<CallState>>> {
         self.entries.get(call_sid).cloned()
     }
 
-    fn put(&mut self, call_sid: &str, document: Document<CallState>) {
+    fn put(&mut self, call_sid: &str, document: Arc<Document<CallState>>) {
         if self.entries.insert(call_sid.to_owned(), document).is_none() {
             self.order.push_back(call_sid.to_owned());
         }

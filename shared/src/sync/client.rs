@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, IF_MATCH, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, IF_MATCH, USER_AGENT};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
@@ -42,6 +42,11 @@ struct Inner {
     service_url: String,
     /// `{base}` without a trailing slash.
     base: String,
+    /// `base`, parsed once: a request's URL is this with its path and query set, so the
+    /// host is not parsed again (IDNA included) on every request.
+    base_url: url::Url,
+    /// `Authorization: Basic …`, encoded once.
+    authorization: HeaderValue,
     requests: AtomicU64,
 }
 
@@ -154,6 +159,7 @@ impl SyncClient {
             .build()
             .map_err(|e| SyncError::Config(format!("HTTP client: {e}")))?;
         let base = config.base_url.trim_end_matches('/').to_owned();
+        let authorization = basic_authorization(&config.credentials)?;
         let service = segment(&config.service_sid)
             .map_err(|e| SyncError::Config(format!("service SID: {e}")))?;
         let service_url = format!("{base}/v1/Services/{service}");
@@ -164,6 +170,8 @@ impl SyncClient {
                 config,
                 service_url,
                 base,
+                base_url: parsed,
+                authorization,
                 requests: AtomicU64::new(0),
             }),
             deadline,
@@ -312,12 +320,11 @@ impl SyncClient {
 
     /// One HTTP exchange, body included.
     async fn attempt(&self, req: &Req) -> Result<(u16, Bytes, Option<Duration>), reqwest::Error> {
-        let (user, pass) = self.inner.config.credentials.basic();
         let mut rb = self
             .inner
             .http
-            .request(req.method.clone(), &req.url)
-            .basic_auth(user, Some(pass))
+            .request(req.method.clone(), self.request_url(&req.url))
+            .header(AUTHORIZATION, self.inner.authorization.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(
                 USER_AGENT,
@@ -341,6 +348,26 @@ impl SyncClient {
 
     /// Runs a DELETE. After an attempt whose answer was lost, a 404 means that attempt
     /// deleted it, which is success rather than an error.
+    /// `url` as a [`url::Url`]: under the base URL (every URL this client builds, and
+    /// every page link once rebased), only its path and query are parsed.
+    fn request_url(&self, url: &str) -> url::Url {
+        let base = &self.inner.base_url;
+        let under_base = url
+            .strip_prefix(self.inner.base.as_str())
+            .filter(|rest| rest.starts_with('/'));
+        let Some(rest) = under_base else {
+            // Not reached by the handles; reqwest reports an unparsable URL as it would.
+            return url::Url::parse(url).unwrap_or_else(|_| base.clone());
+        };
+        let (path, query) = rest
+            .split_once('?')
+            .map_or((rest, None), |(p, q)| (p, Some(q)));
+        let mut out = base.clone();
+        out.set_path(&format!("{}{path}", base.path().trim_end_matches('/')));
+        out.set_query(query);
+        out
+    }
+
     pub(crate) async fn delete(&self, req: Req) -> Result<(), SyncError> {
         let dl = self.start();
         let sent = self.execute(&req, &dl).await;
@@ -368,6 +395,18 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, SyncError> {
 }
 
 /// reqwest's error with its sources, which hold the useful part ("connection reset").
+/// The `Authorization` header of Basic auth with these credentials, marked sensitive so
+/// that it never shows in a debug print.
+fn basic_authorization(credentials: &super::Credentials) -> Result<HeaderValue, SyncError> {
+    use base64::Engine as _;
+    let (user, pass) = credentials.basic();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
+        .map_err(|e| SyncError::Config(format!("credentials: {e}")))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 fn error_chain(e: &reqwest::Error) -> String {
     let mut out = e.to_string();
     let mut src = std::error::Error::source(e);
@@ -404,5 +443,33 @@ mod tests {
             Some("http://127.0.0.1:1234/v1/Services/IS1/Lists?PageToken=b")
         );
         assert_eq!(sync.rebase("https://evil.example/steal"), None);
+    }
+
+    #[test]
+    fn request_urls_are_what_a_full_parse_gives() {
+        for base in [
+            "http://127.0.0.1:1234",
+            "https://sync.example/prefix/",
+            "http://[::1]:9",
+        ] {
+            let sync = SyncClient::new(SyncConfig::new("AC1", "t").base_url(base)).expect("client");
+            let root = base.trim_end_matches('/');
+            for rest in [
+                "/v1/Services/default/Documents/call-CA1",
+                "/v1/Services/IS1/Maps/m%20x/Items/k%2Fy?PageSize=50&PageToken=PT%3D",
+                "/v1/Services/default/Lists/l/Items?Order=desc",
+                "/",
+            ] {
+                let url = format!("{root}{rest}");
+                assert_eq!(
+                    sync.request_url(&url),
+                    url::Url::parse(&url).expect("valid"),
+                    "{url}"
+                );
+            }
+            // Elsewhere (not built by a handle): parsed whole.
+            let other = "https://other.example/v1/x?y=1";
+            assert_eq!(sync.request_url(other).as_str(), other);
+        }
     }
 }

@@ -12,13 +12,17 @@ use super::mutate::{self, data_json, Hint, Mutated};
 use super::open::{self, OpenMode, Opened};
 use super::pagination::{paginate, size_query};
 use super::retry::Repeat;
-use super::wire::{segment, Ttl};
+use super::wire::{rfc3339_opt, segment, Ttl};
 use super::write::WriteOptions;
 use crate::webhook::is_sid;
+use time::OffsetDateTime;
 
 /// A Sync document as Sync returns it, with its data decoded as `T`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
+#[serde(
+    bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"),
+    from = "FlatDocument<T>"
+)]
 pub struct Document<T = Value> {
     /// `ET…`
     #[serde(default)]
@@ -33,6 +37,55 @@ pub struct Document<T = Value> {
     /// Account, service, URL, dates and creator.
     #[serde(flatten)]
     pub meta: Meta,
+}
+
+/// A [`Document`]'s fields as Sync sends them, flat. Decoding through this instead of
+/// `#[serde(flatten)]` reads `data` straight from the body: flatten first buffers every
+/// field, the whole value included, and decodes both structs from that copy. A document
+/// is decoded on every write of every webhook.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct FlatDocument<T> {
+    #[serde(default)]
+    sid: String,
+    #[serde(default)]
+    unique_name: Option<String>,
+    revision: String,
+    data: T,
+    #[serde(default)]
+    account_sid: String,
+    #[serde(default)]
+    service_sid: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default, with = "rfc3339_opt")]
+    date_expires: Option<OffsetDateTime>,
+    #[serde(default, with = "rfc3339_opt")]
+    date_created: Option<OffsetDateTime>,
+    #[serde(default, with = "rfc3339_opt")]
+    date_updated: Option<OffsetDateTime>,
+    #[serde(default)]
+    created_by: Option<String>,
+}
+
+impl<T> From<FlatDocument<T>> for Document<T> {
+    fn from(flat: FlatDocument<T>) -> Self {
+        Document {
+            sid: flat.sid,
+            unique_name: flat.unique_name,
+            revision: flat.revision,
+            data: flat.data,
+            meta: Meta {
+                account_sid: flat.account_sid,
+                service_sid: flat.service_sid,
+                url: flat.url,
+                date_expires: flat.date_expires,
+                date_created: flat.date_created,
+                date_updated: flat.date_updated,
+                created_by: flat.created_by,
+            },
+        }
+    }
 }
 
 /// One document, by SID or unique name. Made by [`SyncClient::document`]; cheap to clone.
@@ -210,10 +263,10 @@ impl DocumentHandle {
         f: F,
     ) -> Result<Mutated<Document<T>>, SyncError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
         F: FnMut(&mut T),
     {
-        let hint = hint.map(hint_of).transpose()?;
+        let hint = hint.map(hint_of);
         mutate::run(&self.client, &self.url()?, hint, &[], f).await
     }
 
@@ -225,16 +278,16 @@ impl DocumentHandle {
         f: F,
     ) -> Result<Mutated<Document<T>>, SyncError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
         F: FnMut(&mut T),
     {
-        let hint = hint.map(hint_of).transpose()?;
+        let hint = hint.map(hint_of);
         let extra = [("Ttl", ttl.as_secs().to_string())];
         mutate::run(&self.client, &self.url()?, hint, &extra, f).await
     }
 }
 
-fn hint_of<T: Serialize>(d: &Document<T>) -> Result<Hint, SyncError> {
+fn hint_of<T: Clone>(d: &Document<T>) -> Hint<T> {
     Hint::of(&d.data, &d.revision)
 }
 

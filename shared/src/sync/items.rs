@@ -145,7 +145,7 @@ impl<I: ItemKind> ItemHandle<I> {
         I::Item<T>: DeserializeOwned,
         F: FnMut(&mut T),
     {
-        self.mutate_from(None, f).await
+        mutate::run(self.client(), &self.url()?, None, &item_ttls(None, None), f).await
     }
 
     /// `mutate` from a remembered item: the first write goes straight out with
@@ -156,7 +156,7 @@ impl<I: ItemKind> ItemHandle<I> {
         f: F,
     ) -> Result<Mutated<I::Item<T>>, SyncError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
         I::Item<T>: DeserializeOwned,
         F: FnMut(&mut T),
     {
@@ -172,7 +172,7 @@ impl<I: ItemKind> ItemHandle<I> {
         f: F,
     ) -> Result<Mutated<I::Item<T>>, SyncError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
         I::Item<T>: DeserializeOwned,
         F: FnMut(&mut T),
     {
@@ -186,11 +186,11 @@ impl<I: ItemKind> ItemHandle<I> {
         f: F,
     ) -> Result<Mutated<I::Item<T>>, SyncError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
         I::Item<T>: DeserializeOwned,
         F: FnMut(&mut T),
     {
-        let hint = hint.map(|h| Hint::of(h.data(), h.revision())).transpose()?;
+        let hint = hint.map(|h| Hint::of(h.data(), h.revision()));
         mutate::run(self.client(), &self.url()?, hint, &item_ttls(ttl, None), f).await
     }
 }

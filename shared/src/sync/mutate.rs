@@ -34,18 +34,18 @@ pub struct Mutated<R> {
 }
 
 /// The current data and revision of a resource, as a warm process remembers it.
-pub(crate) struct Hint {
-    pub data: Value,
+pub(crate) struct Hint<T> {
+    pub data: T,
     pub revision: String,
 }
 
-impl Hint {
-    /// The hint for a resource this process holds: its value as JSON and its revision.
-    pub(crate) fn of<T: Serialize>(data: &T, revision: &str) -> Result<Hint, SyncError> {
-        Ok(Hint {
-            data: serde_json::to_value(data).map_err(|e| SyncError::Decode(e.to_string()))?,
+impl<T: Clone> Hint<T> {
+    /// The hint for a resource this process holds: a copy of its value, and its revision.
+    pub(crate) fn of(data: &T, revision: &str) -> Hint<T> {
+        Hint {
+            data: data.clone(),
             revision: revision.to_owned(),
-        })
+        }
     }
 }
 
@@ -73,10 +73,14 @@ fn split(whole: &Value) -> Result<(Value, String), SyncError> {
 }
 
 /// The mutate loop over one resource URL. `extra` is sent with every write (TTLs).
+///
+/// Whether the closure changed anything is judged on the value's JSON before and after
+/// it ran: one serialization each, no `serde_json::Value` trees on the way (the warm
+/// path, from a hint, builds none at all).
 pub(crate) async fn run<R, T, F>(
     client: &SyncClient,
     url: &str,
-    hint: Option<Hint>,
+    hint: Option<Hint<T>>,
     extra: &[(&'static str, String)],
     mut f: F,
 ) -> Result<Mutated<R>, SyncError>
@@ -88,23 +92,18 @@ where
     let dl = client.start();
     let cfg = client.config();
     let mut writes = 0u32;
-    // (data, revision, the whole resource when it came from a read in this call)
-    let mut current: Option<(Value, String, Option<Value>)> =
-        hint.map(|h| (h.data, h.revision, None));
+    // (value, revision, the whole resource when it came from a read in this call)
+    let mut current: Option<(T, String, Option<Value>)> = hint.map(|h| (h.data, h.revision, None));
     loop {
-        let (data, revision, whole) = match current.take() {
+        let (mut value, revision, whole) = match current.take() {
             Some(c) => c,
-            None => {
-                let whole: Value = fetch(client, url, &dl).await?;
-                let (d, r) = split(&whole)?;
-                (d, r, Some(whole))
-            }
+            None => read(client, url, &dl).await?,
         };
         let from_hint = whole.is_none();
-        let mut value: T = from_value(data.clone())?;
+        let before = to_json(&value)?;
         f(&mut value);
-        let new = serde_json::to_value(&value).map_err(|e| SyncError::Decode(e.to_string()))?;
-        if new == data {
+        let json = to_json(&value)?;
+        if json == before {
             match whole {
                 Some(w) => {
                     return Ok(Mutated {
@@ -117,9 +116,12 @@ where
                 None => continue,
             }
         }
-        let json = data_json(&new, MAX_DATA_BYTES)?;
+        if json.len() > MAX_DATA_BYTES {
+            return Err(SyncError::too_large(json.len(), MAX_DATA_BYTES));
+        }
         writes += 1;
-        let mut form = vec![("Data", json)];
+        let mut form = Vec::with_capacity(1 + extra.len());
+        form.push(("Data", json));
         form.extend(extra.iter().cloned());
         let req = Req::post(url.to_owned(), form, Repeat::Always).if_match(Some(revision.clone()));
         let sent = client.execute(&req, &dl).await;
@@ -143,7 +145,7 @@ where
                 crate::metrics::add(crate::metrics::Counter::ConflictsReapplied, 1);
                 let whole: Value = fetch(client, url, &dl).await?;
                 let (d, r) = split(&whole)?;
-                if sent.ambiguous && r != revision && d == new {
+                if sent.ambiguous && r != revision && written(&req) == Some(d.clone()) {
                     tracing::debug!(url, "lost answer to a conditional write: it had landed");
                     return Ok(Mutated {
                         value: from_value(whole)?,
@@ -151,11 +153,33 @@ where
                         attempts: writes,
                     });
                 }
-                current = Some((d, r, Some(whole)));
+                current = Some((from_value(d)?, r, Some(whole)));
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A fresh read: the value, its revision and the whole resource.
+async fn read<T: DeserializeOwned>(
+    client: &SyncClient,
+    url: &str,
+    dl: &super::retry::Deadline,
+) -> Result<(T, String, Option<Value>), SyncError> {
+    let whole: Value = fetch(client, url, dl).await?;
+    let (data, revision) = split(&whole)?;
+    Ok((from_value(data)?, revision, Some(whole)))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, SyncError> {
+    serde_json::to_string(value)
+        .map_err(|e| SyncError::Decode(format!("value does not serialize: {e}")))
+}
+
+/// The `Data` a write sent, as JSON.
+fn written(req: &Req) -> Option<Value> {
+    let (_, json) = req.form.iter().find(|(name, _)| *name == "Data")?;
+    serde_json::from_str(json).ok()
 }
 
 fn exhausted(mut e: TwilioError, writes: u32) -> SyncError {

@@ -14,7 +14,7 @@ use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sync_emulator::{Clock, EmulatorConfig};
 
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Calls {
     seen: Vec<u32>,
 }
