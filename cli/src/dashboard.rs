@@ -44,8 +44,9 @@ const TWILIO_SYNC_JS: &[u8] = include_bytes!("../assets/vendor/twilio-sync/twili
 pub struct Dashboard {
     services: Services,
     /// The flow drawn as SVG and its start, with the flow generation they were drawn
-    /// from: drawn again only after a reload.
-    drawn: std::sync::Arc<std::sync::Mutex<Drawn>>,
+    /// from: drawn when the page first asks, again only after a reload. Not at start:
+    /// a serve nobody opens the dashboard of (CI, the bench) never runs the layout.
+    drawn: std::sync::Arc<std::sync::Mutex<Option<Drawn>>>,
     /// Whether serve listens on a loopback address only (tokens are handed out only then).
     loopback: bool,
     /// The port serve listens on: a token request's `Host` must name it.
@@ -72,10 +73,9 @@ impl Dashboard {
             "socketPath": embedded.then_some(sync_emulator::realtime::PATH),
             "identity": IDENTITY,
         });
-        let drawn = Drawn::of(&services);
         Dashboard {
             services,
-            drawn: std::sync::Arc::new(std::sync::Mutex::new(drawn)),
+            drawn: std::sync::Arc::default(),
             loopback,
             port,
             config,
@@ -175,10 +175,12 @@ impl Dashboard {
     /// The drawing of the flow serve runs now (drawn again after a reload).
     fn current(&self) -> Drawn {
         let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
-        if drawn.generation != self.services.flow_generation() {
-            *drawn = Drawn::of(&self.services);
+        match &*drawn {
+            Some(current) if current.generation == self.services.flow_generation() => {
+                current.clone()
+            }
+            _ => drawn.insert(Drawn::of(&self.services)).clone(),
         }
-        drawn.clone()
     }
 }
 
