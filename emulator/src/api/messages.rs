@@ -245,49 +245,26 @@ async fn list(
     let mut paging = Paging::parse(&p)?;
     // Newest first, as Twilio lists messages.
     paging.query.descending = true;
-    let mut filters: Vec<(&'static str, String)> = Vec::new();
-    let mut cond = String::new();
-    let mut binds: Vec<Value> = Vec::new();
-    for (param, col) in [("To", "to_number"), ("From", "from_number")] {
+    let mut listing = v2010::Listing::new(
+        "messages",
+        format!("{root}/Messages.json"),
+        "api_messages",
+        COLS,
+    );
+    for (param, sql) in [("To", "to_number = ?"), ("From", "from_number = ?")] {
         if let Some(v) = p.get(param).filter(|v| !v.is_empty()) {
-            filters.push((param, v.to_owned()));
-            cond.push_str(&format!(" AND {col} = ?"));
-            binds.push(Value::Text(v.to_owned()));
+            listing.filter(param, v, sql, Value::Text(v.to_owned()));
         }
     }
-    let q = paging.query.clone();
-    let (rows, more) = st
-        .store
-        .read(move |c| {
-            let (page_cond, order, extra) = q.sql("seq");
-            binds.extend(extra);
-            binds.push(Value::Integer(q.size as i64 + 1));
-            let sql = format!(
-                "SELECT {COLS} FROM api_messages WHERE 1 = 1{cond}{page_cond} \
-                 ORDER BY seq {order} LIMIT ?"
-            );
-            let rows = c
-                .prepare_cached(&sql)?
-                .query_map(rusqlite::params_from_iter(binds), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(q.finish(rows))
-        })
-        .await?;
-    let keys = (
-        rows.first().map(|r| r.seq),
-        rows.last().map(|r| r.seq),
-        more,
-    );
-    let records = rows.iter().map(|r| render(&st.account_sid, r)).collect();
-    let body = v2010::page(
-        "messages",
-        &format!("{root}/Messages.json"),
-        &filters,
+    v2010::list_page(
+        &st,
         &paging,
-        records,
-        keys,
-    );
-    Ok(respond(StatusCode::OK, body, None))
+        listing,
+        from_row,
+        |r| r.seq,
+        |r| render(&st.account_sid, r),
+    )
+    .await
 }
 
 #[cfg(test)]

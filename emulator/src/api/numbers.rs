@@ -234,52 +234,37 @@ async fn list(
 ) -> Result<Response, SyncError> {
     let root = v2010::account(&st, &account)?;
     let paging = Paging::parse(&p)?;
-    let mut filters: Vec<(&'static str, String)> = Vec::new();
-    let mut cond = String::new();
-    let mut binds: Vec<Value> = Vec::new();
+    let mut listing = v2010::Listing::new(
+        "incoming_phone_numbers",
+        format!("{root}/IncomingPhoneNumbers.json"),
+        "api_phone_numbers",
+        COLS,
+    );
     if let Some(n) = p.get("PhoneNumber").filter(|n| !n.is_empty()) {
-        filters.push(("PhoneNumber", n.to_owned()));
-        cond.push_str(" AND phone_number LIKE ?");
-        binds.push(Value::Text(like_pattern(n)));
+        listing.filter(
+            "PhoneNumber",
+            n,
+            "phone_number LIKE ?",
+            Value::Text(like_pattern(n)),
+        );
     }
     if let Some(n) = p.get("FriendlyName").filter(|n| !n.is_empty()) {
-        filters.push(("FriendlyName", n.to_owned()));
-        cond.push_str(" AND friendly_name = ?");
-        binds.push(Value::Text(n.to_owned()));
+        listing.filter(
+            "FriendlyName",
+            n,
+            "friendly_name = ?",
+            Value::Text(n.to_owned()),
+        );
     }
-    let q = paging.query.clone();
-    let (rows, more) = st
-        .store
-        .read(move |c| {
-            let (page_cond, order, extra) = q.sql("seq");
-            binds.extend(extra);
-            binds.push(Value::Integer(q.size as i64 + 1));
-            let sql = format!(
-                "SELECT {COLS} FROM api_phone_numbers WHERE 1 = 1{cond}{page_cond} \
-                 ORDER BY seq {order} LIMIT ?"
-            );
-            let rows = c
-                .prepare_cached(&sql)?
-                .query_map(rusqlite::params_from_iter(binds), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(q.finish(rows))
-        })
-        .await?;
-    let keys = (
-        rows.first().map(|r| r.seq),
-        rows.last().map(|r| r.seq),
-        more,
-    );
-    let records = rows.iter().map(|r| render(&st.account_sid, r)).collect();
-    let body = v2010::page(
-        "incoming_phone_numbers",
-        &format!("{root}/IncomingPhoneNumbers.json"),
-        &filters,
+    v2010::list_page(
+        &st,
         &paging,
-        records,
-        keys,
-    );
-    Ok(respond(StatusCode::OK, body, None))
+        listing,
+        from_row,
+        |r| r.seq,
+        |r| render(&st.account_sid, r),
+    )
+    .await
 }
 
 /// Twilio's `PhoneNumber` filter: digits, `*` for any one digit; a filter without the

@@ -285,39 +285,20 @@ async fn list(
     let root = v2010::account(&st, &account)?;
     let call = call_sid(&root, &call)?;
     let paging = Paging::parse(&p)?;
-    let q = paging.query.clone();
-    let call_for_read = call.clone();
-    let (rows, more) = st
-        .store
-        .read(move |c| {
-            let (page_cond, order, extra) = q.sql("seq");
-            let mut binds = vec![Value::Text(call_for_read)];
-            binds.extend(extra);
-            binds.push(Value::Integer(q.size as i64 + 1));
-            let sql = format!(
-                "SELECT {COLS} FROM api_recordings WHERE call_sid = ?{page_cond} \
-                 ORDER BY seq {order} LIMIT ?"
-            );
-            let rows = c
-                .prepare_cached(&sql)?
-                .query_map(rusqlite::params_from_iter(binds), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(q.finish(rows))
-        })
-        .await?;
-    let keys = (
-        rows.first().map(|r| r.seq),
-        rows.last().map(|r| r.seq),
-        more,
-    );
-    let records = rows.iter().map(|r| render(&st.account_sid, r)).collect();
-    let body = v2010::page(
+    let mut listing = v2010::Listing::new(
         "recordings",
-        &format!("{root}/Calls/{call}/Recordings.json"),
-        &[],
-        &paging,
-        records,
-        keys,
+        format!("{root}/Calls/{call}/Recordings.json"),
+        "api_recordings",
+        COLS,
     );
-    Ok(respond(StatusCode::OK, body, None))
+    listing.condition("call_sid = ?", Value::Text(call));
+    v2010::list_page(
+        &st,
+        &paging,
+        listing,
+        from_row,
+        |r| r.seq,
+        |r| render(&st.account_sid, r),
+    )
+    .await
 }

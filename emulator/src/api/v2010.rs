@@ -97,6 +97,103 @@ pub fn page(
     })
 }
 
+/// What one list request reads and how its pages are named: the rows of `table` (its
+/// columns `cols`) that match every condition; the records go under `key`, the page
+/// URIs are `collection` with the list's filters.
+pub struct Listing {
+    key: &'static str,
+    collection: String,
+    filters: Vec<(&'static str, String)>,
+    table: &'static str,
+    cols: &'static str,
+    cond: String,
+    binds: Vec<Value>,
+}
+
+impl Listing {
+    /// Every row of `table`, listed under `key` at `collection` (the path, `.json`
+    /// included).
+    pub fn new(
+        key: &'static str,
+        collection: String,
+        table: &'static str,
+        cols: &'static str,
+    ) -> Self {
+        Listing {
+            key,
+            collection,
+            filters: Vec::new(),
+            table,
+            cols,
+            cond: String::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Only the rows where `sql` (one `?`, bound to `bind`) holds.
+    pub fn condition(&mut self, sql: &str, bind: Value) {
+        self.cond.push_str(" AND ");
+        self.cond.push_str(sql);
+        self.binds.push(bind);
+    }
+
+    /// A condition that comes from the list's query parameter `param` = `value`, which
+    /// every page URI then repeats.
+    pub fn filter(&mut self, param: &'static str, value: &str, sql: &str, bind: Value) {
+        self.filters.push((param, value.to_owned()));
+        self.condition(sql, bind);
+    }
+}
+
+/// The answer to a list request: the page of `listing` that `paging` names, rows in `seq`
+/// order decoded by `from_row` and rendered by `render`.
+pub async fn list_page<R>(
+    st: &AppState,
+    paging: &Paging,
+    listing: Listing,
+    from_row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+    seq: fn(&R) -> i64,
+    render: impl Fn(&R) -> Json,
+) -> Result<axum::response::Response, SyncError>
+where
+    R: Send + 'static,
+{
+    let q = paging.query.clone();
+    let Listing {
+        key,
+        collection,
+        filters,
+        table,
+        cols,
+        cond,
+        mut binds,
+    } = listing;
+    let (rows, more) = st
+        .store
+        .read(move |c| {
+            let (page_cond, order, extra) = q.sql("seq");
+            binds.extend(extra);
+            binds.push(Value::Integer(q.size as i64 + 1));
+            let sql = format!(
+                "SELECT {cols} FROM {table} WHERE 1 = 1{cond}{page_cond} ORDER BY seq {order} LIMIT ?"
+            );
+            let rows = c
+                .prepare_cached(&sql)?
+                .query_map(rusqlite::params_from_iter(binds), from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(q.finish(rows))
+        })
+        .await?;
+    let keys = (rows.first().map(seq), rows.last().map(seq), more);
+    let records = rows.iter().map(render).collect();
+    let body = page(key, &collection, &filters, paging, records, keys);
+    Ok(crate::ops::render::respond(
+        axum::http::StatusCode::OK,
+        body,
+        None,
+    ))
+}
+
 /// `GET` or `POST` (any case), as Twilio's `*Method` parameters take; `None` if absent.
 pub fn method(p: &crate::routes::extract::Params, name: &str) -> Result<Option<String>, SyncError> {
     match p.get(name) {
