@@ -163,20 +163,16 @@ async fn delete(st: &AppState, sid: String, path: String) -> Result<Response, Sy
 }
 
 async fn page(st: &AppState, paging: &Paging) -> Result<(Vec<KeyRow>, bool), SyncError> {
-    let q = paging.query.clone();
-    st.store
-        .read(move |c| {
-            let (cond, order, mut binds) = q.sql("seq");
-            binds.push(Value::Integer(q.size as i64 + 1));
-            let rows = c
-                .prepare_cached(&format!(
-                    "SELECT {COLS} FROM api_keys WHERE 1 = 1{cond} ORDER BY seq {order} LIMIT ?"
-                ))?
-                .query_map(rusqlite::params_from_iter(binds), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(q.finish(rows))
-        })
-        .await
+    v2010::page_rows(
+        st,
+        paging,
+        "api_keys",
+        COLS,
+        String::new(),
+        Vec::new(),
+        from_row,
+    )
+    .await
 }
 
 async fn create_v2010(

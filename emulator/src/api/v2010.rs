@@ -158,7 +158,6 @@ pub async fn list_page<R>(
 where
     R: Send + 'static,
 {
-    let q = paging.query.clone();
     let Listing {
         key,
         collection,
@@ -166,10 +165,35 @@ where
         table,
         cols,
         cond,
-        mut binds,
+        binds,
     } = listing;
-    let (rows, more) = st
-        .store
+    let (rows, more) = page_rows(st, paging, table, cols, cond, binds, from_row).await?;
+    let keys = (rows.first().map(seq), rows.last().map(seq), more);
+    let records = rows.iter().map(render).collect();
+    let body = page(key, &collection, &filters, paging, records, keys);
+    Ok(crate::ops::render::respond(
+        axum::http::StatusCode::OK,
+        body,
+        None,
+    ))
+}
+
+/// The rows of `table` (columns `cols`) on the page `paging` names, in `seq` order, that
+/// match `cond` (`AND …` conditions whose `?`s take `binds`), and whether more follow.
+pub async fn page_rows<R>(
+    st: &AppState,
+    paging: &Paging,
+    table: &'static str,
+    cols: &'static str,
+    cond: String,
+    mut binds: Vec<Value>,
+    from_row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+) -> Result<(Vec<R>, bool), SyncError>
+where
+    R: Send + 'static,
+{
+    let q = paging.query.clone();
+    st.store
         .read(move |c| {
             let (page_cond, order, extra) = q.sql("seq");
             binds.extend(extra);
@@ -183,15 +207,7 @@ where
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(q.finish(rows))
         })
-        .await?;
-    let keys = (rows.first().map(seq), rows.last().map(seq), more);
-    let records = rows.iter().map(render).collect();
-    let body = page(key, &collection, &filters, paging, records, keys);
-    Ok(crate::ops::render::respond(
-        axum::http::StatusCode::OK,
-        body,
-        None,
-    ))
+        .await
 }
 
 /// `GET` or `POST` (any case), as Twilio's `*Method` parameters take; `None` if absent.
