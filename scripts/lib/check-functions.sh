@@ -10,8 +10,10 @@ check_functions() {
   out=$(TWILIO_ACCOUNT_SID=$sid TWILIO_AUTH_TOKEN=$token timeout 240 \
     target/debug/callflow call --to "$base/store-call-state" --digits 1,123456 --call-sid "$call_sid") || {
     echo "$out"; cat "$log"; return 1; }
-  echo "$out" | grep -q '"stage": "billing_thanks"' || { echo "$out"; echo "unexpected final state"; return 1; }
-  echo "$out" | grep -q '"status": "completed"' || { echo "$out"; echo "status callback not recorded"; return 1; }
+  # Here-strings, not `echo | grep -q`: grep -q exits at its first match, and under
+  # pipefail the echo it cut short (SIGPIPE) would fail the check on a matching output.
+  grep -q '"stage": "billing_thanks"' <<<"$out" || { echo "$out"; echo "unexpected final state"; return 1; }
+  grep -q '"status": "completed"' <<<"$out" || { echo "$out"; echo "status callback not recorded"; return 1; }
   echo "$label: simulated call through store-call-state OK"
 
   # get-call-state reads that call back; presence-heartbeat takes a beat and lists it.
