@@ -18,7 +18,6 @@
 //! deliveries cost one request each rather than a read and a retry per conflict. Across
 //! processes, `If-Match` alone keeps them correct.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::flow::Flow;
@@ -28,12 +27,9 @@ use crate::webhook::CallStatus;
 
 use super::index::CallIndex;
 use super::model::{Applied, CallState, GatherAnswer, StatusUpdate};
+use super::recent::RecentCalls;
 use super::stage_results::CallEvent;
 use super::studio::StudioChange;
-
-/// How many calls a warm instance remembers. A Lambda instance serves one request at a
-/// time, so a few hundred covers every call it is likely to see again soon.
-const CACHE_CAPACITY: usize = 512;
 
 /// Reads and writes call state in Sync.
 #[derive(Clone)]
@@ -43,7 +39,7 @@ pub struct CallStateStore {
     /// (`callflow serve` reloads an edited flow file). A read is a lock and an `Arc` clone.
     flow: Arc<RwLock<Arc<Flow>>>,
     ttl: Ttl,
-    cache: Arc<Mutex<Cache>>,
+    cache: Arc<Mutex<RecentCalls<Arc<Document<CallState>>>>>,
     turns: Arc<CallLocks>,
     /// Where new calls are listed, if anywhere.
     index: Option<CallIndex>,
@@ -75,7 +71,7 @@ impl CallStateStore {
             sync,
             flow: Arc::new(RwLock::new(flow)),
             ttl,
-            cache: Arc::new(Mutex::new(Cache::default())),
+            cache: Arc::new(Mutex::new(RecentCalls::default())),
             turns: Arc::new(CallLocks::new()),
             index: None,
         }
@@ -441,7 +437,8 @@ impl CallStateStore {
 
     fn remember(&self, call_sid: &str, document: &Document<CallState>) {
         if let Ok(mut cache) = self.cache.lock() {
-            cache.put(call_sid, Arc::new(document.clone()));
+            let ended = document.data.status.is_final();
+            cache.put(call_sid, Arc::new(document.clone()), ended);
         }
     }
 
@@ -477,40 +474,5 @@ impl CallLocks {
         let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(call_sid);
         let stripe = (hash % LOCK_STRIPES as u64) as usize;
         self.stripes[stripe].lock().await
-    }
-}
-
-/// A small bounded map, oldest insert evicted first. A `std::sync::Mutex` is right here:
-/// it is held for a map operation only, never across an `.await`.
-#[derive(Default)]
-struct Cache {
-    /// Shared, so a webhook's read of its call's entry is a reference count.
-    entries: HashMap<String, Arc<Document<CallState>>>,
-    order: VecDeque<String>,
-}
-
-impl Cache {
-    fn get(&self, call_sid: &str) -> Option<Arc<Document<CallState>>> {
-        self.entries.get(call_sid).cloned()
-    }
-
-    fn put(&mut self, call_sid: &str, document: Arc<Document<CallState>>) {
-        if self.entries.insert(call_sid.to_owned(), document).is_none() {
-            self.order.push_back(call_sid.to_owned());
-        }
-        while self.entries.len() > CACHE_CAPACITY {
-            match self.order.pop_front() {
-                Some(oldest) => {
-                    self.entries.remove(&oldest);
-                }
-                None => break,
-            }
-        }
-    }
-
-    fn remove(&mut self, call_sid: &str) {
-        if self.entries.remove(call_sid).is_some() {
-            self.order.retain(|sid| sid != call_sid);
-        }
     }
 }

@@ -602,3 +602,50 @@ async fn voice_webhooks_move_a_ringing_call_to_in_progress_but_never_back_from_f
     assert!(body_text(&first).contains("Thanks for calling"));
     assert_eq!(stack.state_of(&sid).await["status"], "in-progress");
 }
+
+/// A warm instance remembers the calls that just ended, for the callbacks that follow a
+/// hang-up, but not every call it ever served: a webhook for a call that ended long ago
+/// (more than `ENDED_CAPACITY` ended calls since) reads the state before writing it.
+#[tokio::test]
+async fn ended_calls_stay_one_request_for_a_while_then_are_read_again() {
+    let stack = Stack::start().await;
+    let ring_and_end = |sid: String| {
+        let stack = &stack;
+        async move {
+            stack
+                .store("/store-call-state", &voice_params(&sid, "ringing", &[]))
+                .await;
+            let end = voice_params(&sid, "completed", &[("CallDuration", "5")]);
+            let ended = stack.store("/store-call-state", &end).await;
+            assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+        }
+    };
+    let first = call_sid(700);
+    ring_and_end(first.clone()).await;
+    let late = |digits: &str| voice_params(&first, "in-progress", &[("Digits", digits)]);
+    let cost = |before: u64| stack.sync_requests() - before;
+
+    let before = stack.sync_requests();
+    stack
+        .store("/store-call-state?stage=welcome", &late("1"))
+        .await;
+    assert_eq!(cost(before), 1, "just ended: written without a read");
+
+    for n in 0..=callflow::call_state::ENDED_CAPACITY as u32 {
+        ring_and_end(call_sid(800 + n)).await;
+    }
+    let before = stack.sync_requests();
+    let answer = stack
+        .store("/store-call-state?stage=welcome", &late("2"))
+        .await;
+    assert_eq!(answer.status(), StatusCode::OK, "{}", body_text(&answer));
+    assert_eq!(cost(before), 2, "forgotten: read, then written");
+
+    let state = stack.state_of(&first).await;
+    assert_eq!(state["status"], "completed", "{state}");
+    let digits: Vec<_> = state["selections"]
+        .as_array()
+        .map(|s| s.iter().map(|s| s["digits"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(digits, ["1", "2"], "{state}");
+}
