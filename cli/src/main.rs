@@ -226,6 +226,7 @@ enum FlowCommand {
 }
 
 fn main() -> ExitCode {
+    one_malloc_arena();
     let command = Cli::parse().command;
     // The request lines are `serve`'s; `flow test` runs dev servers inside itself and has
     // its own report.
@@ -247,6 +248,23 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Makes glibc's malloc keep one arena for the whole process instead of one per thread
+/// that meets contention (up to 8 per core). `serve`'s allocations are small and short, and
+/// its two worker threads each grew an arena of about 3 MiB under load. Measured with the
+/// bench's 32 clients, alternating three times in one run: peak RSS 17.3-17.5 -> 16.2-16.4
+/// MiB, CPU per webhook and throughput within the noise (120-146 vs 131-137 µs).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_malloc_arena() {
+    // SAFETY: mallopt only sets a malloc parameter; no other thread exists yet. A refusal
+    // (return value 0) leaves the default, which is merely larger.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_malloc_arena() {}
 
 fn stdout_closed(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

@@ -600,14 +600,16 @@ pub fn rounds(server: &Server, name: &str, probe: &[u8], slow_body_req: (&str, &
         "{name}: {IDLE_CONNECTIONS} idle + slowloris + slow body per round; slowest probe per round {slowest:?}; \
          RSS KiB at start and after each round {rss:?}"
     );
-    // The first round grows buffers and pools to their working size; after it, growth
-    // must stay bounded. Allocator noise moves RSS by up to ~4 MiB between rounds here,
-    // so the bound is 8 MiB over the five later rounds (5,500 connections): it catches
-    // a leak of 1.5 KiB or more per connection, not smaller ones.
-    let (after_first, last) = (rss[1], rss[ROUNDS]);
+    // The first two rounds grow buffers and pools to their working size (`callflow`
+    // keeps one malloc arena, which reaches it in the second round: 38.1 -> 42.8 MiB,
+    // then 43.5, 43.6, 43.7, 44.0); after them, growth must stay bounded. Allocator noise
+    // moves RSS by up to ~4 MiB between rounds here, so the bound is 8 MiB over the four
+    // later rounds (4,400 connections): it catches a leak of 1.9 KiB or more per
+    // connection, not smaller ones.
+    let (settled, last) = (rss[2], rss[ROUNDS]);
     assert!(
-        last <= after_first + 8 * 1_024,
-        "{name}: RSS grew from {after_first} KiB after round 1 to {last} KiB after round {ROUNDS}"
+        last <= settled + 8 * 1_024,
+        "{name}: RSS grew from {settled} KiB after round 2 to {last} KiB after round {ROUNDS}"
     );
 }
 
