@@ -8,6 +8,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::body::Body as AxumBody;
@@ -39,20 +40,24 @@ pub const FUNCTIONS: &[Function] = &[
 ];
 
 /// The router of [`FUNCTIONS`] over shared services.
+///
+/// The services sit behind one `Arc`: axum hands each request its own copy of the state,
+/// and a `Services` copy is a dozen allocations (the webhook verifier's token and URLs,
+/// the token issuer's key) on every webhook.
 pub fn app(services: Services) -> Router {
     FUNCTIONS
         .iter()
         .fold(Router::new(), |router, function| {
-            let route = any(move |State(services): State<Services>, req: Request| {
+            let route = any(move |State(services): State<Arc<Services>>, req: Request| {
                 invoke(services, function, req)
             });
             router.route(function.path, route)
         })
-        .with_state(services)
+        .with_state(Arc::new(services))
 }
 
 /// Runs one function's handler on a request, as Lambda would.
-async fn invoke(services: Services, function: &Function, req: Request) -> Response {
+async fn invoke(services: Arc<Services>, function: &Function, req: Request) -> Response {
     match to_lambda(req).await {
         Ok(req) => from_lambda(function.call(&services, req).await),
         Err(refusal) => refusal,

@@ -11,7 +11,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 /// A UTC moment in whole seconds; serialised as `2026-11-25T10:00:00Z`.
@@ -39,14 +38,27 @@ impl From<OffsetDateTime> for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// Written field by field: every call state holds several timestamps and is
+    /// serialized on every write, so this path does not allocate. A year outside
+    /// 0000-9999 (which RFC 3339 cannot carry, and no input of ours can make) is written
+    /// with its sign, ISO 8601's expanded form, rather than failing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-        // A fixed description cannot fail for years 0..=9999; for anything stranger,
-        // RFC 3339 (which allows wider years) rather than a panic.
-        match self.0.format(format) {
-            Ok(text) => f.write_str(&text),
-            Err(_) => write!(f, "{}", self.0.format(&Rfc3339).map_err(|_| fmt::Error)?),
+        let at = self.0;
+        let year = at.year();
+        if (0..=9999).contains(&year) {
+            write!(f, "{year:04}")?;
+        } else {
+            write!(f, "{year:+05}")?;
         }
+        write!(
+            f,
+            "-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
     }
 }
 
@@ -67,8 +79,23 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(TimestampVisitor)
+    }
+}
+
+/// Parses the text where the deserializer has it (borrowed from the input when it can),
+/// without copying it into a `String` first.
+struct TimestampVisitor;
+
+impl serde::de::Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 time such as 2026-11-25T10:00:00Z")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+        text.parse().map_err(E::custom)
     }
 }
 
@@ -83,6 +110,19 @@ mod tests {
     }
 
     #[test]
+    fn formats_every_field_zero_padded_and_other_years_signed() {
+        let early = time::macros::datetime!(0009-01-02 03:04:05 UTC);
+        assert_eq!(Timestamp::from(early).to_string(), "0009-01-02T03:04:05Z");
+        let late = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(Timestamp::from(late).to_string(), "9999-12-31T23:59:59Z");
+        let before_zero = time::macros::datetime!(-0001-06-15 12:00:00 UTC);
+        assert_eq!(
+            Timestamp::from(before_zero).to_string(),
+            "-0001-06-15T12:00:00Z"
+        );
+    }
+
+    #[test]
     fn round_trips_through_json_and_refuses_non_times() {
         let at: Timestamp = "2026-11-25T10:00:07.25+01:00".parse().expect("RFC 3339");
         let json = serde_json::to_string(&at).expect("serialises");
@@ -92,6 +132,15 @@ mod tests {
             at
         );
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+        assert!(
+            serde_json::from_str::<Timestamp>("20261125").is_err(),
+            "not a string"
+        );
+        // An escaped string cannot be borrowed from the input: parsed all the same.
+        assert_eq!(
+            serde_json::from_str::<Timestamp>("\"2026-11-25T09:00:07\\u005a\"").expect("parses"),
+            at
+        );
         assert!("2026-11-25".parse::<Timestamp>().is_err());
     }
 }

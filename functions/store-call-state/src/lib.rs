@@ -55,8 +55,9 @@ pub const FUNCTION: Function = Function {
 };
 
 async fn handle(services: &Services, req: &Request) -> Answer {
-    let form = services.verifier.verify_form(req)?;
-    let voice = VoiceRequest::from_form(&form)?;
+    // The voice request keeps the form it is read from (no copy); the rest reads it there.
+    let voice = VoiceRequest::from_owned_form(services.verifier.verify_form(req)?)?;
+    let form = &voice.form;
     let mut query = Form::parse(req.uri().query().unwrap_or_default().as_bytes())?;
     let token = req
         .headers()
@@ -69,13 +70,13 @@ async fn handle(services: &Services, req: &Request) -> Answer {
     // from the flow alone, as Sync may be what failed.
     let fallback = form.get(ERROR_CODE_PARAM).map(str::to_owned);
     if fallback.is_some() {
-        query = error_url_query(&form);
+        query = error_url_query(form);
     }
     callflow::metrics::note_call(&voice.call_sid, query.get("stage"));
     let studio = services.studio();
     let degraded = |why: degraded::Why<'_>| match studio {
-        Some(_) => degraded::studio_answer(req, &voice, &form, &query, why),
-        None => degraded::toml_answer(services, req, &voice, &form, &query, token, now, why),
+        Some(_) => degraded::studio_answer(req, &voice, form, &query, why),
+        None => degraded::toml_answer(services, req, &voice, form, &query, token, now, why),
     };
     if let Some(code) = &fallback {
         tracing::warn!(
@@ -85,7 +86,7 @@ async fn handle(services: &Services, req: &Request) -> Answer {
         );
         return degraded(degraded::Why::Fallback(code));
     }
-    let live = with_sync(services, req, &voice, &form, &query, token, now);
+    let live = with_sync(services, req, &voice, form, &query, token, now);
     match tokio::time::timeout(services.config.webhook_budget, live).await {
         Ok(Err(e)) if e.status.is_server_error() && !wants_json(req, &query) => {
             degraded(degraded::Why::Sync(&e.message))
