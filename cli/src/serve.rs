@@ -96,8 +96,11 @@ pub(crate) async fn to_lambda(req: Request) -> Result<lambda_http::Request, Resp
 
 pub(crate) fn from_lambda(response: lambda_http::Response<LambdaBody>) -> Response {
     let (parts, body) = response.into_parts();
+    // The body moves across: TwiML and JSON answers are not copied again.
     let body = match body {
         LambdaBody::Empty => AxumBody::empty(),
+        LambdaBody::Text(text) => AxumBody::from(text),
+        LambdaBody::Binary(bytes) => AxumBody::from(bytes),
         other => AxumBody::from(other.as_ref().to_vec()),
     };
     Response::from_parts(parts, body)

@@ -157,11 +157,12 @@ impl CallStateStore {
             )
             .await?
         };
-        self.remember(call.call_sid, &opened.value);
-        if !opened.created {
-            self.follow(&opened.value.data, now).await;
+        let created = opened.created;
+        let state = self.remember(call.call_sid, opened.value);
+        if !created {
+            self.follow(&state, now).await;
         }
-        Ok(opened.value.data)
+        Ok(state)
     }
 
     /// Records a gather answer (creating the state if the call is unknown, e.g. expired),
@@ -313,9 +314,9 @@ impl CallStateStore {
                 .0
             }
         };
-        self.remember(call.call_sid, &document);
-        self.follow(&document.data, now).await;
-        Ok((document.data, Some(extra)))
+        let state = self.remember(call.call_sid, document);
+        self.follow(&state, now).await;
+        Ok((state, Some(extra)))
     }
 
     /// A status callback of a Studio call: the status is recorded and, when final, the
@@ -341,8 +342,7 @@ impl CallStateStore {
     pub async fn get(&self, call_sid: &str) -> Result<CallState, SyncError> {
         let document: Document<CallState> =
             self.sync.document(document_name(call_sid)).fetch().await?;
-        self.remember(call_sid, &document);
-        Ok(document.data)
+        Ok(self.remember(call_sid, document))
     }
 
     /// Applies `apply` through `mutate`, starting from the cached revision when there is
@@ -367,9 +367,9 @@ impl CallStateStore {
             .await;
         match result {
             Ok(mutated) => {
-                self.remember(call.call_sid, &mutated.value);
-                self.follow(&mutated.value.data, now).await;
-                Ok((mutated.value.data, outcome))
+                let state = self.remember(call.call_sid, mutated.value);
+                self.follow(&state, now).await;
+                Ok((state, outcome))
             }
             Err(SyncError::NotFound(_)) => {
                 self.forget(call.call_sid);
@@ -380,9 +380,9 @@ impl CallStateStore {
                         outcome = apply(state);
                     })
                     .await?;
-                self.remember(call.call_sid, &document);
-                self.follow(&document.data, now).await;
-                Ok((document.data, if created { applied } else { outcome }))
+                let state = self.remember(call.call_sid, document);
+                self.follow(&state, now).await;
+                Ok((state, if created { applied } else { outcome }))
             }
             Err(other) => {
                 // The cached revision may be what misled us; the next call starts clean.
@@ -435,11 +435,16 @@ impl CallStateStore {
         self.cache.lock().ok()?.get(call_sid)
     }
 
-    fn remember(&self, call_sid: &str, document: &Document<CallState>) {
+    /// Caches `document` as the call's latest revision and gives back its state: one copy
+    /// of the state for the caller, the document itself kept (not copied) for the next
+    /// webhook.
+    fn remember(&self, call_sid: &str, document: Document<CallState>) -> CallState {
+        let state = document.data.clone();
         if let Ok(mut cache) = self.cache.lock() {
             let ended = document.data.status.is_final();
-            cache.put(call_sid, Arc::new(document.clone()), ended);
+            cache.put(call_sid, Arc::new(document), ended);
         }
+        state
     }
 
     fn forget(&self, call_sid: &str) {
