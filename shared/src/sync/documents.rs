@@ -68,6 +68,30 @@ struct FlatDocument<T> {
     created_by: Option<String>,
 }
 
+impl<T> Document<T> {
+    /// The document a successful write answered with, holding `data`, the value that
+    /// write sent: Sync stores a document's data as sent, so only the other fields are
+    /// read from the answer, and `data` is not parsed back (on every write of every
+    /// webhook, it is most of the answer).
+    pub(crate) fn from_written(body: &[u8], data: T) -> Result<Self, SyncError> {
+        let flat: FlatDocument<serde::de::IgnoredAny> = super::client::decode(body)?;
+        let Document {
+            sid,
+            unique_name,
+            revision,
+            data: _,
+            meta,
+        } = Document::from(flat);
+        Ok(Document {
+            sid,
+            unique_name,
+            revision,
+            data,
+            meta,
+        })
+    }
+}
+
 impl<T> From<FlatDocument<T>> for Document<T> {
     fn from(flat: FlatDocument<T>) -> Self {
         Document {
@@ -231,7 +255,15 @@ impl DocumentHandle {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T),
     {
-        mutate::run(&self.client, &self.url()?, None, &[], f).await
+        mutate::run(
+            &self.client,
+            &self.url()?,
+            None,
+            &[],
+            Document::from_written,
+            f,
+        )
+        .await
     }
 
     /// [`mutate`](Self::mutate) starting from a document this process saw before: the
@@ -267,7 +299,15 @@ impl DocumentHandle {
         F: FnMut(&mut T),
     {
         let hint = hint.map(hint_of);
-        mutate::run(&self.client, &self.url()?, hint, &[], f).await
+        mutate::run(
+            &self.client,
+            &self.url()?,
+            hint,
+            &[],
+            Document::from_written,
+            f,
+        )
+        .await
     }
 
     /// [`mutate_from`](Self::mutate_from) that also sets the TTL with the write.
@@ -283,7 +323,15 @@ impl DocumentHandle {
     {
         let hint = hint.map(hint_of);
         let extra = [("Ttl", ttl.as_secs().to_string())];
-        mutate::run(&self.client, &self.url()?, hint, &extra, f).await
+        mutate::run(
+            &self.client,
+            &self.url()?,
+            hint,
+            &extra,
+            Document::from_written,
+            f,
+        )
+        .await
     }
 }
 

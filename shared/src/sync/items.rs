@@ -145,7 +145,15 @@ impl<I: ItemKind> ItemHandle<I> {
         I::Item<T>: DeserializeOwned,
         F: FnMut(&mut T),
     {
-        mutate::run(self.client(), &self.url()?, None, &item_ttls(None, None), f).await
+        mutate::run(
+            self.client(),
+            &self.url()?,
+            None,
+            &item_ttls(None, None),
+            mutate::decode_answer,
+            f,
+        )
+        .await
     }
 
     /// `mutate` from a remembered item: the first write goes straight out with
@@ -191,7 +199,15 @@ impl<I: ItemKind> ItemHandle<I> {
         F: FnMut(&mut T),
     {
         let hint = hint.map(|h| Hint::of(h.data(), h.revision()));
-        mutate::run(self.client(), &self.url()?, hint, &item_ttls(ttl, None), f).await
+        mutate::run(
+            self.client(),
+            &self.url()?,
+            hint,
+            &item_ttls(ttl, None),
+            mutate::decode_answer,
+            f,
+        )
+        .await
     }
 }
 

@@ -77,11 +77,17 @@ fn split(whole: &Value) -> Result<(Value, String), SyncError> {
 /// Whether the closure changed anything is judged on the value's JSON before and after
 /// it ran: one serialization each, no `serde_json::Value` trees on the way (the warm
 /// path, from a hint, builds none at all).
+///
+/// `answer` makes the result from a successful write's answer and the value written;
+/// [`decode_answer`] parses the whole answer, while a resource type that can take the
+/// value it holds from us skips parsing `data` back (documents: see
+/// [`Document::from_written`](super::Document)).
 pub(crate) async fn run<R, T, F>(
     client: &SyncClient,
     url: &str,
     hint: Option<Hint<T>>,
     extra: &[(&'static str, String)],
+    answer: fn(&[u8], T) -> Result<R, SyncError>,
     mut f: F,
 ) -> Result<Mutated<R>, SyncError>
 where
@@ -128,7 +134,7 @@ where
         match sent.result {
             Ok(body) => {
                 return Ok(Mutated {
-                    value: decode(&body)?,
+                    value: answer(&body, value)?,
                     changed: true,
                     attempts: writes,
                 })
@@ -158,6 +164,15 @@ where
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The result of a write as the answer says, `data` included: for resources that cannot
+/// take their value from the caller.
+pub(crate) fn decode_answer<R: DeserializeOwned, T>(
+    body: &[u8],
+    _written: T,
+) -> Result<R, SyncError> {
+    decode(body)
 }
 
 /// A fresh read: the value, its revision and the whole resource.

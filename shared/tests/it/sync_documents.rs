@@ -227,6 +227,11 @@ async fn round_trips_are_minimal() {
     let m2 = m2.expect("mutate_from");
     assert_eq!(n, 1, "mutate from a fresh revision: one conditional POST");
     assert_eq!(m2.value.data.selections, vec!["1", "2"]);
+    // The document a write returns (its data is the value sent, not parsed back from
+    // the answer) is the document Sync now holds, field for field.
+    let stored: Document<Call> = doc.fetch().await.expect("fetch");
+    assert_eq!(m2.value, stored);
+    assert_ne!(m2.value.revision, hint.revision);
 
     // The old hint is stale now: 412, then a read, then the write.
     let (m3, n) = counted(
