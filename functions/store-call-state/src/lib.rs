@@ -159,7 +159,9 @@ async fn with_sync(
             now,
             wants_json,
         };
-        return studio::handle(services, &runtime, hook).await;
+        // Boxed: the Studio engine's future is large, and inline it would make every
+        // webhook's future as large, TOML flows' included.
+        return Box::pin(studio::handle(services, &runtime, hook)).await;
     }
 
     let (_, carried) = degraded::carried_inputs(query, form, &voice.call_sid);
