@@ -253,7 +253,7 @@ fn main() -> ExitCode {
 /// that meets contention (up to 8 per core). `serve`'s allocations are small and short, and
 /// its two worker threads each grew an arena of about 3 MiB under load. Measured with the
 /// bench's 32 clients, alternating three times in one run: peak RSS 17.3-17.5 -> 16.2-16.4
-/// MiB, CPU per webhook and throughput within the noise (120-146 vs 131-137 µs).
+/// MiB; CPU per webhook within the noise (default arenas 120-146 µs, one arena 131-137).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn one_malloc_arena() {
     // SAFETY: mallopt only sets a malloc parameter; no other thread exists yet. A refusal

@@ -256,15 +256,7 @@ async fn list(
             listing.filter(param, v, sql, Value::Text(v.to_owned()));
         }
     }
-    v2010::list_page(
-        &st,
-        &paging,
-        listing,
-        from_row,
-        |r| r.seq,
-        |r| render(&st.account_sid, r),
-    )
-    .await
+    v2010::list_page(&st, &paging, listing, from_row, |r| r.seq, render).await
 }
 
 #[cfg(test)]

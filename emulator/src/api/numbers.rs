@@ -256,15 +256,7 @@ async fn list(
             Value::Text(n.to_owned()),
         );
     }
-    v2010::list_page(
-        &st,
-        &paging,
-        listing,
-        from_row,
-        |r| r.seq,
-        |r| render(&st.account_sid, r),
-    )
-    .await
+    v2010::list_page(&st, &paging, listing, from_row, |r| r.seq, render).await
 }
 
 /// Twilio's `PhoneNumber` filter: digits, `*` for any one digit; a filter without the

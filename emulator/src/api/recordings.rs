@@ -292,13 +292,5 @@ async fn list(
         COLS,
     );
     listing.condition("call_sid = ?", Value::Text(call));
-    v2010::list_page(
-        &st,
-        &paging,
-        listing,
-        from_row,
-        |r| r.seq,
-        |r| render(&st.account_sid, r),
-    )
-    .await
+    v2010::list_page(&st, &paging, listing, from_row, |r| r.seq, render).await
 }

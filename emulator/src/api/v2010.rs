@@ -146,14 +146,15 @@ impl Listing {
 }
 
 /// The answer to a list request: the page of `listing` that `paging` names, rows in `seq`
-/// order decoded by `from_row` and rendered by `render`.
+/// order decoded by `from_row` and rendered by `render` (given the account SID, as every
+/// 2010-04-01 resource's `render` is).
 pub async fn list_page<R>(
     st: &AppState,
     paging: &Paging,
     listing: Listing,
     from_row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
     seq: fn(&R) -> i64,
-    render: impl Fn(&R) -> Json,
+    render: fn(&str, &R) -> Json,
 ) -> Result<axum::response::Response, SyncError>
 where
     R: Send + 'static,
@@ -169,7 +170,7 @@ where
     } = listing;
     let (rows, more) = page_rows(st, paging, table, cols, cond, binds, from_row).await?;
     let keys = (rows.first().map(seq), rows.last().map(seq), more);
-    let records = rows.iter().map(render).collect();
+    let records = rows.iter().map(|r| render(&st.account_sid, r)).collect();
     let body = page(key, &collection, &filters, paging, records, keys);
     Ok(crate::ops::render::respond(
         axum::http::StatusCode::OK,
