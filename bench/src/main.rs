@@ -98,14 +98,29 @@ struct Args {
     /// Fresh starts measured for the start-up figure (median).
     #[arg(long, default_value_t = 3)]
     startups: usize,
+    /// Internal: run as one server of the floor's chain (`relay` or `store`).
+    #[arg(long, hide = true)]
+    floor_role: Option<String>,
+    /// Internal: the floor server's argument (the store's database, the relay's next URL).
+    #[arg(long, hide = true)]
+    floor_arg: Option<String>,
 }
 
 const WARMUP_CALLS: u64 = 25;
 const STEP_SAMPLE_CALLS: u64 = 5;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<()> {
-    let mut args = Args::parse();
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(role) = &args.floor_role {
+        return floor::run_role(role, args.floor_arg.as_deref());
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+async fn run(mut args: Args) -> Result<()> {
     // Read before the run: it may be the very latest.json this run overwrites.
     let previous = match &args.compare {
         None => None,
@@ -152,8 +167,8 @@ async fn main() -> Result<()> {
         meta: meta(&args),
         ..Report::default()
     };
-    eprintln!("== floor (loopback round trip, one commit)");
-    match floor::measure(&client).await {
+    eprintln!("== floor (two hops between processes and one commit)");
+    match floor::measure(&client, &args.logs).await {
         Ok(floor) => report.floor = Some(floor),
         Err(e) => eprintln!("floor: {e:#}"),
     }
