@@ -33,7 +33,7 @@
 //!   (the routes all four object kinds share), `items` (Map and List items), `streams`
 //!   (messages), `permissions`, plus auth and request parsing; `stats` is
 //!   `/_emulator/stats`.
-//! - `store`: SQLite; the writer thread with group commit, read pool, one file per table
+//! - `store`: SQLite; one writer connection with group commit, read pool, one file per table
 //!   family (services, objects, items, permissions), and the per-object event log
 //!   (`store::event_log`) realtime subscribers are fed from.
 //! - `purge`: the TTL purge task, sleeping until the nearest deadline.

@@ -481,7 +481,7 @@ pub fn items_expiring(conn: &Connection, now: i64) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Publishes committed events to subscribers. Lives in the writer thread, which calls
+/// Publishes committed events to subscribers. Lives with the writer connection, whose holder calls
 /// [`Feed::publish_committed`] after every commit; publishing never blocks (a broadcast
 /// channel), and a subscriber that falls behind re-reads the log.
 pub struct Feed {

@@ -1,15 +1,23 @@
-//! SQLite storage: one writer thread with group commit, and WAL read connections.
+//! SQLite storage: one writer connection with group commit, and WAL read connections.
 //!
-//! Why a dedicated writer thread: SQLite allows one writer at a time, and a durable commit
-//! costs an fsync. Funnelling every write through one thread that owns the connection lets
-//! it take all writes queued while the previous fsync ran, apply each inside its own
-//! SAVEPOINT (so a refused write, e.g. a revision mismatch, undoes only itself), commit them
-//! with one fsync, and only then answer each caller. A 2xx therefore always means "on disk",
-//! and conditional writes to one object are serialised, so exactly one wins per revision.
+//! SQLite allows one writer at a time, and a durable commit can cost an fsync. So every
+//! write goes into one queue, and whoever holds the writer connection takes all queued
+//! writes at once: it applies each inside its own SAVEPOINT (so a refused write, e.g. a
+//! revision mismatch, undoes only itself), commits them together, and only then answers
+//! each caller. A 2xx therefore always means "committed", and conditional writes to one
+//! object are serialised, so exactly one wins per revision.
+//!
+//! Who holds the connection: with [`Durability::Process`] (no fsync per commit) the request
+//! that queued a write runs the batch itself on its own task, if no other request is
+//! running one; otherwise the running one picks it up. A write at rest therefore costs no
+//! hand-off to another thread and back, which at one client was most of the emulator's
+//! time. With [`Durability::Machine`] the batch runs on the blocking pool, so an fsync
+//! never holds a runtime worker. Either way the holder looks at the queue again after it
+//! lets go of the connection, so no queued write is left behind.
 //!
 //! Reads do not queue behind writes: in file mode each read borrows a WAL read connection
 //! from a small pool and sees the last committed state. `:memory:` has no second connection
-//! to the same database, so there reads run on the writer thread too.
+//! to the same database, so there reads go through the writer too.
 //!
 //! Writes also append to the per-object event log (`event_log`) inside their own SAVEPOINT,
 //! so an event exists exactly when its write committed; after each commit the writer hands
@@ -25,10 +33,10 @@ mod schema;
 pub mod services;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, oneshot};
 
 use crate::error::SyncError;
 
@@ -70,10 +78,25 @@ struct Outcome {
 
 type Job = Box<dyn FnOnce(&Connection) -> Outcome + Send>;
 
+/// The one writer connection and the writes waiting for it.
+struct Writer {
+    /// Writes queued and not yet taken into a batch.
+    queue: Mutex<Vec<Job>>,
+    /// Held by whoever runs a batch.
+    conn: Mutex<WriterConn>,
+    /// Whether batches run on the blocking pool (fsync per commit) or on the queuing task.
+    durability: Durability,
+}
+
+struct WriterConn {
+    conn: Connection,
+    feed: event_log::Feed,
+}
+
 /// Handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    jobs: mpsc::UnboundedSender<Job>,
+    writer: Arc<Writer>,
     readers: Option<Arc<ReadPool>>,
     /// Committed events, in commit order (see [`event_log`]).
     feed: broadcast::Sender<Arc<event_log::Logged>>,
@@ -105,8 +128,6 @@ pub enum OpenError {
     },
     #[error("cannot initialise {path}: {message}")]
     Init { path: String, message: String },
-    #[error("cannot start the writer thread: {0}")]
-    Thread(std::io::Error),
 }
 
 impl Store {
@@ -149,11 +170,11 @@ impl Store {
             message: e.to_string(),
         })?;
 
-        let (tx, rx) = mpsc::unbounded_channel();
-        std::thread::Builder::new()
-            .name("sync-emulator-writer".into())
-            .spawn(move || writer_loop(conn, rx, feed))
-            .map_err(OpenError::Thread)?;
+        let writer = Arc::new(Writer {
+            queue: Mutex::new(Vec::new()),
+            conn: Mutex::new(WriterConn { conn, feed }),
+            durability,
+        });
         let readers = (!memory).then(|| {
             Arc::new(ReadPool {
                 path: data.to_owned(),
@@ -162,7 +183,7 @@ impl Store {
         });
         Ok((
             Store {
-                jobs: tx,
+                writer,
                 readers,
                 feed: feed_tx,
                 permission_changes: broadcast::channel(PERMISSION_CHANGES_CAPACITY).0,
@@ -188,17 +209,15 @@ impl Store {
                 }),
             }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
+        self.writer.submit(job);
         rx.await
-            .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+            .map_err(|_| SyncError::Internal("the storage writer dropped a request".into()))?
     }
 
     /// [`write`](Self::write) for a change of Sync Permissions: once the write has
     /// committed, the [`permissions::Change`] `f` returns is announced on
     /// [`permission_changes`](Self::permission_changes). The announcement is made on the
-    /// writer thread right after the commit, before the events of this or any later
+    /// writer right after the commit, before the events of this or any later
     /// commit are published, so a session that handles pending changes before each event
     /// never serves an event written after a revocation to the revoked identity.
     pub async fn write_announcing<T, F>(&self, f: F) -> Result<T, SyncError>
@@ -222,11 +241,9 @@ impl Store {
                 }),
             }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| SyncError::Internal("the storage thread has stopped".into()))?;
+        self.writer.submit(job);
         rx.await
-            .map_err(|_| SyncError::Internal("the storage thread dropped a request".into()))?
+            .map_err(|_| SyncError::Internal("the storage writer dropped a request".into()))?
     }
 
     /// Permission changes as they are committed. A receiver that falls more than the
@@ -282,21 +299,64 @@ impl ReadPool {
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, mut feed: event_log::Feed) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        if run_batch(&conn, &mut batch) {
-            feed.publish_committed(&conn);
+impl Writer {
+    /// Queues `job` and makes sure a batch will run it.
+    fn submit(self: &Arc<Self>, job: Job) {
+        lock(&self.queue).push(job);
+        match self.durability {
+            Durability::Process => self.run_queued(),
+            Durability::Machine => self.run_queued_elsewhere(),
         }
     }
-    tracing::debug!("writer thread stopping: all store handles dropped");
+
+    /// Runs one batch of everything queued, unless another caller holds the connection,
+    /// in which case that caller's look at the queue after its batch finds these writes.
+    /// Writes queued while this batch ran are handed to a fresh task, so that the caller
+    /// whose request started the batch is not kept answering others.
+    fn run_queued(self: &Arc<Self>) {
+        let mut writer = match self.conn.try_lock() {
+            Ok(writer) => writer,
+            Err(TryLockError::WouldBlock) => return,
+            // A panic while publishing leaves nothing half-done in SQLite: go on.
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        };
+        let mut batch = {
+            let mut queue = lock(&self.queue);
+            if queue.len() <= MAX_BATCH {
+                std::mem::take(&mut *queue)
+            } else {
+                queue.drain(..MAX_BATCH).collect()
+            }
+        };
+        if batch.is_empty() {
+            return;
+        }
+        let WriterConn { conn, feed } = &mut *writer;
+        if run_batch(conn, &mut batch) {
+            feed.publish_committed(conn);
+        }
+        drop(writer);
+        if !lock(&self.queue).is_empty() {
+            self.run_queued_elsewhere();
+        }
+    }
+
+    /// [`run_queued`](Self::run_queued) on another task: a blocking-pool thread with
+    /// [`Durability::Machine`], whose commits wait for an fsync, else a runtime task.
+    fn run_queued_elsewhere(self: &Arc<Self>) {
+        let writer = Arc::clone(self);
+        match self.durability {
+            Durability::Process => drop(tokio::spawn(async move { writer.run_queued() })),
+            Durability::Machine => {
+                drop(tokio::task::spawn_blocking(move || writer.run_queued()));
+            }
+        }
+    }
+}
+
+/// Locks `mutex`, also after a panic elsewhere: what it guards stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs one transaction-control statement, compiled once per connection: these run five
@@ -320,7 +380,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> bool {
         if run(conn, "SAVEPOINT job").is_err() {
             continue;
         }
-        // A bug in one job must not take the writer thread (and every later request) down.
+        // A bug in one job must not take the writer (and every later request) down.
         match std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))) {
             Ok(outcome) => {
                 if !outcome.ok {
@@ -348,5 +408,67 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>) -> bool {
             }
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many writers at once on two runtime workers: every write is answered, every answered
+    /// write is committed, and none is left in the queue behind a batch that was running.
+    async fn concurrent_writes_are_all_committed(durability: Durability) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("sync.db");
+        let (store, _) = Store::open(&path.to_string_lossy(), 0, 16, durability).expect("open");
+        store
+            .write(|conn| {
+                conn.execute("CREATE TABLE counted (n INTEGER)", [])?;
+                Ok(())
+            })
+            .await
+            .expect("create the table");
+        const WRITERS: i64 = 400;
+        let writes = (0..WRITERS).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write(move |conn| {
+                        conn.execute("INSERT INTO counted (n) VALUES (?1)", [n])?;
+                        Ok(n)
+                    })
+                    .await
+            })
+        });
+        for (n, write) in writes.collect::<Vec<_>>().into_iter().enumerate() {
+            let answered = tokio::time::timeout(std::time::Duration::from_secs(20), write)
+                .await
+                .expect("every write is answered")
+                .expect("the writing task did not panic")
+                .expect("the write succeeded");
+            assert_eq!(answered, n as i64);
+        }
+        let (rows, sum): (i64, i64) = store
+            .read(|conn| {
+                Ok(
+                    conn.query_row("SELECT COUNT(*), SUM(n) FROM counted", [], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })?,
+                )
+            })
+            .await
+            .expect("read back");
+        assert_eq!(rows, WRITERS);
+        assert_eq!(sum, WRITERS * (WRITERS - 1) / 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_are_all_committed_without_fsync() {
+        concurrent_writes_are_all_committed(Durability::Process).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_are_all_committed_with_fsync() {
+        concurrent_writes_are_all_committed(Durability::Machine).await;
     }
 }

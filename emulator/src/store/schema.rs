@@ -7,8 +7,8 @@ use super::Durability;
 /// Durability settings for the one writing connection.
 ///
 /// WAL either way. With [`Durability::Machine`], `synchronous=FULL` fsyncs the log on every
-/// commit, so an acknowledged write survives a crash of the machine; group commit in the
-/// writer thread keeps the fsync count low under load. With [`Durability::Process`],
+/// commit, so an acknowledged write survives a crash of the machine; group commit by the
+/// writer keeps the fsync count low under load. With [`Durability::Process`],
 /// `synchronous=NORMAL` answers once the commit is in the log (the operating system's
 /// page cache), which survives the process being killed but not the machine.
 pub fn configure_writer(
