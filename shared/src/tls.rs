@@ -1,5 +1,6 @@
 //! TLS for every HTTP client callflow builds: rustls with the ring crypto provider and
-//! the platform's certificate verifier, handed to reqwest ready-made.
+//! the platform's certificate verifier, handed to reqwest (and to the Sync client's hyper
+//! stack) ready-made.
 //!
 //! reqwest's own `rustls` feature brings aws-lc-rs, whose C build alone was about a
 //! quarter of a cold `cargo build --release -p callflow-cli`; ring does the same job for
@@ -19,8 +20,14 @@ use rustls_platform_verifier::BuilderVerifierExt as _;
 /// is most of a client's cost (`callflow flow test` starts a `serve`, with its clients,
 /// for every test).
 pub fn client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(client_config()?))
+}
+
+/// The rustls configuration [`client_builder`] uses, for a client built on hyper directly
+/// (the Sync client).
+pub fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
     static CONFIG: OnceLock<Result<rustls::ClientConfig, rustls::Error>> = OnceLock::new();
-    let tls = CONFIG
+    CONFIG
         .get_or_init(|| {
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             Ok(rustls::ClientConfig::builder_with_provider(provider)
@@ -28,8 +35,7 @@ pub fn client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
                 .with_platform_verifier()?
                 .with_no_client_auth())
         })
-        .clone()?;
-    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+        .clone()
 }
 
 #[cfg(test)]

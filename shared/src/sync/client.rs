@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, IF_MATCH, USER_AGENT};
-use reqwest::Method;
+use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, IF_MATCH, USER_AGENT};
+use http::Method;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::de::DeserializeOwned;
 
 use super::config::SyncConfig;
@@ -35,16 +38,19 @@ pub struct SyncClient {
     deadline: Duration,
 }
 
+/// hyper's pooled HTTP/1.1 client over rustls (plain HTTP for a local emulator). Not
+/// reqwest: on the webhook path its redirect and retry layers, which parse every request's
+/// URL again, cost about a tenth of a webhook's CPU, and Sync never redirects.
+type HttpClient =
+    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 struct Inner {
-    http: reqwest::Client,
+    http: HttpClient,
     config: SyncConfig,
     /// `{base}/v1/Services/{service}` with the service segment encoded.
     service_url: String,
     /// `{base}` without a trailing slash.
     base: String,
-    /// `base`, parsed once: a request's URL is this with its path and query set, so the
-    /// host is not parsed again (IDNA included) on every request.
-    base_url: url::Url,
     /// `Authorization: Basic …`, encoded once.
     authorization: HeaderValue,
     requests: AtomicU64,
@@ -151,13 +157,21 @@ impl SyncClient {
                 "attempt limits must be at least 1".into(),
             ));
         }
-        let http = crate::tls::client_builder()
-            .map_err(|e| SyncError::Config(format!("TLS: {e}")))?
-            .connect_timeout(config.connect_timeout)
+        let tls =
+            crate::tls::client_config().map_err(|e| SyncError::Config(format!("TLS: {e}")))?;
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        tcp.set_connect_timeout(Some(config.connect_timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| SyncError::Config(format!("HTTP client: {e}")))?;
+            .pool_timer(TokioTimer::new())
+            .build(connector);
         let base = config.base_url.trim_end_matches('/').to_owned();
         let authorization = basic_authorization(&config.credentials)?;
         let service = segment(&config.service_sid)
@@ -170,7 +184,6 @@ impl SyncClient {
                 config,
                 service_url,
                 base,
-                base_url: parsed,
                 authorization,
                 requests: AtomicU64::new(0),
             }),
@@ -270,10 +283,7 @@ impl SyncClient {
                 Ok(Ok((status, body, retry_after))) => {
                     SyncError::from_response(status, &body, retry_after)
                 }
-                Ok(Err(e)) => SyncError::Transport {
-                    connect: e.is_connect(),
-                    message: error_chain(&e),
-                },
+                Ok(Err(e)) => e,
                 Err(_) => {
                     let timeout = SyncError::Timeout {
                         elapsed: dl.elapsed(),
@@ -319,53 +329,70 @@ impl SyncClient {
     }
 
     /// One HTTP exchange, body included.
-    async fn attempt(&self, req: &Req) -> Result<(u16, Bytes, Option<Duration>), reqwest::Error> {
-        let http = &self.inner.http;
-        let mut rb = match self.request_url(&req.url) {
-            Some(url) => http.request(req.method.clone(), url),
-            None => http.request(req.method.clone(), req.url.as_str()),
-        }
-        .header(AUTHORIZATION, self.inner.authorization.clone())
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .header(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("callflow/", env!("CARGO_PKG_VERSION"))),
-        );
-        if let Some(rev) = &req.if_match {
-            rb = rb.header(IF_MATCH, rev.as_str());
-        }
-        if !req.query.is_empty() {
-            rb = rb.query(&req.query);
-        }
-        if req.method == Method::POST {
-            rb = rb.form(&req.form);
-        }
-        let resp = rb.send().await?;
-        let status = resp.status().as_u16();
-        let retry_after = retry::retry_after(resp.headers());
-        let body = resp.bytes().await?;
+    /// One request and its whole answer. A failure here is the transport's (or a request
+    /// that cannot be built, which no retry mends); an HTTP error status is an answer.
+    async fn attempt(&self, req: &Req) -> Result<(u16, Bytes, Option<Duration>), SyncError> {
+        let request = self.request(req)?;
+        let response =
+            self.inner
+                .http
+                .request(request)
+                .await
+                .map_err(|e| SyncError::Transport {
+                    connect: e.is_connect(),
+                    message: error_chain(&e),
+                })?;
+        let status = response.status().as_u16();
+        let retry_after = retry::retry_after(response.headers());
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| SyncError::Transport {
+                connect: false,
+                message: error_chain(&e),
+            })?
+            .to_bytes();
         Ok((status, body, retry_after))
     }
 
-    /// `url` as a [`url::Url`] when it is under the base URL (every URL this client
-    /// builds, and every page link once rebased): only its path and query are parsed, not
-    /// the host again. `None` for any other URL, which reqwest then parses and reports.
-    fn request_url(&self, url: &str) -> Option<url::Url> {
-        let base = &self.inner.base_url;
-        let rest = url
-            .strip_prefix(self.inner.base.as_str())
-            .filter(|rest| rest.starts_with('/'))?;
-        let (path, query) = rest
-            .split_once('?')
-            .map_or((rest, None), |(p, q)| (p, Some(q)));
-        let mut out = base.clone();
-        out.set_path(&format!("{}{path}", base.path().trim_end_matches('/')));
-        out.set_query(query);
-        Some(out)
+    /// The HTTP request for `req`: its URL with the query appended, the credentials, and a
+    /// form body for a POST.
+    fn request(&self, req: &Req) -> Result<http::Request<Full<Bytes>>, SyncError> {
+        let unbuildable =
+            |e: &dyn std::fmt::Display| SyncError::Config(format!("request to {}: {e}", req.url));
+        let uri = if req.query.is_empty() {
+            http::Uri::try_from(req.url.as_str())
+        } else {
+            let query = serde_urlencoded::to_string(&req.query).map_err(|e| unbuildable(&e))?;
+            let joiner = if req.url.contains('?') { '&' } else { '?' };
+            http::Uri::try_from(format!("{}{joiner}{query}", req.url))
+        }
+        .map_err(|e| unbuildable(&e))?;
+        let mut request = http::Request::builder()
+            .method(req.method.clone())
+            .uri(uri)
+            .header(AUTHORIZATION, self.inner.authorization.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(
+                USER_AGENT,
+                HeaderValue::from_static(concat!("callflow/", env!("CARGO_PKG_VERSION"))),
+            );
+        if let Some(revision) = &req.if_match {
+            request = request.header(IF_MATCH, revision.as_str());
+        }
+        let body = if req.method == Method::POST {
+            request = request.header(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+            Bytes::from(serde_urlencoded::to_string(&req.form).map_err(|e| unbuildable(&e))?)
+        } else {
+            Bytes::new()
+        };
+        request.body(Full::new(body)).map_err(|e| unbuildable(&e))
     }
 
-    /// Runs a DELETE. After an attempt whose answer was lost, a 404 means that attempt
-    /// deleted it, which is success rather than an error.
     pub(crate) async fn delete(&self, req: Req) -> Result<(), SyncError> {
         let dl = self.start();
         let sent = self.execute(&req, &dl).await;
@@ -405,7 +432,7 @@ fn basic_authorization(credentials: &super::Credentials) -> Result<HeaderValue, 
     Ok(value)
 }
 
-fn error_chain(e: &reqwest::Error) -> String {
+fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -444,30 +471,95 @@ mod tests {
     }
 
     #[test]
-    fn request_urls_are_what_a_full_parse_gives() {
-        for base in [
-            "http://127.0.0.1:1234",
-            "https://sync.example/prefix/",
-            "http://[::1]:9",
-        ] {
-            let sync = SyncClient::new(SyncConfig::new("AC1", "t").base_url(base)).expect("client");
-            let root = base.trim_end_matches('/');
-            for rest in [
-                "/v1/Services/default/Documents/call-CA1",
-                "/v1/Services/IS1/Maps/m%20x/Items/k%2Fy?PageSize=50&PageToken=PT%3D",
-                "/v1/Services/default/Lists/l/Items?Order=desc",
-                "/",
-            ] {
-                let url = format!("{root}{rest}");
-                assert_eq!(
-                    sync.request_url(&url),
-                    Some(url::Url::parse(&url).expect("valid")),
-                    "{url}"
-                );
-            }
-            // Elsewhere, or a longer port that merely starts with ours: left to reqwest.
-            assert_eq!(sync.request_url("https://other.example/v1/x?y=1"), None);
-            assert_eq!(sync.request_url(&format!("{root}0/v1/x")), None);
-        }
+    fn requests_carry_their_query_credentials_and_form() {
+        let sync = SyncClient::new(SyncConfig::new("AC1", "t").base_url("http://[::1]:9/p/"))
+            .expect("client");
+        let mut get = Req::get(sync.url("Maps/m%20x/Items"));
+        get.query = vec![("PageSize", "50".into()), ("Bounds", "a b&c".into())];
+        let request = sync.request(&get).expect("request");
+        assert_eq!(
+            request.uri().to_string(),
+            "http://[::1]:9/p/v1/Services/default/Maps/m%20x/Items?PageSize=50&Bounds=a+b%26c"
+        );
+        assert_eq!(request.method(), Method::GET);
+        assert_eq!(
+            request.headers()[AUTHORIZATION],
+            format!(
+                "Basic {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "AC1:t")
+            )
+        );
+        assert!(request.headers().get(CONTENT_TYPE).is_none());
+
+        // A page link carries its own query already: ours is added to it.
+        let mut next = Req::get(sync.url("Lists/l/Items?PageToken=PT%3D"));
+        next.query = vec![("Order", "desc".into())];
+        let request = sync.request(&next).expect("request");
+        assert_eq!(
+            request.uri().path_and_query().map(|p| p.as_str()),
+            Some("/p/v1/Services/default/Lists/l/Items?PageToken=PT%3D&Order=desc")
+        );
+
+        let post = Req::post(
+            sync.url("Documents/d"),
+            vec![("Data", r#"{"a":"b c"}"#.into())],
+            super::super::retry::Repeat::Always,
+        )
+        .if_match(Some("7".into()));
+        let request = sync.request(&post).expect("request");
+        assert_eq!(request.headers()[IF_MATCH], "7");
+        assert_eq!(
+            request.headers()[CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+        let body = request.into_body();
+        let body = futures_util::FutureExt::now_or_never(body.collect())
+            .expect("a full body is ready")
+            .expect("no error")
+            .to_bytes();
+        assert_eq!(&body[..], b"Data=%7B%22a%22%3A%22b+c%22%7D");
+
+        // A URL no request can carry is refused as such, not sent and not retried.
+        let bad = Req::get("http://[::1]:9/p/v1/Services/default/Documents/a b".into());
+        assert!(matches!(sync.request(&bad), Err(SyncError::Config(_))));
+    }
+
+    /// An `https://` base URL speaks TLS (rustls), never plain HTTP: the first byte the
+    /// server sees is a TLS handshake record, and a peer that does not answer the
+    /// handshake is a transport error, not an answer.
+    #[tokio::test]
+    async fn an_https_base_url_speaks_tls() {
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let first_byte = tokio::spawn(async move {
+            let (mut peer, _) = listener.accept().await.expect("accept");
+            let mut byte = [0u8; 1];
+            peer.read_exact(&mut byte)
+                .await
+                .expect("the client sends first");
+            byte[0] // dropping `peer` closes the connection mid-handshake
+        });
+        let sync = SyncClient::new(
+            SyncConfig::new("AC1", "t")
+                .base_url(format!("https://127.0.0.1:{port}"))
+                .max_attempts(1),
+        )
+        .expect("client");
+        let sent = sync
+            .execute(&Req::get(sync.url("Documents/d")), &sync.start())
+            .await;
+        assert_eq!(
+            first_byte.await.expect("server task"),
+            0x16,
+            "TLS handshake"
+        );
+        assert!(
+            matches!(sent.result, Err(SyncError::Transport { .. })),
+            "{:?}",
+            sent.result
+        );
     }
 }
