@@ -37,22 +37,46 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// Written field by field: every call state holds several timestamps and is
-    /// serialized on every write, so this path does not allocate. A year outside
-    /// 0000-9999 (which RFC 3339 cannot carry, and no input of ours can make) is written
-    /// with its sign, ISO 8601's expanded form, rather than failing.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.0;
-        let year = at.year();
-        if (0..=9999).contains(&year) {
-            write!(f, "{year:04}")?;
-        } else {
-            write!(f, "{year:+05}")?;
+impl Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ` as bytes, for a year in 0000-9999 (RFC 3339's range).
+    ///
+    /// Written digit by digit into a fixed buffer: every call state holds several
+    /// timestamps and is serialized on every write, and going through `fmt` for each field
+    /// cost about 3% of a webhook's CPU.
+    fn rfc3339(&self) -> Option<[u8; 20]> {
+        let (year, month, day) = self.0.to_calendar_date();
+        let (hour, minute, second) = self.0.to_hms();
+        let year = u16::try_from(year).ok().filter(|year| *year <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let [hi, lo] = [(year / 100) as u8, (year % 100) as u8];
+        for (at, value) in [
+            (0, hi),
+            (2, lo),
+            (5, u8::from(month)),
+            (8, day),
+            (11, hour),
+            (14, minute),
+            (17, second),
+        ] {
+            out[at] = b'0' + value / 10;
+            out[at + 1] = b'0' + value % 10;
         }
+        Some(out)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// A year outside 0000-9999 (which RFC 3339 cannot carry, and no input of ours can
+    /// make) is written with its sign, ISO 8601's expanded form, rather than failing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.rfc3339() {
+            return f.write_str(ascii(&text));
+        }
+        let at = self.0;
         write!(
             f,
-            "-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            "{:+05}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            at.year(),
             u8::from(at.month()),
             at.day(),
             at.hour(),
@@ -60,6 +84,11 @@ impl fmt::Display for Timestamp {
             at.second()
         )
     }
+}
+
+/// The text of bytes [`Timestamp::rfc3339`] wrote: ASCII digits and separators only.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 impl FromStr for Timestamp {
@@ -73,7 +102,10 @@ impl FromStr for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.rfc3339() {
+            Some(text) => s.serialize_str(ascii(&text)),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -142,5 +174,21 @@ mod tests {
             at
         );
         assert!("2026-11-25".parse::<Timestamp>().is_err());
+    }
+
+    proptest::proptest! {
+        /// The hand-written digits say what `time`'s own RFC 3339 formatter says, for any
+        /// second of years 0000-9999, in text and in JSON.
+        #[test]
+        fn writes_what_time_writes(seconds in -62_167_219_200i64..=253_402_300_799) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).expect("in range");
+            let expected = at.format(&Rfc3339).expect("formats");
+            let stamp = Timestamp::from(at);
+            proptest::prop_assert_eq!(stamp.to_string(), expected.clone());
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&stamp).expect("serialises"),
+                format!("\"{expected}\"")
+            );
+        }
     }
 }
