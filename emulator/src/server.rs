@@ -7,7 +7,7 @@ use anyhow::Context;
 use axum::Router;
 use callflow_httpd::ConnLimits;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 
 use crate::config::EmulatorConfig;
 use crate::ratelimit::RateLimiter;
@@ -44,7 +44,7 @@ impl Emulator {
             default_service_sid,
             public_base_url: config.public_base_url,
             stats: Stats::default(),
-            purge_wake: Arc::new(Notify::new()),
+            purge: Arc::default(),
             realtime_send_timeout: config.realtime_send_timeout,
             realtime_init_timeout: config.realtime_init_timeout,
             realtime_ping_interval: config.realtime_ping_interval,

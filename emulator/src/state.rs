@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::purge::PurgeSchedule;
 use rusqlite::Connection;
-use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::SyncError;
@@ -25,8 +25,8 @@ pub struct AppState {
     pub default_service_sid: String,
     pub(crate) public_base_url: Option<String>,
     pub(crate) stats: Stats,
-    /// Wakes the purge task when a write sets an expiry that may be the nearest one.
-    pub(crate) purge_wake: Arc<Notify>,
+    /// The nearest expiry the purge task waits for, and its wake-up for a sooner one.
+    pub(crate) purge: Arc<PurgeSchedule>,
     /// How long a realtime frame may wait on a client that does not read before the
     /// session is dropped ([`EmulatorConfig::realtime_send_timeout`](crate::EmulatorConfig)).
     pub(crate) realtime_send_timeout: std::time::Duration,
@@ -55,14 +55,14 @@ impl AppState {
 
     /// Tells the purge task about a new expiry time.
     pub fn note_expiry(&self, date_expires: Option<i64>) {
-        if date_expires.is_some() {
-            self.wake_purge();
+        if let Some(at) = date_expires {
+            self.purge.note(at);
         }
     }
 
     /// Makes the purge task re-read the nearest deadline.
     pub fn wake_purge(&self) {
-        self.purge_wake.notify_one();
+        self.purge.wake();
     }
 
     /// Runs `f` in the writer's transaction (see [`Store::write`]) inside the service the

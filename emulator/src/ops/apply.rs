@@ -339,9 +339,9 @@ async fn item_write(
         item_ttl: input.ttl,
         collection_ttl: input.collection_ttl,
     };
-    let expires = [w.item_ttl, w.collection_ttl]
-        .iter()
-        .any(|t| t.is_some_and(|t| t > 0));
+    // A Map's or List's own expiry, which a collection TTL moves, is not in the outcome:
+    // then the purge task re-reads the nearest deadline whatever it is.
+    let collection_expires = w.collection_ttl.is_some_and(|t| t > 0);
     let outcome = st
         .write_in(service, move |s| {
             let parent = s.object(at.kind, &at.id)?;
@@ -359,8 +359,10 @@ async fn item_write(
             })
         })
         .await?;
-    if expires {
+    if collection_expires {
         st.wake_purge();
+    } else if let Outcome::Item { row, .. } = &outcome {
+        st.note_expiry(row.date_expires);
     }
     Ok(outcome)
 }

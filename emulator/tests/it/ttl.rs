@@ -183,3 +183,41 @@ async fn purge_task_deletes_expired_rows_from_the_file() {
         "the purge task removed the three expired documents"
     );
 }
+
+/// The purge task sleeps until the nearest expiry it knows of. A write that sets a sooner
+/// one wakes it (on the real clock, no manual advance to wake it instead); later ones do
+/// not need to.
+#[tokio::test]
+async fn a_sooner_expiry_wakes_the_sleeping_purge_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sync.sqlite3");
+    let config = EmulatorConfig::with_file(ACCOUNT, TOKEN, path.to_string_lossy());
+    let (_emu, api) = start(config).await;
+    // The task now waits for this one, 60 s away.
+    api.post("/v1/Services/default/Documents", &[("Ttl", "60")])
+        .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    api.post("/v1/Services/default/Documents", &[("Ttl", "1")])
+        .await;
+    // Later than the one the task waits for: must not get in the way.
+    api.post("/v1/Services/default/Documents", &[("Ttl", "120")])
+        .await;
+    let count = || {
+        let c = rusqlite::Connection::open(&path).expect("open db");
+        c.query_row("SELECT COUNT(*) FROM objects", [], |r| r.get::<_, i64>(0))
+            .expect("count")
+    };
+    assert_eq!(count(), 3);
+    let mut rows = count();
+    for _ in 0..500 {
+        if rows == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        rows = count();
+    }
+    assert_eq!(
+        rows, 2,
+        "the document with a one-second TTL was purged on time"
+    );
+}
