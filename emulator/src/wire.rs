@@ -3,6 +3,7 @@
 //! event bodies), the operation layer and both faces use it, and it uses none of them.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use time::macros::format_description;
 use time::OffsetDateTime;
@@ -48,6 +49,15 @@ pub fn iso_opt(ms: Option<i64>) -> Value {
 /// text is not JSON, which only a database edited by hand can hold.
 pub fn data_value(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+}
+
+/// Stored JSON text as it is, to embed without parsing it into a tree; `{}` if the text is
+/// not JSON, as [`data_value`].
+pub fn data_raw(text: &str) -> &RawValue {
+    serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str("{}"))
+        // `{}` is JSON: never reached, but nothing a request reaches unwraps.
+        .unwrap_or(RawValue::NULL)
 }
 
 #[cfg(test)]

@@ -19,13 +19,14 @@ use std::sync::Arc;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use super::items::{ItemKey, ItemKind, ItemRow};
 use super::objects::{revision_str, Kind, ObjectRow, KINDS};
 use crate::error::SyncError;
-use crate::wire::{data_value, iso_opt};
+use crate::wire::{data_raw, data_value, iso_opt};
 
 /// Events kept per live object whatever their age; a subscriber that is further behind than
 /// the log reaches gets a Document's current value instead, on a Map or List the retained
@@ -238,7 +239,8 @@ struct NewEvent<'a> {
     kind: Kind,
     event_type: EventType,
     item_key: Option<String>,
-    body: Value,
+    /// The event's body as JSON text, as it is stored.
+    body: String,
     /// The object's removal: its earlier events are dropped.
     removal: bool,
 }
@@ -264,7 +266,7 @@ fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError
         kind.tag(),
         event_type.as_str(),
         item_key,
-        body.to_string(),
+        body,
         now,
         removal
     ])?;
@@ -286,6 +288,25 @@ fn append(conn: &Connection, now: i64, e: NewEvent<'_>) -> Result<i64, SyncError
     Ok(id)
 }
 
+/// [`document_body`] as the text the log stores, written with the Document's data as it
+/// is stored instead of through a parsed tree: this runs on every Document write.
+fn document_body_text(row: &ObjectRow) -> String {
+    /// Keys in the order a `Value` object writes them, so the text is the same.
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        date_expires: Value,
+        document_data: &'a RawValue,
+        document_revision: String,
+    }
+    let body = Body {
+        date_expires: iso_opt(row.date_expires),
+        document_data: data_raw(row.data.as_deref().unwrap_or("{}")),
+        document_revision: revision_str(row.revision),
+    };
+    // A struct of a string, a value and valid JSON text always serializes.
+    serde_json::to_string(&body).unwrap_or_else(|_| document_body(row).to_string())
+}
+
 /// A Document's value as its `document_updated` event carries it.
 fn document_body(row: &ObjectRow) -> Value {
     json!({
@@ -305,7 +326,7 @@ pub fn document_updated(conn: &Connection, now: i64, row: &ObjectRow) -> Result<
             kind: Kind::Document,
             event_type: EventType::DocumentUpdated,
             item_key: None,
-            body: document_body(row),
+            body: document_body_text(row),
             removal: false,
         },
     )
@@ -342,7 +363,7 @@ pub fn object_removed(conn: &Connection, now: i64, sid: &str) -> Result<(), Sync
             kind,
             event_type: EventType::Removed(kind),
             item_key: None,
-            body: json!({}),
+            body: "{}".to_owned(),
             removal: true,
         },
     )?;
@@ -391,7 +412,7 @@ pub fn item_changed(
             kind: parent.kind,
             event_type: EventType::Item(item_kind, change),
             item_key: Some(item.key.path_text()),
-            body,
+            body: body.to_string(),
             removal: false,
         },
     )
@@ -414,7 +435,7 @@ pub fn message_published(
             kind: Kind::Stream,
             event_type: EventType::MessagePublished,
             item_key: None,
-            body,
+            body: body.to_string(),
             removal: false,
         },
     )
@@ -536,4 +557,43 @@ fn head(conn: &Connection) -> rusqlite::Result<i64> {
         .prepare_cached("SELECT MAX(seq) FROM sync_events")?
         .query_row([], |r| r.get(0))?;
     Ok(seq.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(data: Option<&str>, date_expires: Option<i64>) -> ObjectRow {
+        ObjectRow {
+            seq: 1,
+            sid: "ET00000000000000000000000000000000".into(),
+            service_sid: "IS00000000000000000000000000000000".into(),
+            kind: Kind::Document,
+            unique_name: Some("call-CA1".into()),
+            data: data.map(str::to_owned),
+            revision: 11,
+            created_by: "system".into(),
+            date_created: 1_800_000_000_000,
+            date_updated: 1_800_000_000_000,
+            date_expires,
+        }
+    }
+
+    /// The text written without a tree is the text the tree gives, whatever the data.
+    #[test]
+    fn a_document_body_is_written_as_its_tree_would_be() {
+        for data in [
+            Some(r#"{"z":1,"a":{"b":[1,2.5,"x\"y"],"c":null},"é":"ü"}"#),
+            Some("{}"),
+            None,
+            Some("not json, as only a database edited by hand holds"),
+        ] {
+            for expires in [None, Some(1_800_000_060_000)] {
+                let row = document(data, expires);
+                let text = document_body_text(&row);
+                let tree: Value = serde_json::from_str(&text).expect("the text is JSON");
+                assert_eq!(tree, document_body(&row), "{data:?} {expires:?}");
+            }
+        }
+    }
 }
