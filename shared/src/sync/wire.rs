@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserializer, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -76,16 +76,42 @@ pub(crate) mod rfc3339_opt {
         }
     }
 
+    /// `null`, `""` or an RFC 3339 time, parsed where the deserializer has the text (three
+    /// dates in every answer Sync gives, so not through a `String` each).
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
-        let text: Option<String> = Option::deserialize(d)?;
-        match text {
-            None => Ok(None),
-            Some(t) if t.is_empty() => Ok(None),
-            Some(t) => OffsetDateTime::parse(&t, &Rfc3339)
+        d.deserialize_option(OptionalTime)
+    }
+
+    struct OptionalTime;
+
+    impl<'de> serde::de::Visitor<'de> for OptionalTime {
+        type Value = Option<OffsetDateTime>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time or null")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            OffsetDateTime::parse(text, &Rfc3339)
                 .map(Some)
-                .map_err(serde::de::Error::custom),
+                .map_err(E::custom)
         }
     }
 }
@@ -129,5 +155,30 @@ mod tests {
         assert_eq!(Ttl::from_duration(Duration::from_millis(1)).as_secs(), 1);
         assert_eq!(Ttl::from_duration(Duration::from_secs(300)).as_secs(), 300);
         assert_eq!(Ttl::NEVER.as_secs(), 0);
+    }
+
+    #[test]
+    fn optional_times_read_null_empty_and_rfc3339() {
+        #[derive(serde::Deserialize)]
+        struct Dates {
+            #[serde(default, with = "rfc3339_opt")]
+            at: Option<OffsetDateTime>,
+        }
+        let read = |json: &str| serde_json::from_str::<Dates>(json).map(|d| d.at);
+        let at = time::macros::datetime!(2015-07-30 20:00:00 UTC);
+        assert_eq!(
+            read(r#"{"at":"2015-07-30T20:00:00Z"}"#).expect("a time"),
+            Some(at)
+        );
+        // Escaped text cannot be borrowed from the input: read all the same.
+        assert_eq!(
+            read(r#"{"at":"2015-07-30T20:00:00\u005a"}"#).expect("a time"),
+            Some(at)
+        );
+        assert_eq!(read(r#"{"at":null}"#).expect("null"), None);
+        assert_eq!(read(r#"{"at":""}"#).expect("empty"), None);
+        assert_eq!(read("{}").expect("absent"), None);
+        assert!(read(r#"{"at":"yesterday"}"#).is_err());
+        assert!(read(r#"{"at":20150730}"#).is_err());
     }
 }

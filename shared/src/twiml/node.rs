@@ -115,9 +115,12 @@ impl Element {
     pub(crate) fn set(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         let name = name.into();
         let value = value.into();
-        match self.attrs.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.attrs.push((name, value)),
+        match self
+            .attrs
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name.as_ref()))
+        {
+            Ok(at) => self.attrs[at].1 = value,
+            Err(at) => self.attrs.insert(at, (name, value)),
         }
     }
 
@@ -135,12 +138,10 @@ impl Element {
 
     pub(crate) fn write<W: io::Write>(&self, w: &mut Writer<W>) -> io::Result<()> {
         let mut start = BytesStart::new(self.name.as_ref());
-        let mut attrs: Vec<&(Cow<'static, str>, String)> = self.attrs.iter().collect();
-        attrs.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, value) in attrs {
+        for (name, value) in &self.attrs {
             start.push_attribute(Attribute {
                 key: QName(name.as_ref()),
-                value: Cow::Owned(escape_attribute(value)),
+                value: escape_attribute(value),
             });
         }
         if self.children.is_empty() {
@@ -207,7 +208,13 @@ pub(crate) fn escape_text(s: &str) -> Cow<'_, str> {
 
 /// ElementTree's `_escape_attrib`: `& < > "` and CR, LF, TAB as character references
 /// (so that attribute-value normalisation keeps them); `'` stays as it is.
-pub(crate) fn escape_attribute(s: &str) -> String {
+pub(crate) fn escape_attribute(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| matches!(c, '&' | '<' | '>' | '"' | '\r' | '\n' | '\t') || !is_xml_char(c))
+    {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -222,7 +229,7 @@ pub(crate) fn escape_attribute(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The attribute name twilio-python writes for keyword argument `kwarg`: its special
