@@ -1,19 +1,19 @@
 //! SQLite storage: one writer connection with group commit, and WAL read connections.
 //!
-//! SQLite allows one writer at a time, and a durable commit can cost an fsync. So every
-//! write goes into one queue, and whoever holds the writer connection takes all queued
-//! writes at once: it applies each inside its own SAVEPOINT (so a refused write, e.g. a
+//! SQLite allows one writer at a time, and a durable commit can cost an fsync. So writes
+//! are funnelled to one connection: a writer thread takes every write queued while the
+//! previous batch ran, applies each inside its own SAVEPOINT (so a refused write, e.g. a
 //! revision mismatch, undoes only itself), commits them together, and only then answers
 //! each caller. A 2xx therefore always means "committed", and conditional writes to one
 //! object are serialised, so exactly one wins per revision.
 //!
-//! Who holds the connection: with [`Durability::Process`] (no fsync per commit) the request
-//! that queued a write runs the batch itself on its own task, if no other request is
-//! running one; otherwise the running one picks it up. A write at rest therefore costs no
-//! hand-off to another thread and back, which at one client was most of the emulator's
-//! time. With [`Durability::Machine`] the batch runs on the blocking pool, so an fsync
-//! never holds a runtime worker. Either way the holder looks at the queue again after it
-//! lets go of the connection, so no queued write is left behind.
+//! A write that finds the store at rest does not go through the thread: with
+//! [`Durability::Process`] (no fsync per commit), when nothing is queued and no batch is
+//! running, the request's own task runs it as a batch of one. That spares a hand-off to
+//! the thread and back, two wake-ups each way, which at one client was most of the
+//! emulator's time; under load the thread's batches keep SQLite off the runtime's workers
+//! and commit many writes at once. With [`Durability::Machine`] every write goes through
+//! the thread, so an fsync never holds a runtime worker.
 //!
 //! Reads do not queue behind writes: in file mode each read borrows a WAL read connection
 //! from a small pool and sees the last committed state. `:memory:` has no second connection
@@ -33,10 +33,11 @@ mod schema;
 pub mod services;
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::error::SyncError;
 
@@ -78,13 +79,16 @@ struct Outcome {
 
 type Job = Box<dyn FnOnce(&Connection) -> Outcome + Send>;
 
-/// The one writer connection and the writes waiting for it.
+/// The one writer connection and the way to it. The writer thread stops when the last
+/// [`Store`] handle, and with it `jobs`, is dropped.
 struct Writer {
-    /// Writes queued and not yet taken into a batch.
-    queue: Mutex<Vec<Job>>,
-    /// Held by whoever runs a batch.
-    conn: Mutex<WriterConn>,
-    /// Whether batches run on the blocking pool (fsync per commit) or on the queuing task.
+    /// Writes for the writer thread.
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Writes sent to the thread and not yet taken into a batch.
+    queued: Arc<AtomicUsize>,
+    /// Held by whoever runs a batch: the thread, or a request at rest.
+    conn: Arc<Mutex<WriterConn>>,
+    /// Whether a request at rest may run its write itself (not when commits fsync).
     durability: Durability,
 }
 
@@ -128,6 +132,8 @@ pub enum OpenError {
     },
     #[error("cannot initialise {path}: {message}")]
     Init { path: String, message: String },
+    #[error("cannot start the writer thread: {0}")]
+    Thread(std::io::Error),
 }
 
 impl Store {
@@ -170,9 +176,18 @@ impl Store {
             message: e.to_string(),
         })?;
 
+        let (jobs, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let conn = Arc::new(Mutex::new(WriterConn { conn, feed }));
+        let thread = (Arc::clone(&conn), Arc::clone(&queued));
+        std::thread::Builder::new()
+            .name("sync-emulator-writer".into())
+            .spawn(move || writer_loop(&thread.0, &thread.1, rx))
+            .map_err(OpenError::Thread)?;
         let writer = Arc::new(Writer {
-            queue: Mutex::new(Vec::new()),
-            conn: Mutex::new(WriterConn { conn, feed }),
+            jobs,
+            queued,
+            conn,
             durability,
         });
         let readers = (!memory).then(|| {
@@ -300,57 +315,57 @@ impl ReadPool {
 }
 
 impl Writer {
-    /// Queues `job` and makes sure a batch will run it.
-    fn submit(self: &Arc<Self>, job: Job) {
-        lock(&self.queue).push(job);
-        match self.durability {
-            Durability::Process => self.run_queued(),
-            Durability::Machine => self.run_queued_elsewhere(),
-        }
-    }
-
-    /// Runs one batch of everything queued, unless another caller holds the connection,
-    /// in which case that caller's look at the queue after its batch finds these writes.
-    /// Writes queued while this batch ran are handed to a fresh task, so that the caller
-    /// whose request started the batch is not kept answering others.
-    fn run_queued(self: &Arc<Self>) {
-        let mut writer = match self.conn.try_lock() {
-            Ok(writer) => writer,
-            Err(TryLockError::WouldBlock) => return,
-            // A panic while publishing leaves nothing half-done in SQLite: go on.
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        };
-        let mut batch = {
-            let mut queue = lock(&self.queue);
-            if queue.len() <= MAX_BATCH {
-                std::mem::take(&mut *queue)
-            } else {
-                queue.drain(..MAX_BATCH).collect()
-            }
-        };
-        if batch.is_empty() {
-            return;
-        }
-        let WriterConn { conn, feed } = &mut *writer;
-        if run_batch(conn, &mut batch) {
-            feed.publish_committed(conn);
-        }
-        drop(writer);
-        if !lock(&self.queue).is_empty() {
-            self.run_queued_elsewhere();
-        }
-    }
-
-    /// [`run_queued`](Self::run_queued) on another task: a blocking-pool thread with
-    /// [`Durability::Machine`], whose commits wait for an fsync, else a runtime task.
-    fn run_queued_elsewhere(self: &Arc<Self>) {
-        let writer = Arc::clone(self);
-        match self.durability {
-            Durability::Process => drop(tokio::spawn(async move { writer.run_queued() })),
-            Durability::Machine => {
-                drop(tokio::task::spawn_blocking(move || writer.run_queued()));
+    /// Runs `job` now on the caller's thread if the store is at rest (see the module's
+    /// documentation), else queues it for the writer thread.
+    fn submit(&self, job: Job) {
+        if self.durability == Durability::Process && self.queued.load(Ordering::Acquire) == 0 {
+            let writer = match self.conn.try_lock() {
+                Ok(writer) => Some(writer),
+                // A panic while publishing leaves nothing half-done in SQLite: go on.
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut writer) = writer {
+                commit_batch(&mut writer, &mut vec![job]);
+                return;
             }
         }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        if self.jobs.send(job).is_err() {
+            // The thread is gone (it only stops with the last handle): the job is dropped
+            // with its reply sender, and its caller sees an error.
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// The writer thread: takes every write queued while the previous batch ran.
+fn writer_loop(
+    conn: &Mutex<WriterConn>,
+    queued: &AtomicUsize,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut writer = lock(conn);
+        queued.fetch_sub(batch.len(), Ordering::AcqRel);
+        commit_batch(&mut writer, &mut batch);
+    }
+    tracing::debug!("writer thread stopping: all store handles dropped");
+}
+
+/// Runs `batch` in one transaction and publishes what it committed.
+fn commit_batch(writer: &mut WriterConn, batch: &mut Vec<Job>) {
+    let WriterConn { conn, feed } = writer;
+    if run_batch(conn, batch) {
+        feed.publish_committed(conn);
     }
 }
 
