@@ -475,29 +475,12 @@ mod tests {
     /// Many writers at once on two runtime workers: every write is answered, every answered
     /// write is committed, and none is left in the queue behind a batch that was running.
     async fn concurrent_writes_are_all_committed(durability: Durability) {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let path = dir.path().join("sync.db");
-        let (store, _) = Store::open(&path.to_string_lossy(), 0, 16, durability).expect("open");
-        store
-            .write(|conn| {
-                conn.execute("CREATE TABLE counted (n INTEGER)", [])?;
-                Ok(())
-            })
-            .await
-            .expect("create the table");
+        let (_dir, store) = open_counted(durability).await;
         const WRITERS: i64 = 400;
-        let writes = (0..WRITERS).map(|n| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .write(move |conn| {
-                        conn.execute("INSERT INTO counted (n) VALUES (?1)", [n])?;
-                        Ok(n)
-                    })
-                    .await
-            })
-        });
-        for (n, write) in writes.collect::<Vec<_>>().into_iter().enumerate() {
+        for (n, write) in spawn_inserts(&store, WRITERS, false)
+            .into_iter()
+            .enumerate()
+        {
             let answered = tokio::time::timeout(std::time::Duration::from_secs(20), write)
                 .await
                 .expect("every write is answered")
@@ -529,11 +512,36 @@ mod tests {
         concurrent_writes_are_all_committed(Durability::Machine).await;
     }
 
-    async fn open_counted() -> (tempfile::TempDir, Store) {
+    /// `count` tasks at once, task `n` inserting `n` into `counted`; with `refuse_odd`, the
+    /// odd ones fail after their insert, so theirs must be undone.
+    fn spawn_inserts(
+        store: &Store,
+        count: i64,
+        refuse_odd: bool,
+    ) -> Vec<tokio::task::JoinHandle<Result<i64, SyncError>>> {
+        (0..count)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .write(move |conn| {
+                            conn.execute("INSERT INTO counted (n) VALUES (?1)", [n])?;
+                            if refuse_odd && n % 2 == 1 {
+                                return Err(SyncError::Internal(format!("odd {n}")));
+                            }
+                            Ok(n)
+                        })
+                        .await
+                })
+            })
+            .collect()
+    }
+
+    /// A store in a temporary folder with one table, `counted (n INTEGER)`.
+    async fn open_counted(durability: Durability) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path().join("sync.db");
-        let (store, _) =
-            Store::open(&path.to_string_lossy(), 0, 16, Durability::Process).expect("open");
+        let (store, _) = Store::open(&path.to_string_lossy(), 0, 16, durability).expect("open");
         store
             .write(|conn| {
                 conn.execute("CREATE TABLE counted (n INTEGER)", [])?;
@@ -559,7 +567,7 @@ mod tests {
     /// among others: its caller gets its error, its changes are gone, the others' stay.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_refused_write_undoes_only_itself() {
-        let (_dir, store) = open_counted().await;
+        let (_dir, store) = open_counted(Durability::Process).await;
         let refused = store
             .write(|conn| {
                 conn.execute("INSERT INTO counted (n) VALUES (-1)", [])?;
@@ -576,21 +584,7 @@ mod tests {
         assert!(panicked.is_err());
         assert_eq!(counted(&store).await, Vec::<i64>::new());
 
-        let writes = (0..64i64).map(|n| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .write(move |conn| {
-                        conn.execute("INSERT INTO counted (n) VALUES (?1)", [n])?;
-                        if n % 2 == 1 {
-                            return Err(SyncError::Internal(format!("odd {n}")));
-                        }
-                        Ok(n)
-                    })
-                    .await
-            })
-        });
-        for (n, write) in writes.collect::<Vec<_>>().into_iter().enumerate() {
+        for (n, write) in spawn_inserts(&store, 64, true).into_iter().enumerate() {
             let answer = write.await.expect("the writing task did not panic");
             assert_eq!(answer.is_ok(), n % 2 == 0, "write {n}: {answer:?}");
         }

@@ -163,23 +163,11 @@ async fn purge_task_deletes_expired_rows_from_the_file() {
             .await;
     }
     api.post("/v1/Services/default/Documents", &[]).await;
-    let count = || {
-        let c = rusqlite::Connection::open(&path).expect("open db");
-        c.query_row("SELECT COUNT(*) FROM objects", [], |r| r.get::<_, i64>(0))
-            .expect("count")
-    };
-    assert_eq!(count(), 4);
+    assert_eq!(object_rows(&path), 4);
     clock.advance(Duration::from_secs(2));
-    let mut rows = count();
-    for _ in 0..500 {
-        if rows == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        rows = count();
-    }
     assert_eq!(
-        rows, 1,
+        object_rows_settled_at(&path, 1).await,
+        1,
         "the purge task removed the three expired documents"
     );
 }
@@ -202,22 +190,30 @@ async fn a_sooner_expiry_wakes_the_sleeping_purge_task() {
     // Later than the one the task waits for: must not get in the way.
     api.post("/v1/Services/default/Documents", &[("Ttl", "120")])
         .await;
-    let count = || {
-        let c = rusqlite::Connection::open(&path).expect("open db");
-        c.query_row("SELECT COUNT(*) FROM objects", [], |r| r.get::<_, i64>(0))
-            .expect("count")
-    };
-    assert_eq!(count(), 3);
-    let mut rows = count();
+    assert_eq!(object_rows(&path), 3);
+    assert_eq!(
+        object_rows_settled_at(&path, 2).await,
+        2,
+        "the document with a one-second TTL was purged on time"
+    );
+}
+
+/// The rows of the emulator's `objects` table, read from its file by a connection of our own.
+fn object_rows(path: &std::path::Path) -> i64 {
+    let c = rusqlite::Connection::open(path).expect("open db");
+    c.query_row("SELECT COUNT(*) FROM objects", [], |r| r.get::<_, i64>(0))
+        .expect("count")
+}
+
+/// Polls [`object_rows`] until it reads `want` or five seconds pass; returns the last count.
+async fn object_rows_settled_at(path: &std::path::Path, want: i64) -> i64 {
+    let mut rows = object_rows(path);
     for _ in 0..500 {
-        if rows == 2 {
+        if rows == want {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
-        rows = count();
+        rows = object_rows(path);
     }
-    assert_eq!(
-        rows, 2,
-        "the document with a one-second TTL was purged on time"
-    );
+    rows
 }
