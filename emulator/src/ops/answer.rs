@@ -5,7 +5,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::{json, Value};
 
 use super::paging::encode_token;
-use super::render::{self, Face};
+use super::render::{self, Body, Face};
 use super::{Operation, Outcome};
 use crate::wire::{data_value, iso};
 
@@ -15,15 +15,15 @@ pub struct Answer {
     /// The HTTP status.
     pub status: u16,
     /// The JSON body; `None` for REST's 204.
-    pub body: Option<Value>,
+    pub body: Option<Body>,
     /// The revision REST answers in `ETag`.
     pub etag: Option<i64>,
 }
 
-fn with(status: u16, body: Value, etag: Option<i64>) -> Answer {
+fn with(status: u16, body: impl Into<Body>, etag: Option<i64>) -> Answer {
     Answer {
         status,
-        body: Some(body),
+        body: Some(body.into()),
         etag,
     }
 }
@@ -46,15 +46,22 @@ pub fn answer(face: Face<'_>, op: &Operation, outcome: Outcome) -> Answer {
             items,
             created,
         } => {
-            let mut body = render::object(face, &row, last_event_id);
-            if op.input.include_items {
-                body["items"] = Value::Array(
-                    items
-                        .iter()
-                        .map(|(r, id)| render::item(face, &row, r, *id))
-                        .collect(),
-                );
-            }
+            let object = render::object(face, &row, last_event_id);
+            // The socket embeds the body in a frame of its own: a tree, not text.
+            let body = if op.input.include_items || socket {
+                let mut body = object.tree();
+                if op.input.include_items {
+                    body["items"] = Value::Array(
+                        items
+                            .iter()
+                            .map(|(r, id)| render::item(face, &row, r, *id))
+                            .collect(),
+                    );
+                }
+                Body::Tree(body)
+            } else {
+                Body::Text(object.text())
+            };
             let etag = row.kind.facts().shape.revision.then_some(row.revision);
             with(status(created), body, etag)
         }
@@ -64,7 +71,10 @@ pub fn answer(face: Face<'_>, op: &Operation, outcome: Outcome) -> Answer {
             more,
         } => {
             let key = op.kind.collection().to_ascii_lowercase();
-            let list: Vec<_> = rows.iter().map(|r| render::object(face, r, 0)).collect();
+            let list: Vec<_> = rows
+                .iter()
+                .map(|r| render::object(face, r, 0).tree())
+                .collect();
             let mut body = json!({});
             if let (Face::Rest { base, .. }, Some(paging)) = (face, &op.input.paging) {
                 let url = render::collection_url(base, &service_sid, op.kind);

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::error::SyncError;
 use crate::ops::paging::{KeyType, Paging};
 use crate::ops::params::{self, Params, MAX_DATA, MAX_MESSAGE_DATA};
-use crate::ops::render::Face;
+use crate::ops::render::{Body, Face};
 use crate::ops::{self, Caller, Input, Operation, Target, Verb};
 use crate::state::Shared;
 use crate::store::items::ItemKey;
@@ -87,7 +87,7 @@ pub async fn dispatch(
     let a = ops::answer(Face::Socket { base: &req.base }, &shape, outcome);
     Ok(Response {
         status: a.status,
-        body: a.body.unwrap_or(Value::Null),
+        body: a.body.map_or(Value::Null, Body::into_value),
     })
 }
 
