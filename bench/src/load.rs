@@ -25,6 +25,9 @@ pub struct Phase {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// p50 and p99 of each step of the call script alone (initial webhook, first gather,
+    /// second gather, status callback): which step the tail belongs to.
+    pub by_step: Vec<StepLatency>,
     /// CPU time (user + system) the function server's process tree used in this phase.
     pub server_cpu_ms: f64,
     /// That CPU time per answered webhook: what a webhook costs, whatever else runs on
@@ -34,6 +37,15 @@ pub struct Phase {
     pub emulator_cpu_us_per_webhook: f64,
     /// The load generator's own CPU per webhook (signing, HTTP client).
     pub harness_cpu_us_per_webhook: f64,
+}
+
+/// The latency of one step of the call script over a phase.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StepLatency {
+    pub step: String,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
 }
 
 /// CPU seconds used so far by each process that shares the machine during a phase.
@@ -88,7 +100,7 @@ pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> 
                 let sid = call_sid(side, first_sid + n);
                 // Gathers go where the last TwiML's <Gather action> points, as Twilio's do.
                 let mut action = PATH.to_owned();
-                for step in call_script() {
+                for (index, step) in call_script().into_iter().enumerate() {
                     let path = if matches!(step, Step::Gather(_)) {
                         action.clone()
                     } else {
@@ -96,7 +108,7 @@ pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> 
                     };
                     match target.send_to(&path, &sid, &step, None).await {
                         Ok(answer) if answer.ok() => {
-                            latencies.push(answer.latency);
+                            latencies.push((index, answer.latency));
                             // A status callback's body is ignored by Twilio; voice steps need TwiML.
                             if !answer.twiml && !matches!(step, Step::Completed) {
                                 not_twiml += 1;
@@ -114,7 +126,7 @@ pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> 
     });
     let results = join_all(workers).await;
     let seconds = started.elapsed().as_secs_f64();
-    let mut latencies: Vec<Duration> = Vec::new();
+    let mut latencies: Vec<(usize, Duration)> = Vec::new();
     let mut phase = Phase {
         concurrency: limits.concurrency,
         seconds,
@@ -126,6 +138,25 @@ pub async fn run(target: &Target, limits: &Limits, side: u8, first_sid: u64) -> 
         phase.not_twiml += not_twiml;
         phase.calls += calls;
     }
+    let steps = call_script();
+    phase.by_step = steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            let mut alone: Vec<Duration> = latencies
+                .iter()
+                .filter(|(i, _)| *i == index)
+                .map(|(_, d)| *d)
+                .collect();
+            alone.sort();
+            StepLatency {
+                step: step.label(index),
+                p50_ms: percentile_ms(&alone, 50.0),
+                p99_ms: percentile_ms(&alone, 99.0),
+            }
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = latencies.into_iter().map(|(_, d)| d).collect();
     latencies.sort();
     phase.webhooks_ok = latencies.len() as u64;
     phase.webhooks_per_sec = if seconds > 0.0 {

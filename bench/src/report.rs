@@ -422,6 +422,33 @@ pub fn table(report: &Report) -> String {
             fmt(Some(f.parts_sum_ms))
         ));
     }
+    let sides_by_step: Vec<_> = [&report.rust, &report.rust_index, &report.node]
+        .into_iter()
+        .flatten()
+        .filter_map(|side| Some((side.side.as_str(), side.c32.as_ref()?)))
+        .filter(|(_, p)| !p.by_step.is_empty())
+        .collect();
+    if !sides_by_step.is_empty() {
+        s.push_str("\n\nLatency by step at c=32, p50 / p99 (ms): which step the tail belongs to\n\n| side |");
+        for step in &sides_by_step[0].1.by_step {
+            s.push_str(&format!(" {} |", step.step));
+        }
+        s.push_str(&format!(
+            "\n|---|{}\n",
+            "---:|".repeat(sides_by_step[0].1.by_step.len())
+        ));
+        for (side, phase) in &sides_by_step {
+            s.push_str(&format!("| {side} |"));
+            for step in &phase.by_step {
+                s.push_str(&format!(
+                    " {} / {} |",
+                    fmt(Some(step.p50_ms)),
+                    fmt(Some(step.p99_ms))
+                ));
+            }
+            s.push('\n');
+        }
+    }
     s.push_str("\n\nTargets\n\n");
     for t in &report.targets {
         let mark = match t.met {

@@ -20,6 +20,17 @@ pub enum Step {
     Completed,
 }
 
+impl Step {
+    /// What the report calls the step at `index` of [`call_script`].
+    pub fn label(&self, index: usize) -> String {
+        match self {
+            Step::Initial => "initial".into(),
+            Step::Gather(_) => format!("gather {index}"),
+            Step::Completed => "status".into(),
+        }
+    }
+}
+
 /// The call every benchmark run simulates: initial webhook, two gathers, status callback.
 pub fn call_script() -> [Step; 4] {
     [
