@@ -4,7 +4,10 @@
 //!
 //! Everything here turns bad input into a [`SyncError`] (a 4xx), never a panic.
 
+use std::fmt;
+
 use percent_encoding::percent_decode;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::SyncError;
 use crate::sid::looks_like_any_sid;
@@ -90,9 +93,12 @@ impl Params {
         if v.len() > limit {
             return Err(SyncError::DataTooLarge(limit));
         }
-        match serde_json::from_str::<serde_json::Value>(v) {
-            Ok(serde_json::Value::Object(_)) => Ok(Some(v.to_owned())),
-            Ok(_) => Err(SyncError::InvalidData("Data must be a JSON object".into())),
+        match serde_json::from_str::<JsonObject>(v) {
+            Ok(JsonObject) => Ok(Some(v.to_owned())),
+            // Valid JSON of another type: say so rather than what the parser stopped at.
+            Err(_) if serde_json::from_str::<AnyJson>(v).is_ok() => {
+                Err(SyncError::InvalidData("Data must be a JSON object".into()))
+            }
             Err(e) => Err(SyncError::InvalidData(format!(
                 "Data is not valid JSON: {e}"
             ))),
@@ -214,6 +220,85 @@ fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// A JSON object, checked to the end of its text without being built: every write's
+/// `Data` is checked so, and kept as the text that was sent.
+struct JsonObject;
+
+impl<'de> Deserialize<'de> for JsonObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonObjectVisitor)
+    }
+}
+
+struct JsonObjectVisitor;
+
+impl<'de> Visitor<'de> for JsonObjectVisitor {
+    type Value = JsonObject;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+        while map.next_entry::<IgnoredAny, AnyJson>()?.is_some() {}
+        Ok(JsonObject)
+    }
+}
+
+/// Any JSON value, read as a `Value` would read it (numbers must fit in an `f64`, as
+/// every later reader of the stored text parses them) but kept nowhere.
+struct AnyJson;
+
+impl<'de> Deserialize<'de> for AnyJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AnyJsonVisitor)
+    }
+}
+
+struct AnyJsonVisitor;
+
+impl<'de> Visitor<'de> for AnyJsonVisitor {
+    type Value = AnyJson;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_unit<E>(self) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyJson, A::Error> {
+        while seq.next_element::<AnyJson>()?.is_some() {}
+        Ok(AnyJson)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyJson, A::Error> {
+        while map.next_entry::<IgnoredAny, AnyJson>()?.is_some() {}
+        Ok(AnyJson)
+    }
+}
+
 fn decode(raw: &[u8]) -> Result<String, SyncError> {
     // A `%` must start a two-hex-digit escape; anything else is a malformed body, which
     // lenient decoders would silently keep as literal text.
@@ -227,11 +312,15 @@ fn decode(raw: &[u8]) -> Result<String, SyncError> {
             ));
         }
     }
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
-    let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
+    // One buffer of the most the text can decode to (a `Data` value is kilobytes of
+    // escaped JSON): `+` is a space, `percent_decode` takes the escapes checked above.
+    let mut bytes = Vec::with_capacity(raw.len());
+    for (n, piece) in raw.split(|b| *b == b'+').enumerate() {
+        if n > 0 {
+            bytes.push(b' ');
+        }
+        bytes.extend(percent_decode(piece));
+    }
     String::from_utf8(bytes)
         .map_err(|_| SyncError::InvalidParameter("request parameters must be UTF-8 text".into()))
 }
@@ -284,5 +373,54 @@ mod tests {
         let big = format!("Data={{\"a\":\"{}\"}}", "x".repeat(MAX_DATA));
         let p = Params::parse(big.as_bytes()).expect("valid");
         assert_eq!(p.json_data(MAX_DATA).expect_err("too big").code(), 54006);
+    }
+
+    /// `Data` is checked without a tree: every JSON object passes and is kept as sent;
+    /// other JSON is "not an object", broken JSON is "not valid JSON", each a 54008.
+    #[test]
+    fn data_must_be_one_json_object() {
+        let message = |data: &str| {
+            let form = format!(
+                "Data={}",
+                percent_encoding::utf8_percent_encode(data, percent_encoding::NON_ALPHANUMERIC)
+            );
+            let p = Params::parse(form.as_bytes()).expect("valid form");
+            p.json_data(MAX_DATA).map_err(|e| (e.code(), e.to_string()))
+        };
+        for object in [
+            r#"{}"#,
+            r#" { "a" : [1, {"b": null}, -2.5e-3, true], "c": "\u00e9\"" } "#,
+            r#"{"big":18446744073709551616,"neg":-9223372036854775809}"#,
+        ] {
+            assert_eq!(message(object), Ok(Some(object.to_owned())), "{object}");
+        }
+        for other in ["[1]", "1", "\"x\"", "null", "true"] {
+            let (code, text) = message(other).expect_err(other);
+            assert_eq!(code, 54008);
+            assert!(text.contains("must be a JSON object"), "{other}: {text}");
+        }
+        // 1e400 is in JSON's grammar but is no f64: a `Value` refuses it, so every later
+        // reader of the stored text would.
+        for broken in [
+            "{",
+            "{\"a\":}",
+            "{} {}",
+            "[1,",
+            "{\"a\":1,}",
+            "",
+            r#"{"a":[1e400]}"#,
+        ] {
+            let (code, text) = message(broken).expect_err(broken);
+            assert_eq!(code, 54008);
+            assert!(text.contains("not valid JSON"), "{broken}: {text}");
+        }
+    }
+
+    #[test]
+    fn plus_is_a_space_and_an_escaped_plus_is_a_plus() {
+        let p = Params::parse(b"A=+a++b%2B+&B=%25%2b&C=plain").expect("valid");
+        assert_eq!(p.get("A"), Some(" a  b+ "));
+        assert_eq!(p.get("B"), Some("%+"));
+        assert_eq!(p.get("C"), Some("plain"));
     }
 }
