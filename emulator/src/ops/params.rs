@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use percent_encoding::percent_decode;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::SyncError;
@@ -300,27 +299,30 @@ impl<'de> Visitor<'de> for AnyJsonVisitor {
 }
 
 fn decode(raw: &[u8]) -> Result<String, SyncError> {
-    // A `%` must start a two-hex-digit escape; anything else is a malformed body, which
-    // lenient decoders would silently keep as literal text.
-    for (i, b) in raw.iter().enumerate() {
-        if *b == b'%'
-            && !(raw.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && raw.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-        {
+    // One pass into one buffer of the most the text can decode to (a `Data` value is
+    // kilobytes of escaped JSON), runs between escapes copied whole. A `%` must start a
+    // two-hex-digit escape: anything else is a malformed body, which lenient decoders
+    // would silently keep as literal text.
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.iter().position(|b| matches!(b, b'%' | b'+')) {
+        bytes.extend_from_slice(&rest[..at]);
+        if rest[at] == b'+' {
+            bytes.push(b' ');
+            rest = &rest[at + 1..];
+            continue;
+        }
+        let digit = |i: usize| rest.get(i).and_then(|b| char::from(*b).to_digit(16));
+        let (Some(high), Some(low)) = (digit(at + 1), digit(at + 2)) else {
             return Err(SyncError::InvalidParameter(
                 "malformed form encoding: '%' must be followed by two hex digits".into(),
             ));
-        }
+        };
+        // Two hex digits: at most 0xFF.
+        bytes.push((high * 16 + low) as u8);
+        rest = &rest[at + 3..];
     }
-    // One buffer of the most the text can decode to (a `Data` value is kilobytes of
-    // escaped JSON): `+` is a space, `percent_decode` takes the escapes checked above.
-    let mut bytes = Vec::with_capacity(raw.len());
-    for (n, piece) in raw.split(|b| *b == b'+').enumerate() {
-        if n > 0 {
-            bytes.push(b' ');
-        }
-        bytes.extend(percent_decode(piece));
-    }
+    bytes.extend_from_slice(rest);
     String::from_utf8(bytes)
         .map_err(|_| SyncError::InvalidParameter("request parameters must be UTF-8 text".into()))
 }
@@ -356,6 +358,9 @@ mod tests {
     fn refuses_broken_escapes() {
         assert!(Params::parse(b"Data=%7").is_err());
         assert!(Params::parse(b"Data=%ZZ").is_err());
+        assert!(Params::parse(b"Data=a%").is_err());
+        assert!(Params::parse(b"Data=%+1").is_err());
+        assert!(Params::parse(b"Data=%1%20").is_err());
     }
 
     #[test]
@@ -413,6 +418,22 @@ mod tests {
             let (code, text) = message(broken).expect_err(broken);
             assert_eq!(code, 54008);
             assert!(text.contains("not valid JSON"), "{broken}: {text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text, escaped as clients escape it (spaces as `%20` or as `+`, the rest
+        /// of what is not alphanumeric as `%XX`), or not escaped where it need not be,
+        /// decodes back to itself.
+        #[test]
+        fn decoding_undoes_any_escaping(text in "[a-zA-Z0-9 +%{}\":,é€😀-]{0,40}") {
+            let escaped = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string();
+            proptest::prop_assert_eq!(decode(escaped.as_bytes()).expect("valid"), text.clone());
+            let plus = escaped.replace("%20", "+");
+            proptest::prop_assert_eq!(decode(plus.as_bytes()).expect("valid"), text.clone());
+            let lower = escaped.to_ascii_lowercase();
+            let lowered = percent_encoding::percent_decode(lower.as_bytes()).decode_utf8().expect("utf-8").into_owned();
+            proptest::prop_assert_eq!(decode(lower.as_bytes()).expect("valid"), lowered);
         }
     }
 
