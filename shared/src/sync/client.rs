@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::de::DeserializeOwned;
 
 use super::config::SyncConfig;
+use super::connect::ProxyConnector;
 use super::error::SyncError;
 use super::retry::{self, Deadline, Repeat};
 use super::wire::segment;
@@ -42,7 +43,7 @@ pub struct SyncClient {
 /// reqwest: on the webhook path its redirect and retry layers, which parse every request's
 /// URL again, cost about a tenth of a webhook's CPU, and Sync never redirects.
 type HttpClient =
-    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>;
 
 struct Inner {
     http: HttpClient,
@@ -163,6 +164,7 @@ impl SyncClient {
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
         tcp.set_connect_timeout(Some(config.connect_timeout));
+        let tcp = ProxyConnector::new(tcp, &config.proxy, &config.base_url)?;
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -469,6 +471,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::Proxy;
     use super::*;
 
     #[test]
@@ -569,6 +572,8 @@ mod tests {
         let sync = SyncClient::new(
             SyncConfig::new("AC1", "t")
                 .base_url(format!("https://127.0.0.1:{port}"))
+                // Whatever proxy the machine running the tests names.
+                .proxy(Proxy::Direct)
                 .max_attempts(1),
         )
         .expect("client");
@@ -585,6 +590,126 @@ mod tests {
             "{:?}",
             sent.result
         );
+    }
+
+    /// A proxy on loopback for one connection: reads a `CONNECT` request head, answers
+    /// 200, and gives back the head and the first byte sent through the tunnel.
+    async fn one_connect(listener: tokio::net::TcpListener) -> (String, u8) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut peer, _) = listener.accept().await.expect("accept");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            peer.read_exact(&mut byte).await.expect("the CONNECT head");
+            head.push(byte[0]);
+        }
+        peer.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            .await
+            .expect("answer");
+        peer.read_exact(&mut byte)
+            .await
+            .expect("the tunnel's first byte");
+        (String::from_utf8_lossy(&head).into_owned(), byte[0])
+    }
+
+    /// An `https://` Sync goes through the proxy: a `CONNECT` for its host and port, with
+    /// the proxy's credentials, then TLS inside the tunnel.
+    #[tokio::test]
+    async fn https_goes_through_the_proxy_in_a_connect_tunnel() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let proxy = tokio::spawn(one_connect(listener));
+        let sync = SyncClient::new(
+            SyncConfig::new("AC1", "t")
+                .base_url("https://sync.example.test")
+                .proxy(Proxy::Url {
+                    url: format!("http://user:pass@127.0.0.1:{port}"),
+                    no_proxy: "localhost, 10.0.0.0/8".into(),
+                })
+                .max_attempts(1),
+        )
+        .expect("client");
+        let sent = sync
+            .execute(&Req::get(sync.url("Documents/d")), &sync.start())
+            .await;
+        let (head, first) = proxy.await.expect("proxy task");
+        assert!(
+            head.starts_with("CONNECT sync.example.test:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
+        // base64("user:pass")
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("proxy-authorization: basic dxnlcjpwyxnz\r\n"),
+            "{head}"
+        );
+        assert_eq!(first, 0x16, "TLS handshake inside the tunnel");
+        assert!(
+            matches!(sent.result, Err(SyncError::Transport { .. })),
+            "{:?}",
+            sent.result
+        );
+    }
+
+    /// Hosts in `no_proxy`, and every plain-`http://` URL, go straight: the proxy is never
+    /// connected to, while the request reaches its own host.
+    #[tokio::test]
+    async fn no_proxy_hosts_and_plain_http_go_straight() {
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let proxy_url = format!("http://{}", proxy.local_addr().expect("address"));
+        for (base, no_proxy) in [("https", "127.0.0.1"), ("http", "")] {
+            let host = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let port = host.local_addr().expect("address").port();
+            let sync = SyncClient::new(
+                SyncConfig::new("AC1", "t")
+                    .base_url(format!("{base}://127.0.0.1:{port}"))
+                    .proxy(Proxy::Url {
+                        url: proxy_url.clone(),
+                        no_proxy: no_proxy.into(),
+                    })
+                    .max_attempts(1),
+            )
+            .expect("client");
+            let request = Req::get(sync.url("Documents/d"));
+            let deadline = sync.start();
+            let sending = sync.execute(&request, &deadline);
+            // Accepted and closed at once, so the request fails fast.
+            let reached = tokio::time::timeout(Duration::from_secs(5), async {
+                host.accept().await.map(drop)
+            });
+            let (_, reached) = tokio::join!(sending, reached);
+            assert!(reached.is_ok(), "{base}: the host itself was connected to");
+        }
+        let proxied = tokio::time::timeout(Duration::from_millis(200), proxy.accept()).await;
+        assert!(proxied.is_err(), "nothing went to the proxy");
+    }
+
+    /// Only `http://` proxies are spoken to (the `CONNECT` itself is not encrypted): any
+    /// other scheme for Sync's proxy is a configuration error when the client is built.
+    #[test]
+    fn a_proxy_that_is_not_http_is_refused_when_the_client_is_built() {
+        let config = SyncConfig::new("AC1", "t").proxy(Proxy::Url {
+            url: "socks5://who:secret@127.0.0.1:1080".into(),
+            no_proxy: String::new(),
+        });
+        let refused = SyncClient::new(config.clone()).map(drop);
+        assert!(
+            matches!(&refused, Err(SyncError::Config(m)) if m.contains("socks5://127.0.0.1:")
+                && m.contains("NO_PROXY=sync.twilio.com") && !m.contains("secret")),
+            "{refused:?}"
+        );
+        // Unless Sync is not behind it.
+        let direct = config.proxy(Proxy::Url {
+            url: "socks5://127.0.0.1:1080".into(),
+            no_proxy: "sync.twilio.com".into(),
+        });
+        assert!(SyncClient::new(direct).is_ok());
     }
 
     /// The form is what serde_urlencoded writes, in a buffer sized to it exactly.

@@ -100,6 +100,29 @@ pub struct SyncConfig {
     pub backoff_base: Duration,
     /// Longest single back-off (a longer `Retry-After` is still honoured).
     pub backoff_max: Duration,
+    /// How an `https://` Sync is reached: straight, or through a proxy.
+    pub proxy: Proxy,
+}
+
+/// Whether the client tunnels its `https://` connections through an HTTP proxy (`CONNECT`).
+/// Plain-`http://` URLs (an emulator on this machine) always go straight: a proxy would see
+/// their requests in the clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Proxy {
+    /// `HTTPS_PROXY` or `ALL_PROXY` (or their lowercase forms), except hosts in
+    /// `NO_PROXY`, read when the client is built, as curl reads them.
+    #[default]
+    FromEnv,
+    /// Never a proxy.
+    Direct,
+    /// Through `url` (`http://[user:password@]host:port`), except hosts listed in
+    /// `no_proxy` (`NO_PROXY`'s syntax: comma-separated hosts, domains, IPs, CIDR ranges).
+    Url {
+        /// The proxy.
+        url: String,
+        /// Hosts reached straight.
+        no_proxy: String,
+    },
 }
 
 impl SyncConfig {
@@ -124,12 +147,19 @@ impl SyncConfig {
             mutate_attempts: 16,
             backoff_base: Duration::from_millis(25),
             backoff_max: Duration::from_secs(1),
+            proxy: Proxy::FromEnv,
         }
     }
 
     /// Sets the base URL (an emulator, a proxy).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self
+    }
+
+    /// Sets how an `https://` Sync is reached (default: the proxy the environment names).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 

@@ -14,7 +14,8 @@
 //! - creates that race or lose their answer: the open modes in `open.rs`;
 //! - what may be retried: `retry.rs`.
 //!
-//! Layout: `config` (settings, credentials), `client` (the request loop and counter),
+//! Layout: `config` (settings, credentials, [`Proxy`]), `client` (the request loop and
+//! counter), `connect` (straight to Sync or through a proxy's `CONNECT` tunnel),
 //! `error`, `retry`, `wire` (encoding, dates, [`Ttl`]), `write` ([`WriteOptions`]),
 //! `open` (open modes), `service` (the service resource),
 //! `mutate`, `pagination`, `meta` (the fields every resource
@@ -24,6 +25,7 @@
 
 mod client;
 mod config;
+mod connect;
 mod documents;
 mod error;
 mod items;
@@ -41,7 +43,7 @@ mod wire;
 mod write;
 
 pub use client::SyncClient;
-pub use config::{Credentials, SyncConfig, DEFAULT_BASE_URL};
+pub use config::{Credentials, Proxy, SyncConfig, DEFAULT_BASE_URL};
 pub use documents::{Document, DocumentHandle, Documents};
 pub use error::{SyncError, TwilioError, MAX_DATA_BYTES, MAX_MESSAGE_BYTES};
 pub use items::{InList, InMap, ItemHandle, ItemKind, Items, Stored, TryFirst};
