@@ -557,10 +557,7 @@ mod tests {
     #[tokio::test]
     async fn an_https_base_url_speaks_tls() {
         use tokio::io::AsyncReadExt as _;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("address").port();
+        let (listener, port) = loopback().await;
         let first_byte = tokio::spawn(async move {
             let (mut peer, _) = listener.accept().await.expect("accept");
             let mut byte = [0u8; 1];
@@ -592,6 +589,15 @@ mod tests {
         );
     }
 
+    /// A listener on a free loopback port, and its port.
+    async fn loopback() -> (tokio::net::TcpListener, u16) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        (listener, port)
+    }
+
     /// A proxy on loopback for one connection: reads a `CONNECT` request head, answers
     /// 200, and gives back the head and the first byte sent through the tunnel.
     async fn one_connect(listener: tokio::net::TcpListener) -> (String, u8) {
@@ -616,10 +622,7 @@ mod tests {
     /// the proxy's credentials, then TLS inside the tunnel.
     #[tokio::test]
     async fn https_goes_through_the_proxy_in_a_connect_tunnel() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("address").port();
+        let (listener, port) = loopback().await;
         let proxy = tokio::spawn(one_connect(listener));
         let sync = SyncClient::new(
             SyncConfig::new("AC1", "t")
@@ -657,15 +660,10 @@ mod tests {
     /// connected to, while the request reaches its own host.
     #[tokio::test]
     async fn no_proxy_hosts_and_plain_http_go_straight() {
-        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let proxy_url = format!("http://{}", proxy.local_addr().expect("address"));
+        let (proxy, proxy_port) = loopback().await;
+        let proxy_url = format!("http://127.0.0.1:{proxy_port}");
         for (base, no_proxy) in [("https", "127.0.0.1"), ("http", "")] {
-            let host = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let port = host.local_addr().expect("address").port();
+            let (host, port) = loopback().await;
             let sync = SyncClient::new(
                 SyncConfig::new("AC1", "t")
                     .base_url(format!("{base}://127.0.0.1:{port}"))
