@@ -12,7 +12,7 @@ use http::uri::Scheme;
 use http::Uri;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower::{Service, ServiceExt};
@@ -53,7 +53,8 @@ impl ProxyConnector {
             proxies: matcher.map(Arc::new),
         };
         if let Ok(base) = base_url.parse::<Uri>() {
-            if let Some(proxy) = connector.proxy_for(&base) {
+            if let Some(intercept) = connector.intercept(&base) {
+                let proxy = intercept.uri();
                 if proxy.scheme() != Some(&Scheme::HTTP) {
                     // Scheme and host only: the proxy's URL may carry credentials.
                     return Err(SyncError::Config(format!(
@@ -69,15 +70,12 @@ impl ProxyConnector {
         Ok(connector)
     }
 
-    /// The proxy an https destination goes through, if any.
-    fn proxy_for(&self, dst: &Uri) -> Option<Uri> {
+    /// The proxy an https destination goes through, and its credentials, if any.
+    fn intercept(&self, dst: &Uri) -> Option<Intercept> {
         if dst.scheme() != Some(&Scheme::HTTPS) {
             return None;
         }
-        self.proxies
-            .as_ref()?
-            .intercept(dst)
-            .map(|i| i.uri().clone())
+        self.proxies.as_ref()?.intercept(dst)
     }
 }
 
@@ -91,10 +89,7 @@ impl Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let intercept = (dst.scheme() == Some(&Scheme::HTTPS))
-            .then(|| self.proxies.as_ref().and_then(|m| m.intercept(&dst)))
-            .flatten();
-        match intercept {
+        match self.intercept(&dst) {
             None => {
                 let connecting = self.direct.call(dst);
                 Box::pin(async move { connecting.await.map_err(Into::into) })
