@@ -26,7 +26,7 @@ use tokio::sync::broadcast;
 use super::items::{ItemKey, ItemKind, ItemRow};
 use super::objects::{revision_str, Kind, ObjectRow, KINDS};
 use crate::error::SyncError;
-use crate::wire::{data_raw, data_value, iso_opt};
+use crate::wire::{data_raw, data_value, iso_opt, IsoTime};
 
 /// Events kept per live object whatever their age; a subscriber that is further behind than
 /// the log reaches gets a Document's current value instead, on a Map or List the retained
@@ -294,12 +294,12 @@ fn document_body_text(row: &ObjectRow) -> String {
     /// Keys in the order a `Value` object writes them, so the text is the same.
     #[derive(serde::Serialize)]
     struct Body<'a> {
-        date_expires: Value,
+        date_expires: Option<IsoTime>,
         document_data: &'a RawValue,
         document_revision: String,
     }
     let body = Body {
-        date_expires: iso_opt(row.date_expires),
+        date_expires: row.date_expires.map(IsoTime),
         document_data: data_raw(row.data.as_deref().unwrap_or("{}")),
         document_revision: revision_str(row.revision),
     };

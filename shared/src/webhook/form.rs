@@ -81,7 +81,7 @@ impl Form {
     fn pair(&self, span: &Span) -> (&str, &str) {
         (
             self.text.get(span.name..span.value).unwrap_or_default(),
-            self.text.get(span.value..span.end).unwrap_or_default(),
+            self.value(span),
         )
     }
 

@@ -122,31 +122,46 @@ pub fn compute_signature(auth_token: &str, url: &str, params: &Form) -> String {
 
 /// Like [`compute_signature`], for either algorithm.
 pub fn compute_signature_with(algorithm: Algorithm, key: &str, url: &str, params: &Form) -> String {
-    let data = string_to_sign(url, params);
-    base64::engine::general_purpose::STANDARD.encode(mac(
-        algorithm,
-        key.as_bytes(),
-        data.as_bytes(),
-    ))
+    signatures(algorithm, key, &[Cow::Borrowed(url)], &signed_pairs(params))
+        .pop()
+        .unwrap_or_default()
 }
 
-fn mac(algorithm: Algorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC is defined for keys of any length (long keys are hashed), so `new_from_slice`
-    // cannot fail for these types.
+/// The base64 MAC of each of `urls` followed by `pairs`. The key's pads are computed once
+/// for all URLs, and each string to sign is fed to the MAC in pieces rather than built:
+/// a check runs on every webhook, over two or three candidate URLs.
+fn signatures(
+    algorithm: Algorithm,
+    key: &str,
+    urls: &[Cow<'_, str>],
+    pairs: &[(&str, &str)],
+) -> Vec<String> {
     match algorithm {
-        Algorithm::HmacSha1 => {
-            let mut m = <Hmac<Sha1> as KeyInit>::new_from_slice(key)
-                .expect("HMAC takes keys of any length");
-            m.update(data);
-            m.finalize().into_bytes().to_vec()
-        }
-        Algorithm::HmacSha256 => {
-            let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-                .expect("HMAC takes keys of any length");
-            m.update(data);
-            m.finalize().into_bytes().to_vec()
-        }
+        Algorithm::HmacSha1 => macs::<Hmac<Sha1>>(key, urls, pairs),
+        Algorithm::HmacSha256 => macs::<Hmac<Sha256>>(key, urls, pairs),
     }
+}
+
+fn macs<M: Mac + KeyInit + Clone>(
+    key: &str,
+    urls: &[Cow<'_, str>],
+    pairs: &[(&str, &str)],
+) -> Vec<String> {
+    // HMAC is defined for keys of any length (long keys are hashed): never refused.
+    let Ok(keyed) = <M as KeyInit>::new_from_slice(key.as_bytes()) else {
+        return Vec::new();
+    };
+    urls.iter()
+        .map(|url| {
+            let mut mac = keyed.clone();
+            mac.update(url.as_bytes());
+            for (name, value) in pairs {
+                mac.update(name.as_bytes());
+                mac.update(value.as_bytes());
+            }
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        })
+        .collect()
 }
 
 /// Whether `signature` (the `X-Twilio-Signature` value) is Twilio's HMAC-SHA1 for
@@ -164,40 +179,11 @@ pub fn validate_with(
     params: &Form,
     signature: &str,
 ) -> bool {
-    let urls = candidate_urls(url);
-    let pairs = signed_pairs(params);
-    match algorithm {
-        Algorithm::HmacSha1 => matches_any::<Hmac<Sha1>>(key, &urls, &pairs, signature),
-        Algorithm::HmacSha256 => matches_any::<Hmac<Sha256>>(key, &urls, &pairs, signature),
-    }
-}
-
-/// Whether `signature` is the MAC of any candidate URL followed by `pairs`. The pairs are
-/// sorted once and the key's pads computed once for all candidates, and each string to
-/// sign is fed to the MAC in pieces rather than built: this runs on every webhook.
-fn matches_any<M: Mac + KeyInit + Clone>(
-    key: &str,
-    urls: &[Cow<'_, str>],
-    pairs: &[(&str, &str)],
-    signature: &str,
-) -> bool {
-    // HMAC takes keys of any length; a refusal would only mean no signature matches.
-    let Ok(keyed) = <M as KeyInit>::new_from_slice(key.as_bytes()) else {
-        return false;
-    };
-    // Compute every candidate before answering, so the time taken does not tell which
-    // candidate (if any) matched.
-    urls.iter()
-        .map(|url| {
-            let mut mac = keyed.clone();
-            mac.update(url.as_bytes());
-            for (name, value) in pairs {
-                mac.update(name.as_bytes());
-                mac.update(value.as_bytes());
-            }
-            let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-            constant_time_eq(&tag, signature)
-        })
+    // Every candidate is computed and compared before answering, so the time taken does
+    // not tell which candidate (if any) matched.
+    signatures(algorithm, key, &candidate_urls(url), &signed_pairs(params))
+        .iter()
+        .map(|candidate| constant_time_eq(candidate, signature))
         .fold(false, |acc, ok| acc | ok)
 }
 
