@@ -330,8 +330,7 @@ impl SyncClient {
         }
     }
 
-    /// One HTTP exchange, body included.
-    /// One request and its whole answer. A failure here is the transport's (or a request
+    /// One HTTP exchange, body included. A failure here is the transport's (or a request
     /// that cannot be built, which no retry mends); an HTTP error status is an answer.
     async fn attempt(&self, req: &Req) -> Result<(u16, Bytes, Option<Duration>), SyncError> {
         let request = self.request(req)?;
@@ -395,6 +394,8 @@ impl SyncClient {
         request.body(Full::new(body)).map_err(|e| unbuildable(&e))
     }
 
+    /// Runs a DELETE. After an attempt whose answer was lost, a 404 means that attempt
+    /// deleted it, which is success rather than an error.
     pub(crate) async fn delete(&self, req: Req) -> Result<(), SyncError> {
         let dl = self.start();
         let sent = self.execute(&req, &dl).await;
@@ -421,9 +422,6 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, SyncError> {
     serde_json::from_slice(body).map_err(|e| SyncError::Decode(e.to_string()))
 }
 
-/// reqwest's error with its sources, which hold the useful part ("connection reset").
-/// The `Authorization` header of Basic auth with these credentials, marked sensitive so
-/// that it never shows in a debug print.
 /// `application/x-www-form-urlencoded` text of `pairs`, in a buffer of its exact size: the
 /// `Data` of a call state is a kilobyte or two, which grown as it is written was six
 /// reallocations per write.
@@ -448,6 +446,8 @@ fn form_body(pairs: &[(&'static str, String)]) -> String {
         .finish()
 }
 
+/// The `Authorization` header of Basic auth with these credentials, marked sensitive so
+/// that it never shows in a debug print.
 fn basic_authorization(credentials: &super::Credentials) -> Result<HeaderValue, SyncError> {
     use base64::Engine as _;
     let (user, pass) = credentials.basic();
@@ -458,6 +458,7 @@ fn basic_authorization(credentials: &super::Credentials) -> Result<HeaderValue, 
     Ok(value)
 }
 
+/// An error with its sources, which hold the useful part ("connection reset").
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut src = std::error::Error::source(e);
